@@ -1,0 +1,112 @@
+// Package planner compares a tenant's live schema with its desired schema and
+// produces a plan: the statements that converge it, each classified
+// (additive, destructive, data-dependent) and checked against the approvals
+// merged in Git. One Plan structure is rendered as text, JSON or Markdown.
+package planner
+
+// Kind classifies a planned statement by its effect on data.
+type Kind string
+
+// Statement kinds.
+const (
+	Additive      Kind = "additive"       // creates or widens; never loses data
+	Destructive   Kind = "destructive"    // drops a table, column, index or narrows a type
+	DataDependent Kind = "data-dependent" // may fail or change data depending on what rows exist
+)
+
+// Action is what a plan does to one tenant.
+type Action string
+
+// Tenant actions.
+const (
+	ActionCreate  Action = "create"  // the database does not exist yet
+	ActionChange  Action = "change"  // statements to run, none blocked
+	ActionNone    Action = "none"    // in sync
+	ActionBlocked Action = "blocked" // at least one statement waits for approval
+	ActionFailed  Action = "failed"  // the tenant could not be planned
+	ActionSkip    Action = "skip"    // not planned: suspended or decommissioned
+)
+
+// Statement is one planned DDL statement for a tenant.
+type Statement struct {
+	SQL     string `json:"sql"`               // unqualified: runs inside the tenant database
+	Comment string `json:"comment,omitempty"` // what it does, in words
+	Kind    Kind   `json:"kind"`
+	// Codes are the sqlcheck analyzer codes that classified it, e.g. "DS103".
+	Codes []string `json:"codes,omitempty"`
+	// Approval is the canonical form of a destructive change, e.g.
+	// "DROP COLUMN members.fax": the exact string to add under approve.destructive.
+	Approval string `json:"approval,omitempty"`
+	// Blocked is true for a destructive statement that no approval covers.
+	Blocked bool `json:"blocked"`
+}
+
+// Drift is an object in the live database that no layer declares.
+type Drift struct {
+	Object string `json:"object"` // e.g. "TABLE notes"
+	Detail string `json:"detail,omitempty"`
+}
+
+// TenantPlan is the plan for one tenant.
+type TenantPlan struct {
+	Name        string      `json:"name"`
+	Database    string      `json:"database"`
+	Server      string      `json:"server"`
+	Action      Action      `json:"action"`
+	DesiredHash string      `json:"desired_hash,omitempty"` // spec.Tenant.LayerHash of the composition
+	Statements  []Statement `json:"statements"`
+	Unmanaged   []Drift     `json:"unmanaged,omitempty"` // objects no layer declares; never dropped unapproved
+	Error       string      `json:"error,omitempty"`     // why planning failed (ActionFailed)
+}
+
+// Blocked reports whether any statement waits for approval.
+func (t *TenantPlan) Blocked() bool {
+	for _, s := range t.Statements {
+		if s.Blocked {
+			return true
+		}
+	}
+	return false
+}
+
+// Plan is the plan for a set of tenants at one commit.
+type Plan struct {
+	Commit  string       `json:"commit,omitempty"`
+	Tenants []TenantPlan `json:"tenants"`
+	Summary Summary      `json:"summary"`
+}
+
+// Summary counts a plan's tenants by action.
+type Summary struct {
+	Tenants    int `json:"tenants"`
+	Create     int `json:"create"`
+	Change     int `json:"change"`
+	Statements int `json:"statements"` // statements in tenants to create or change, blocked ones included
+	Blocked    int `json:"blocked"`
+	InSync     int `json:"in_sync"`
+	Failed     int `json:"failed"`
+	Skipped    int `json:"skipped"`
+}
+
+// Summarize recomputes p.Summary from p.Tenants.
+func (p *Plan) Summarize() {
+	s := Summary{Tenants: len(p.Tenants)}
+	for _, t := range p.Tenants {
+		switch t.Action {
+		case ActionCreate:
+			s.Create++
+		case ActionChange:
+			s.Change++
+		case ActionBlocked:
+			s.Blocked++
+		case ActionNone:
+			s.InSync++
+		case ActionFailed:
+			s.Failed++
+		case ActionSkip:
+			s.Skipped++
+		}
+		s.Statements += len(t.Statements)
+	}
+	p.Summary = s
+}

@@ -1,0 +1,206 @@
+// Package spec loads a strata config repo (strata.yaml, templates, modules,
+// tenants and their layer SQL), validates it against the CUE definitions in
+// package schemas, and resolves every tenant into its ordered list of layers.
+//
+// The resolved Fleet is the desired world at one commit; every later stage
+// (compose, plan, apply, drift) works from it and never reads the repo again.
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// Fleet is a validated config repo with every tenant resolved.
+type Fleet struct {
+	Config    Config
+	Basic     *Layer               // layer 1, shared by every tenant
+	Templates map[string]*Template // by name
+	Modules   map[string]*Module   // by name
+	Tenants   []*Tenant            // sorted by name
+}
+
+// Tenant returns the tenant with the given name, or nil.
+func (f *Fleet) Tenant(name string) *Tenant {
+	for _, t := range f.Tenants {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Config is strata.yaml: servers, defaults and fleet-wide policy.
+type Config struct {
+	Servers        map[string]Server // by name
+	Defaults       Defaults
+	DatabasePrefix string   // prefix of every tenant database name, e.g. "tenant_"
+	Landlord       Landlord // where strata records state
+	Dev            Dev      // where desired schemas are composed
+	Drift          Drift    // fleet-wide drift handling
+	Approve        Approve  // destructive changes approved for every tenant
+}
+
+// Server is a named MySQL/MariaDB server.
+type Server struct {
+	Name string
+	// DSN is a go-sql-driver/mysql DSN with ${VAR} references already expanded.
+	// It is a secret: never log it.
+	DSN string
+}
+
+// Defaults apply to every tenant that does not say otherwise.
+type Defaults struct {
+	Server    string
+	Charset   string
+	Collation string
+}
+
+// Landlord names the database where strata keeps its state.
+type Landlord struct {
+	Server   string
+	Database string
+}
+
+// Dev names the server where desired schemas are composed in scratch databases.
+type Dev struct {
+	Server string
+}
+
+// DriftStrategy says what to do with a tenant whose live schema drifted.
+type DriftStrategy string
+
+// Drift strategies.
+const (
+	DriftReport       DriftStrategy = "report"       // record, change nothing
+	DriftConservative DriftStrategy = "conservative" // repair additive differences only
+	DriftStrict       DriftStrategy = "strict"       // repair everything the approvals allow
+)
+
+// Drift holds drift handling settings.
+type Drift struct {
+	Strategy DriftStrategy
+}
+
+// Approve lists destructive changes approved by merging the file that holds them.
+// Each entry is in the canonical form a plan prints, e.g. "DROP COLUMN members.fax".
+type Approve struct {
+	Destructive []string
+}
+
+// Template is templates/<name>/template.yaml with its layer.
+type Template struct {
+	Name        string
+	Version     string // semver
+	Description string
+	Required    []string // modules every tenant of this template gets
+	Optional    []string // modules a tenant of this template may enable
+	Approve     Approve
+	Layer       *Layer
+	Path        string // repo-relative path of template.yaml
+}
+
+// Module is modules/<name>/module.yaml with its layer.
+type Module struct {
+	Name        string
+	Description string
+	Requires    []string // modules that must come before this one
+	Conflicts   []string // modules that cannot be enabled together with this one
+	Templates   []string // compatible templates; empty means every template
+	Approve     Approve
+	Layer       *Layer
+	Path        string // repo-relative path of module.yaml
+}
+
+// Status is the lifecycle state a tenant's spec asks for.
+type Status string
+
+// Tenant statuses a spec may ask for.
+const (
+	StatusActive         Status = "active"
+	StatusSuspended      Status = "suspended"
+	StatusDecommissioned Status = "decommissioned"
+)
+
+// Tenant is tenants/<name>/tenant.yaml, resolved against the rest of the repo.
+type Tenant struct {
+	Name     string
+	Database string // prefix + name with '-' as '_'
+	Template string
+	// Modules are every module the tenant gets, the template's required ones
+	// included, in dependency order (ties broken by name).
+	Modules []string
+	Server  string // resolved: the tenant's server or defaults.server
+	Status  Status
+	Labels  map[string]string
+	Wave    int               // staged rollout: lower waves go first
+	Vars    map[string]string // variables for seed templates
+	Drift   DriftStrategy     // resolved: the tenant's strategy or the fleet's
+	// Approve is the union of the tenant's, its template's, its modules' and
+	// the fleet's approvals.
+	Approve Approve
+	// Layers are basic, template, modules in order, then custom (omitted when
+	// the tenant has no SQL of its own).
+	Layers []*Layer
+	Path   string // repo-relative path of tenant.yaml
+}
+
+// LayerHash identifies the tenant's desired schema: the hash of its ordered
+// DDL files (paths and contents). Tenants with the same hash share one
+// composition.
+func (t *Tenant) LayerHash() string { return HashLayers(t.Layers) }
+
+// HashLayers hashes the DDL files (paths and contents) of layers in order.
+func HashLayers(layers []*Layer) string {
+	h := sha256.New()
+	for _, l := range layers {
+		for _, f := range l.Files {
+			h.Write([]byte(f.Path))
+			h.Write([]byte{0})
+			h.Write([]byte(f.Hash))
+			h.Write([]byte{0})
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// LayerKind is one of the four layers.
+type LayerKind string
+
+// The four layers, in the order they apply.
+const (
+	LayerBasic    LayerKind = "basic"
+	LayerTemplate LayerKind = "template"
+	LayerModule   LayerKind = "module"
+	LayerCustom   LayerKind = "custom"
+)
+
+// Layer is one layer's SQL: DDL files and seed files, each in lexical order.
+type Layer struct {
+	Kind  LayerKind
+	Name  string // "basic", or the template, module or tenant name
+	Files []*File
+	Seeds []*File
+}
+
+// ID names the layer uniquely within a fleet, e.g. "module/financial-tracking".
+func (l *Layer) ID() string {
+	if l.Kind == LayerBasic {
+		return string(LayerBasic)
+	}
+	return string(l.Kind) + "/" + l.Name
+}
+
+// File is one SQL file of a layer, split into statements.
+type File struct {
+	Path       string // repo-relative, slash-separated
+	Content    []byte
+	Hash       string // hex SHA-256 of Content
+	Statements []Statement
+}
+
+// Statement is one SQL statement of a file.
+type Statement struct {
+	SQL  string // without the trailing delimiter
+	Line int    // 1-based line of the statement's first token in its file
+}
