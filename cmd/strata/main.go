@@ -35,6 +35,7 @@ func newRootCmd() *cobra.Command {
 		newApplyCmd(),
 		newStatusCmd(),
 		newCredentialsCmd(),
+		newCICmd(),
 	)
 	return root
 }
