@@ -1,0 +1,154 @@
+package seed
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/spec"
+)
+
+func tenant(vars map[string]string) *spec.Tenant {
+	return &spec.Tenant{Name: "acme-co", Database: "tenant_acme_co", Template: "ngo", Vars: vars, Path: "tenants/acme-co/tenant.yaml"}
+}
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     string
+		vars    map[string]string
+		want    []string // statements
+		wantErr string
+	}{
+		{
+			name: "tenant fields and quoted var",
+			src:  "INSERT INTO settings VALUES ('name', '{{ .Tenant.Name }}');\nINSERT INTO settings VALUES ('title', {{ quote .Vars.title }});\n",
+			vars: map[string]string{"title": "O'Brien \\ Sons"},
+			want: []string{
+				"INSERT INTO settings VALUES ('name', 'acme-co')",
+				`INSERT INTO settings VALUES ('title', 'O\'Brien \\ Sons')`,
+			},
+		},
+		{
+			name: "safe var used bare",
+			src:  "INSERT INTO t VALUES ('{{ .Vars.city }}', '{{ .Tenant.Database }}')",
+			vars: map[string]string{"city": "Köln am Rhein"},
+			want: []string{"INSERT INTO t VALUES ('Köln am Rhein', 'tenant_acme_co')"},
+		},
+		{
+			name:    "quote in var used bare",
+			src:     "-- seed\n\nINSERT INTO t VALUES ('{{ .Vars.title }}');",
+			vars:    map[string]string{"title": "x'); DROP TABLE t; --"},
+			wantErr: "seed: basic/seed/01.sql:3: tenant acme-co: var title contains a quote or backslash and is used without quote",
+		},
+		{
+			name:    "backslash in var used bare",
+			src:     "INSERT INTO t VALUES ('{{ .Vars.p }}');",
+			vars:    map[string]string{"p": `C:\`},
+			wantErr: "var p contains a quote or backslash",
+		},
+		{
+			name:    "missing var",
+			src:     "INSERT INTO t VALUES ({{ quote .Vars.nope }});",
+			vars:    map[string]string{},
+			wantErr: "tenants/acme-co/tenant.yaml",
+		},
+		{
+			name:    "bad template",
+			src:     "INSERT INTO t VALUES ({{ quote .Vars.x );",
+			wantErr: "fix the template syntax",
+		},
+		{
+			name: "quote of a semicolon does not split",
+			src:  "INSERT INTO t VALUES ({{ quote .Vars.x }}); INSERT INTO t VALUES (2);",
+			vars: map[string]string{"x": "a;b"},
+			want: []string{"INSERT INTO t VALUES ('a;b')", "INSERT INTO t VALUES (2)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &spec.File{Path: "basic/seed/01.sql", Content: []byte(tt.src)}
+			got, err := Render(f, tenant(tt.vars))
+			if tt.wantErr != "" {
+				var se *Error
+				if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want a *seed.Error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sqls []string
+			for _, s := range got {
+				sqls = append(sqls, s.SQL)
+			}
+			if strings.Join(sqls, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("statements:\n%s\nwant:\n%s", strings.Join(sqls, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []spec.Statement
+	}{
+		{"lines", "-- header\nINSERT INTO a VALUES (1);\n\n/* c;\n */ INSERT INTO b\nVALUES (2)", []spec.Statement{
+			{SQL: "INSERT INTO a VALUES (1)", Line: 2},
+			{SQL: "INSERT INTO b\nVALUES (2)", Line: 5},
+		}},
+		{"semicolons in literals", "INSERT INTO a VALUES ('x;y', \"p;q\", 'it''s;', 'a\\';b');# c;\nINSERT INTO `w;z` VALUES (1)", []spec.Statement{
+			{SQL: "INSERT INTO a VALUES ('x;y', \"p;q\", 'it''s;', 'a\\';b')", Line: 1},
+			{SQL: "INSERT INTO `w;z` VALUES (1)", Line: 2},
+		}},
+		{"empty", " ;\n;\n-- only a comment\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Split(tt.in)
+			if len(got) != len(tt.want) {
+				t.Fatalf("Split = %#v, want %#v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("statement %d = %#v, want %#v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestQuoteOnServer checks that what Quote renders reads back from MariaDB
+// as exactly the original value, for values built to escape a literal.
+func TestQuoteOnServer(t *testing.T) {
+	db := dbtest.Open(t)
+	values := []string{
+		"plain",
+		"O'Brien",
+		`back\slash`,
+		`trailing\`,
+		`\'; DROP DATABASE mysql; -- `,
+		"two\nlines\r\nand\x00nul\x1a",
+		`"double" and ''doubled''`,
+		"ünïcødé ✓",
+		"",
+	}
+	ctx := context.Background()
+	for _, v := range values {
+		var got string
+		if err := db.QueryRowContext(ctx, "SELECT "+Quote(v)).Scan(&got); err != nil {
+			t.Fatalf("SELECT %s: %v", Quote(v), err)
+		}
+		if got != v {
+			t.Errorf("Quote(%q) read back as %q", v, got)
+		}
+	}
+	if Quote(nil) != "NULL" || Quote(42) != "'42'" {
+		t.Errorf("Quote(nil), Quote(42) = %s, %s", Quote(nil), Quote(42))
+	}
+}
