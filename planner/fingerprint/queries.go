@@ -1,0 +1,73 @@
+package fingerprint
+
+// A query reads one kind of schema object for many schemas at once. The
+// first selected column is always the schema name; schemaCols lists the
+// other columns (by index into the selected row) that hold a schema name and
+// are normalised: replaced by "" when they name the row's own schema, so a
+// tenant schema and a dev schema with the same objects hash alike.
+//
+// Each row becomes one record of the schema's fingerprint. Records are
+// sorted before hashing, so the order rows arrive in does not matter; any
+// order that matters to Atlas (column order, index part order) is carried by
+// a position column inside the record.
+type query struct {
+	kind       string // record prefix: keeps records of different kinds apart
+	sql        string // selects schema name first; %s is the schema filter
+	schemaCols []int
+	extraCol   int // index of COLUMNS.EXTRA, normalised by normalizeExtra; 0 for none
+}
+
+// queries cover every attribute Atlas inspects and plans statements for on
+// MariaDB, and nothing that changes without DDL: TABLES.AUTO_INCREMENT,
+// TABLE_ROWS, DATA_LENGTH, the timestamps and index cardinality are left
+// out on purpose.
+//
+// Foreign keys are read from REFERENTIAL_CONSTRAINTS (rules, referenced
+// table) and KEY_COLUMN_USAGE (columns, referenced columns) separately, not
+// joined: the records of both hash into the same fingerprint, and a join of
+// information_schema views is what makes MariaDB scan every database.
+// The SCHEMATA query comes first: pass relies on it to know which schemas exist.
+var queries = []query{
+	{
+		kind: "S",
+		sql: `SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME
+FROM information_schema.SCHEMATA WHERE SCHEMA_NAME %s`,
+	},
+	{
+		kind: "T",
+		sql: `SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, TABLE_COMMENT, CREATE_OPTIONS
+FROM information_schema.TABLES WHERE TABLE_SCHEMA %s`,
+	},
+	{
+		kind: "C",
+		sql: `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE,
+  COLUMN_DEFAULT, EXTRA, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_COMMENT, IS_GENERATED, GENERATION_EXPRESSION
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA %s`,
+		extraCol: 7,
+	},
+	{
+		kind: "I",
+		sql: `SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART,
+  INDEX_TYPE, INDEX_COMMENT, COLLATION
+FROM information_schema.STATISTICS WHERE TABLE_SCHEMA %s`,
+	},
+	{
+		kind: "F",
+		sql: `SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME,
+  UPDATE_RULE, DELETE_RULE
+FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA %s`,
+		schemaCols: []int{3},
+	},
+	{
+		kind: "K",
+		sql: `SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION, COLUMN_NAME,
+  REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA %s AND REFERENCED_TABLE_NAME IS NOT NULL`,
+		schemaCols: []int{5},
+	},
+	{
+		kind: "X",
+		sql: `SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, LEVEL, CHECK_CLAUSE
+FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA %s`,
+	},
+}
