@@ -1,0 +1,28 @@
+-- A subset of the 77 districts, a few per province. The application adds
+-- the rest from its reference data import.
+INSERT INTO districts (id, province_id, code, name, name_ne, headquarters) VALUES
+  (1, 1, 'JHP', 'Jhapa', 'झापा', 'Bhadrapur'),
+  (2, 1, 'MRG', 'Morang', 'मोरङ', 'Biratnagar'),
+  (3, 1, 'SNS', 'Sunsari', 'सुनसरी', 'Inaruwa'),
+  (4, 1, 'ILM', 'Ilam', 'इलाम', 'Ilam'),
+  (5, 2, 'DHN', 'Dhanusha', 'धनुषा', 'Janakpur'),
+  (6, 2, 'PRS', 'Parsa', 'पर्सा', 'Birgunj'),
+  (7, 2, 'SPT', 'Saptari', 'सप्तरी', 'Rajbiraj'),
+  (8, 3, 'KTM', 'Kathmandu', 'काठमाडौं', 'Kathmandu'),
+  (9, 3, 'LTP', 'Lalitpur', 'ललितपुर', 'Lalitpur'),
+  (10, 3, 'BKT', 'Bhaktapur', 'भक्तपुर', 'Bhaktapur'),
+  (11, 3, 'CTW', 'Chitwan', 'चितवन', 'Bharatpur'),
+  (12, 3, 'MKP', 'Makwanpur', 'मकवानपुर', 'Hetauda'),
+  (13, 4, 'KSK', 'Kaski', 'कास्की', 'Pokhara'),
+  (14, 4, 'TNH', 'Tanahun', 'तनहुँ', 'Damauli'),
+  (15, 4, 'GRK', 'Gorkha', 'गोरखा', 'Gorkha'),
+  (16, 5, 'RPD', 'Rupandehi', 'रुपन्देही', 'Siddharthanagar'),
+  (17, 5, 'DNG', 'Dang', 'दाङ', 'Ghorahi'),
+  (18, 5, 'BNK', 'Banke', 'बाँके', 'Nepalgunj'),
+  (19, 5, 'PLP', 'Palpa', 'पाल्पा', 'Tansen'),
+  (20, 6, 'SRK', 'Surkhet', 'सुर्खेत', 'Birendranagar'),
+  (21, 6, 'JML', 'Jumla', 'जुम्ला', 'Chandannath'),
+  (22, 6, 'DLK', 'Dailekh', 'दैलेख', 'Narayan'),
+  (23, 7, 'KLL', 'Kailali', 'कैलाली', 'Dhangadhi'),
+  (24, 7, 'KNP', 'Kanchanpur', 'कञ्चनपुर', 'Bhimdatta'),
+  (25, 7, 'DTI', 'Doti', 'डोटी', 'Dipayal Silgadhi');
