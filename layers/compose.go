@@ -2,22 +2,40 @@
 // it runs the layer DDL in a scratch database on the dev server and inspects
 // the result with Atlas. One composition serves every tenant with the same
 // layer set.
+//
+// Scratch databases are named strata_dev_<hash[:12]>_<random>, created with
+// the fleet's charset and collation, and always dropped after the
+// composition, also when a statement fails or the context is cancelled.
+// Compositions are cached by spec.HashLayers; concurrent callers with the
+// same hash share one composition, and failed compositions are not cached.
+//
+// Open also provides the Atlas driver both this package and the planner use
+// (OpenDriver): Atlas's foreign-key inspection query is rewritten so MariaDB
+// reads one database instead of every database on the server.
 package layers
 
 import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"ariga.io/atlas/sql/schema"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/stratadb/strata/spec"
 )
 
 // Desired is a desired schema composed from layers.
 type Desired struct {
-	Hash   string         // spec.HashLayers of the layers it was composed from
-	Schema *schema.Schema // as Atlas inspected the scratch database; treat as read-only
+	Hash string // spec.HashLayers of the layers it was composed from
+	// Schema is the composition as Atlas inspected it, with an empty name so
+	// it can be diffed against any tenant database. It is shared by every
+	// tenant with the same hash and by concurrent planners: treat it as
+	// read-only and diff a copy (Atlas's SchemaDiff mutates its inputs).
+	Schema *schema.Schema
 }
 
 // Composer composes desired schemas on a dev server and caches them by hash.
@@ -25,32 +43,105 @@ type Desired struct {
 type Composer struct {
 	dev                *sql.DB
 	charset, collation string
+
+	drvMu sync.Mutex
+	drv   *Driver // opened on first use
+
+	group    singleflight.Group
+	mu       sync.Mutex
+	cache    map[string]*Desired
+	composed atomic.Int64
 }
 
 // New returns a Composer that composes in scratch databases on dev, created
-// with the given charset and collation.
+// with the given charset and collation (the server's defaults when empty).
 func New(dev *sql.DB, charset, collation string) *Composer {
-	return &Composer{dev: dev, charset: charset, collation: collation}
+	return &Composer{dev: dev, charset: charset, collation: collation, cache: make(map[string]*Desired)}
 }
 
 // Compose returns the desired schema of t (cached by t.LayerHash()).
 func (c *Composer) Compose(ctx context.Context, t *spec.Tenant) (*Desired, error) {
-	return c.ComposeLayers(ctx, t.Layers)
+	d, err := c.ComposeLayers(ctx, t.Layers)
+	if err != nil {
+		return nil, fmt.Errorf("layers: tenant %s: %w", t.Name, err)
+	}
+	return d, nil
 }
 
 // ComposeLayers returns the desired schema of the given layers in order. A
 // failing statement is returned as a *StatementError.
 func (c *Composer) ComposeLayers(ctx context.Context, layers []*spec.Layer) (*Desired, error) {
-	return nil, errors.New("layers: not implemented")
+	hash := spec.HashLayers(layers)
+	c.mu.Lock()
+	d, ok := c.cache[hash]
+	c.mu.Unlock()
+	if ok {
+		return d, nil
+	}
+	// DoChan so a caller whose ctx ends stops waiting; the composition itself
+	// runs with the first caller's ctx.
+	ch := c.group.DoChan(hash, func() (any, error) {
+		d, err := c.compose(ctx, hash, layers)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.cache[hash] = d
+		c.mu.Unlock()
+		return d, nil
+	})
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("layers: compose: %w", ctx.Err())
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*Desired), nil
+	}
 }
 
-// StatementError is a layer statement the dev server rejected.
-type StatementError struct {
-	Path string // repo-relative layer file
-	Line int    // line of the statement in the file
-	SQL  string
-	Err  error // the server's error
+// Compositions reports how many compositions ran on the dev server (cache
+// misses), for tests and metrics.
+func (c *Composer) Compositions() int64 { return c.composed.Load() }
+
+// Driver returns the Atlas driver on the dev server, opening it on first use.
+func (c *Composer) Driver(ctx context.Context) (*Driver, error) {
+	c.drvMu.Lock()
+	defer c.drvMu.Unlock()
+	if c.drv != nil {
+		return c.drv, nil
+	}
+	drv, err := OpenDriver(ctx, c.dev)
+	if err != nil {
+		return nil, err
+	}
+	c.drv = drv
+	return drv, nil
 }
 
-func (e *StatementError) Error() string { return "" }
-func (e *StatementError) Unwrap() error { return e.Err }
+func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Layer) (d *Desired, err error) {
+	c.composed.Add(1)
+	drv, err := c.Driver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := newScratch(ctx, c.dev, hash, c.charset, c.collation)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, sc.drop()) }()
+	if err := sc.run(ctx, layers); err != nil {
+		return nil, err
+	}
+	if err := checkUnsupported(ctx, sc.conn, sc.name, layers); err != nil {
+		return nil, err
+	}
+	s, err := drv.InspectSchema(ctx, sc.name, &schema.InspectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("layers: inspect composition: %w", err)
+	}
+	s.Name = ""
+	s.Realm = nil
+	return &Desired{Hash: hash, Schema: s}, nil
+}
