@@ -1,0 +1,59 @@
+package landlord
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Role names one of a tenant's database users.
+type Role string
+
+// Tenant user roles.
+const (
+	RoleApp      Role = "app"      // SELECT, INSERT, UPDATE, DELETE on the tenant database
+	RoleMigrator Role = "migrator" // ALL on the tenant database; runs the tenant's DDL and seeds
+)
+
+// Credential is a tenant user and its password sealed with package secret.
+type Credential struct {
+	Tenant string
+	Role   Role
+	User   string
+	Sealed string // never the plaintext password
+}
+
+// PutCredential inserts or replaces a tenant user's credential.
+func (s *Store) PutCredential(ctx context.Context, c Credential) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("credentials")+
+		" (tenant, role, user_name, sealed, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))"+
+		" ON DUPLICATE KEY UPDATE user_name = VALUES(user_name), sealed = VALUES(sealed), updated_at = VALUES(updated_at)",
+		c.Tenant, string(c.Role), c.User, c.Sealed)
+	if err != nil {
+		return fmt.Errorf("landlord: store %s credential of %s: %w", c.Role, c.Tenant, err)
+	}
+	return nil
+}
+
+// Credential returns a tenant user's credential, or ErrNotFound.
+func (s *Store) Credential(ctx context.Context, tenant string, role Role) (*Credential, error) {
+	c := Credential{Tenant: tenant, Role: role}
+	err := s.db.QueryRowContext(ctx, "SELECT user_name, sealed FROM "+s.t("credentials")+" WHERE tenant = ? AND role = ?",
+		tenant, string(role)).Scan(&c.User, &c.Sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("landlord: %s credential of %s: %w", role, tenant, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("landlord: %s credential of %s: %w", role, tenant, err)
+	}
+	return &c, nil
+}
+
+// DeleteCredentials forgets every credential of tenant (its users were dropped).
+func (s *Store) DeleteCredentials(ctx context.Context, tenant string) error {
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM "+s.t("credentials")+" WHERE tenant = ?", tenant); err != nil {
+		return fmt.Errorf("landlord: delete credentials of %s: %w", tenant, err)
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package landlord
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler/internal/ident"
+	"github.com/stratadb/strata/reconciler/seed"
+	"github.com/stratadb/strata/spec"
+)
+
+//go:embed schema/*.sql
+var schemaFS embed.FS
+
+// Layer returns the landlord's schema as a layer, its files in lexical order.
+func Layer() *spec.Layer {
+	names, _ := fs.Glob(schemaFS, "schema/*.sql")
+	sort.Strings(names)
+	l := &spec.Layer{Kind: spec.LayerBasic, Name: "landlord"}
+	for _, n := range names {
+		b, _ := schemaFS.ReadFile(n)
+		sum := sha256.Sum256(b)
+		l.Files = append(l.Files, &spec.File{
+			Path:       "landlord/" + n,
+			Content:    b,
+			Hash:       hex.EncodeToString(sum[:]),
+			Statements: seed.Split(string(b)),
+		})
+	}
+	return l
+}
+
+// Migrate creates the landlord database if missing and brings its schema to
+// Layer(), composed by c and planned with the planner like any tenant.
+// Only additive changes are applied: a destructive one is an error naming
+// the statement, and nothing is changed. Concurrent strata processes
+// serialise on an advisory lock.
+func (s *Store) Migrate(ctx context.Context, c *layers.Composer, charset, collation string) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("landlord: connect: %w", err)
+	}
+	defer conn.Close()
+	var got int
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", lockName("landlord:"+s.database)).Scan(&got); err != nil || got != 1 {
+		return fmt.Errorf("landlord: lock %s for migration (another strata is migrating it?): %v", s.database, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", lockName("landlord:"+s.database))
+
+	create := "CREATE DATABASE IF NOT EXISTS " + ident.Quote(s.database)
+	if charset != "" {
+		create += " CHARACTER SET " + charset
+	}
+	if collation != "" {
+		create += " COLLATE " + collation
+	}
+	if _, err := conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("landlord: create database %s: %w", s.database, err)
+	}
+	layer := Layer()
+	desired, err := c.ComposeLayers(ctx, []*spec.Layer{layer})
+	if err != nil {
+		return fmt.Errorf("landlord: compose its schema: %w", err)
+	}
+	p, err := planner.New(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("landlord: %w", err)
+	}
+	self := &spec.Tenant{Name: "landlord", Database: s.database, Layers: []*spec.Layer{layer}}
+	tp := p.Plan(ctx, self, desired)
+	if tp.Action == planner.ActionFailed {
+		return fmt.Errorf("landlord: plan its schema: %s", tp.Error)
+	}
+	for _, st := range tp.Statements {
+		if st.Kind == planner.Destructive || st.Blocked {
+			return fmt.Errorf("landlord: refusing a destructive change to the landlord database %s: %s "+
+				"(the landlord schema only grows: add tables and columns, never drop them)", s.database, st.SQL)
+		}
+	}
+	if len(tp.Statements) == 0 {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, "USE "+ident.Quote(s.database)); err != nil {
+		return fmt.Errorf("landlord: %w", err)
+	}
+	for _, st := range tp.Statements {
+		if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
+			return fmt.Errorf("landlord: migrate %s: %s: %w", s.database, firstLine(st.SQL), err)
+		}
+	}
+	if again := p.Plan(ctx, self, desired); len(again.Statements) > 0 || again.Action == planner.ActionFailed {
+		return fmt.Errorf("landlord: %s still differs from its schema after migration (%d statements, %s)", s.database, len(again.Statements), again.Error)
+	}
+	return nil
+}
+
+// lockName returns an advisory lock name within MariaDB's 64-character limit.
+func lockName(key string) string {
+	name := "strata:" + key
+	if len(name) <= 64 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "strata:" + hex.EncodeToString(sum[:])[:48]
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,135 @@
+package landlord
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Run outcomes.
+const (
+	RunRunning   = "running"
+	RunConverged = "converged" // in sync after the run
+	RunBlocked   = "blocked"   // converged except statements awaiting approval
+	RunFailed    = "failed"
+)
+
+// Statement outcomes.
+const (
+	StatementApplied = "applied"
+	StatementFailed  = "failed"
+	StatementBlocked = "blocked" // not run: awaits approval
+	StatementSkipped = "skipped" // not run: an earlier statement failed
+)
+
+// Run is one apply attempt on a tenant.
+type Run struct {
+	ID         int64             `json:"id"`
+	Tenant     string            `json:"tenant"`
+	Commit     string            `json:"commit,omitempty"`
+	PR         int               `json:"pr,omitempty"` // the pull request that approved it; 0 when unknown
+	StartedAt  time.Time         `json:"started_at"`
+	FinishedAt time.Time         `json:"finished_at,omitzero"`
+	Outcome    string            `json:"outcome"`
+	Error      string            `json:"error,omitempty"`
+	Statements []StatementRecord `json:"statements,omitempty"`
+}
+
+// StatementRecord is one statement of a run and what became of it.
+type StatementRecord struct {
+	Seq      int           `json:"seq"`
+	SQL      string        `json:"sql"`
+	Kind     string        `json:"kind,omitempty"`
+	Outcome  string        `json:"outcome"`
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// StartRun records the start of a run and returns its id.
+func (s *Store) StartRun(ctx context.Context, tenant, commit string, pr int) (int64, error) {
+	res, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_runs")+
+		" (tenant, commit_sha, pr_number, started_at, outcome) VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?)",
+		tenant, commit, sql.NullInt64{Int64: int64(pr), Valid: pr > 0}, RunRunning)
+	if err != nil {
+		return 0, fmt.Errorf("landlord: start run for %s: %w", tenant, err)
+	}
+	return res.LastInsertId()
+}
+
+// AddStatement records a statement of run as it finishes.
+func (s *Store) AddStatement(ctx context.Context, run int64, st StatementRecord) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
+		" (run_id, seq, sql_text, kind, outcome, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("landlord: record statement of run %d: %w", run, err)
+	}
+	return nil
+}
+
+// FinishRun records a run's outcome.
+func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText string) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+
+		" SET finished_at = UTC_TIMESTAMP(6), outcome = ?, error = ? WHERE id = ?", outcome, nullString(errText), run)
+	if err != nil {
+		return fmt.Errorf("landlord: finish run %d: %w", run, err)
+	}
+	return nil
+}
+
+// History returns the tenant's last limit runs, newest first, with their statements.
+func (s *Store) History(ctx context.Context, tenant string, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT id, tenant, commit_sha, pr_number, started_at, finished_at, outcome, error FROM %s "+
+		"WHERE tenant = ? ORDER BY id DESC LIMIT %d", s.t("apply_runs"), limit), tenant)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: history of %s: %w", tenant, err)
+	}
+	var runs []Run
+	for rows.Next() {
+		var r Run
+		var pr sql.NullInt64
+		var fin sql.NullTime
+		var e sql.NullString
+		if err := rows.Scan(&r.ID, &r.Tenant, &r.Commit, &pr, &r.StartedAt, &fin, &r.Outcome, &e); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("landlord: history of %s: %w", tenant, err)
+		}
+		r.PR, r.FinishedAt, r.Error = int(pr.Int64), fin.Time, e.String
+		runs = append(runs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("landlord: history of %s: %w", tenant, err)
+	}
+	for i := range runs {
+		if runs[i].Statements, err = s.statements(ctx, runs[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+func (s *Store) statements(ctx context.Context, run int64) ([]StatementRecord, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT seq, sql_text, kind, outcome, error, duration_ms FROM "+s.t("apply_statements")+
+		" WHERE run_id = ? ORDER BY seq", run)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: statements of run %d: %w", run, err)
+	}
+	defer rows.Close()
+	var out []StatementRecord
+	for rows.Next() {
+		var st StatementRecord
+		var e sql.NullString
+		var ms int64
+		if err := rows.Scan(&st.Seq, &st.SQL, &st.Kind, &st.Outcome, &e, &ms); err != nil {
+			return nil, fmt.Errorf("landlord: statements of run %d: %w", run, err)
+		}
+		st.Error, st.Duration = e.String, time.Duration(ms)*time.Millisecond
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,52 @@
+package landlord
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// SeedRun records that a seed file ran on a tenant.
+type SeedRun struct {
+	Tenant     string    `json:"tenant"`
+	Path       string    `json:"path"`     // repo-relative seed file
+	Layer      string    `json:"layer"`    // spec.Layer.ID
+	Checksum   string    `json:"checksum"` // hex SHA-256 of the file as it ran
+	Statements int       `json:"statements"`
+	RunID      int64     `json:"run_id,omitempty"`
+	RanAt      time.Time `json:"ran_at"`
+}
+
+// SeedRuns returns the seed files that ran on tenant, by path.
+func (s *Store) SeedRuns(ctx context.Context, tenant string) (map[string]SeedRun, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM "+
+		s.t("seed_runs")+" WHERE tenant = ?", tenant)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: seed runs of %s: %w", tenant, err)
+	}
+	defer rows.Close()
+	out := map[string]SeedRun{}
+	for rows.Next() {
+		var r SeedRun
+		var run sql.NullInt64
+		if err := rows.Scan(&r.Tenant, &r.Path, &r.Layer, &r.Checksum, &r.Statements, &run, &r.RanAt); err != nil {
+			return nil, fmt.Errorf("landlord: seed runs of %s: %w", tenant, err)
+		}
+		r.RunID = run.Int64
+		out[r.Path] = r
+	}
+	return out, rows.Err()
+}
+
+// RecordSeed records that a seed file ran. Recording it twice is an error:
+// a seed runs once.
+func (s *Store) RecordSeed(ctx context.Context, r SeedRun) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("seed_runs")+
+		" (tenant, path, layer, checksum, statements, run_id, ran_at) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
+		r.Tenant, r.Path, r.Layer, r.Checksum, r.Statements, sql.NullInt64{Int64: r.RunID, Valid: r.RunID > 0})
+	if err != nil {
+		return fmt.Errorf("landlord: record seed %s for %s: %w", r.Path, r.Tenant, err)
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+// Package landlord is strata's record of what is and what happened: tenants
+// and their status, apply history, schema snapshots, seed runs, encrypted
+// credentials and drift reports, kept in a MySQL/MariaDB database (by
+// default "strata") whose own schema strata manages declaratively (see
+// Migrate). Nothing about a tenant is kept only in memory.
+package landlord
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/reconciler/internal/ident"
+)
+
+// DefaultDatabase is the landlord database when strata.yaml names none.
+const DefaultDatabase = "strata"
+
+// ErrNotFound is returned when the landlord has no record of what was asked for.
+var ErrNotFound = errors.New("landlord: not found")
+
+// Store reads and writes the landlord database. It is safe for concurrent use.
+type Store struct {
+	db       *sql.DB
+	database string
+}
+
+// Open returns a Store for database on the server serverDSN names (a
+// go-sql-driver/mysql DSN; a secret, never logged). It does not touch the
+// server: call Migrate before first use of a new landlord.
+func Open(serverDSN, database string) (*Store, error) {
+	if database == "" {
+		database = DefaultDatabase
+	}
+	cfg, err := mysql.ParseDSN(serverDSN)
+	if err != nil {
+		// The driver's message can quote the DSN; do not pass it on.
+		return nil, errors.New("landlord: the landlord server's DSN is not a valid go-sql-driver/mysql DSN (user:pass@tcp(host:port)/)")
+	}
+	cfg.DBName = ""
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(8)
+	db.SetConnMaxIdleTime(time.Minute)
+	return &Store{db: db, database: database}, nil
+}
+
+// Database returns the landlord database name.
+func (s *Store) Database() string { return s.database }
+
+// Close closes the Store's connections.
+func (s *Store) Close() error { return s.db.Close() }
+
+// t returns the qualified, quoted name of a landlord table.
+func (s *Store) t(table string) string {
+	return ident.Quote(s.database) + "." + ident.Quote(table)
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t.UTC(), Valid: !t.IsZero()} }

@@ -1,0 +1,176 @@
+package reconciler
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/reconciler/internal/ident"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/secret"
+)
+
+// created is what one provisioning run made, so a failure can drop it again.
+type created struct {
+	database bool
+	users    []string
+}
+
+// provision makes sure j's database, app user and migrator user exist with
+// their grants and stored credentials, and returns the migrator's password.
+// On failure it drops whatever it created itself.
+func (j *job) provision(ctx context.Context) (migratorPassword string, err error) {
+	var c created
+	defer func() {
+		if err != nil {
+			j.rollback(context.WithoutCancel(ctx), c)
+		}
+	}()
+	exists, err := databaseExists(ctx, j.srv.db, j.t.Database)
+	if err != nil {
+		return "", err
+	}
+	if !exists {
+		if j.r.box == nil {
+			return "", fmt.Errorf("reconciler: cannot provision %s: %w", j.t.Name, secret.ErrNoKey)
+		}
+		j.rec.Status = landlord.StatusProvisioning
+		if err := j.r.store.PutTenant(ctx, j.rec); err != nil {
+			return "", err
+		}
+		q := fmt.Sprintf("CREATE DATABASE %s CHARACTER SET %s COLLATE %s", ident.Quote(j.t.Database), j.r.charset, j.r.collation)
+		if _, err := j.srv.db.ExecContext(ctx, q); err != nil {
+			return "", fmt.Errorf("reconciler: create database %s: %w", j.t.Database, err)
+		}
+		c.database = true
+		j.res.Provisioned = true
+		j.log.Info("created database")
+	}
+	grants := map[landlord.Role]string{
+		landlord.RoleApp:      "SELECT, INSERT, UPDATE, DELETE",
+		landlord.RoleMigrator: "ALL PRIVILEGES",
+	}
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		pw, err := j.ensureUser(ctx, role, &c)
+		if err != nil {
+			return "", err
+		}
+		user := userName(j.t.Database, role)
+		q := "GRANT " + grants[role] + " ON " + ident.GrantDB(j.t.Database) + ".* TO " + ident.String(user) + "@" + ident.String(host)
+		if _, err := j.srv.db.ExecContext(ctx, q); err != nil {
+			return "", fmt.Errorf("reconciler: grant %s to %s: %w", grants[role], user, err)
+		}
+		if role == landlord.RoleMigrator {
+			migratorPassword = pw
+		}
+	}
+	return migratorPassword, nil
+}
+
+// ensureUser makes sure the tenant user of role exists and its password is
+// stored, and returns the password.
+func (j *job) ensureUser(ctx context.Context, role landlord.Role, c *created) (string, error) {
+	user := userName(j.t.Database, role)
+	var n int
+	if err := j.srv.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE user = ? AND host = ?", user, host).Scan(&n); err != nil {
+		return "", fmt.Errorf("reconciler: look up user %s: %w", user, err)
+	}
+	cred, err := j.r.store.Credential(ctx, j.t.Name, role)
+	if err != nil && !landlord.IsNotFound(err) {
+		return "", err
+	}
+	if n > 0 && cred != nil && cred.User == user {
+		if j.r.box == nil {
+			return "", fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
+		}
+		pw, err := j.r.box.Open(cred.Sealed, sealContext(j.t.Name, role))
+		if err != nil {
+			return "", fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
+		}
+		return pw, nil
+	}
+	// The user or its stored password is missing: (re)create it with a new one.
+	if j.r.box == nil {
+		return "", fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
+	}
+	pw, err := password()
+	if err != nil {
+		return "", err
+	}
+	sealed, err := j.r.box.Seal(pw, sealContext(j.t.Name, role))
+	if err != nil {
+		return "", err
+	}
+	account := ident.String(user) + "@" + ident.String(host)
+	if n == 0 {
+		// The password goes in the statement; the error below never quotes it.
+		if _, err := j.srv.db.ExecContext(ctx, "CREATE USER "+account+" IDENTIFIED BY "+ident.String(pw)); err != nil {
+			return "", fmt.Errorf("reconciler: create user %s: %w", user, redact(err))
+		}
+		c.users = append(c.users, user)
+		j.log.Info("created user", "user", user)
+	} else if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account+" IDENTIFIED BY "+ident.String(pw)); err != nil {
+		return "", fmt.Errorf("reconciler: reset password of %s: %w", user, redact(err))
+	}
+	if err := j.r.store.PutCredential(ctx, landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// rollback drops what a failed provisioning created.
+func (j *job) rollback(ctx context.Context, c created) {
+	for _, u := range c.users {
+		if _, err := j.srv.db.ExecContext(ctx, "DROP USER IF EXISTS "+ident.String(u)+"@"+ident.String(host)); err != nil {
+			j.log.Error("rollback: drop user", "user", u, "err", err)
+		}
+	}
+	if len(c.users) > 0 {
+		if err := j.r.store.DeleteCredentials(ctx, j.t.Name); err != nil {
+			j.log.Error("rollback: delete credentials", "err", err)
+		}
+	}
+	if c.database {
+		if _, err := j.srv.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+ident.Quote(j.t.Database)); err != nil {
+			j.log.Error("rollback: drop database", "err", err)
+		}
+	}
+}
+
+// redact keeps a server error's number but not its text, which could echo
+// the statement and so the password.
+func redact(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return fmt.Errorf("server error %d", me.Number)
+	}
+	return errors.New("statement failed")
+}
+
+func databaseExists(ctx context.Context, db *sql.DB, database string) (bool, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", database).Scan(&n); err != nil {
+		return false, fmt.Errorf("reconciler: look up database %s: %w", database, err)
+	}
+	return n > 0, nil
+}
+
+// openAs connects to the tenant database on s as user.
+func openAs(s *server, user, password, database string) (*sql.DB, error) {
+	cfg := s.cfg.Clone()
+	cfg.User, cfg.Passwd, cfg.DBName = user, password, database
+	cfg.MultiStatements = false
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: connect as %s: %w", user, err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	return db, nil
+}

@@ -1,0 +1,239 @@
+// Package reconciler converges tenant databases to their spec: for each
+// selected tenant, with bounded workers per server and servers in parallel,
+// it locks the tenant, provisions its database and users when missing,
+// applies the plan as the tenant's own migrator user, verifies by planning
+// again, runs new seed files, snapshots the schema and records all of it in
+// the landlord.
+//
+// A CLI uses it as:
+//
+//	r, err := reconciler.New(fleet, reconciler.Options{SecretKey: key, Commit: sha})
+//	defer r.Close()
+//	plan, err := r.Plan(ctx, nil)   // strata plan: nothing is changed
+//	res, err := r.Apply(ctx, nil)   // strata apply: res.ExitCode() is 0, 1 or 2
+//	store, err := r.Landlord(ctx)   // strata status: counts, tenants, history
+//	dsn, err := r.Credentials(ctx, "acme") // strata credentials acme
+package reconciler
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/secret"
+	"github.com/stratadb/strata/spec"
+)
+
+// Defaults used when strata.yaml or Options leave them out.
+const (
+	DefaultConcurrency = 4
+	DefaultCharset     = "utf8mb4"
+	DefaultCollation   = "utf8mb4_unicode_ci"
+)
+
+// Options tune a Reconciler.
+type Options struct {
+	// Concurrency is the number of tenants worked on at once per server
+	// (default 4); servers run in parallel.
+	Concurrency int
+	// SecretKey seals tenant passwords in the landlord (see package secret
+	// for the format). Without it Apply still plans and applies tenants
+	// already provisioned, but refuses to provision new ones.
+	SecretKey []byte
+	// Commit is the config-repo commit being applied, recorded per run.
+	Commit string
+	// PR is the pull request that approved Commit, 0 when unknown.
+	PR int
+	// Logger receives progress; nil discards it. DSNs and passwords are never logged.
+	Logger *slog.Logger
+}
+
+// Reconciler converges the tenants of one Fleet. It is safe for concurrent use.
+type Reconciler struct {
+	fleet              *spec.Fleet
+	opts               Options
+	log                *slog.Logger
+	servers            map[string]*server
+	composer           *layers.Composer
+	box                *secret.Box // nil without a key
+	charset, collation string
+	store              *landlord.Store
+
+	mu       sync.Mutex // guards migrated and planners
+	migrated bool
+	planners map[string]*planner.Planner
+}
+
+// server is one configured database server.
+type server struct {
+	name string
+	db   *sql.DB
+	cfg  *mysql.Config // as configured: a secret, never logged
+}
+
+// New opens a connection pool per server of fleet (lazily: nothing is
+// contacted until a method runs). Close releases them.
+func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
+	if fleet == nil || len(fleet.Config.Servers) == 0 {
+		return nil, errors.New("reconciler: strata.yaml names no servers: add one under servers:")
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Reconciler{
+		fleet: fleet, opts: opts, log: log,
+		servers:   map[string]*server{},
+		charset:   or(fleet.Config.Defaults.Charset, DefaultCharset),
+		collation: or(fleet.Config.Defaults.Collation, DefaultCollation),
+		planners:  map[string]*planner.Planner{},
+	}
+	if len(opts.SecretKey) > 0 {
+		box, err := secret.NewBox(opts.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("reconciler: %w", err)
+		}
+		r.box = box
+	}
+	names := make([]string, 0, len(fleet.Config.Servers))
+	for n := range fleet.Config.Servers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s, err := openServer(n, fleet.Config.Servers[n].DSN, opts.Concurrency)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		r.servers[n] = s
+	}
+	dev, err := r.server(or(fleet.Config.Dev.Server, fleet.Config.Defaults.Server))
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("reconciler: dev server: %w", err)
+	}
+	r.composer = layers.New(dev.db, r.charset, r.collation)
+	ll, err := r.server(or(fleet.Config.Landlord.Server, fleet.Config.Defaults.Server))
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("reconciler: landlord server: %w", err)
+	}
+	if r.store, err = landlord.Open(ll.cfg.FormatDSN(), fleet.Config.Landlord.Database); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	return r, nil
+}
+
+func openServer(name, dsn string, concurrency int) (*server, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		// The driver's error can quote the DSN, which holds a password.
+		return nil, fmt.Errorf("reconciler: server %s: its dsn is not a valid go-sql-driver/mysql DSN (user:password@tcp(host:port)/); fix it in strata.yaml", name)
+	}
+	admin := cfg.Clone()
+	admin.DBName = ""
+	admin.ParseTime = true
+	admin.Loc = time.UTC
+	connector, err := mysql.NewConnector(admin)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: server %s: %w", name, err)
+	}
+	db := sql.OpenDB(connector)
+	// A worker holds a lock connection and uses another for queries.
+	db.SetMaxOpenConns(3*concurrency + 2)
+	db.SetMaxIdleConns(2*concurrency + 2)
+	db.SetConnMaxIdleTime(time.Minute)
+	return &server{name: name, db: db, cfg: cfg}, nil
+}
+
+// Close closes every connection pool.
+func (r *Reconciler) Close() error {
+	var errs []error
+	for _, s := range r.servers {
+		errs = append(errs, s.db.Close())
+	}
+	if r.store != nil {
+		errs = append(errs, r.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Landlord returns the landlord store, creating or migrating its database on
+// first use.
+func (r *Reconciler) Landlord(ctx context.Context) (*landlord.Store, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.migrated {
+		if err := r.store.Migrate(ctx, r.composer, r.charset, r.collation); err != nil {
+			return nil, fmt.Errorf("reconciler: %w", err)
+		}
+		r.migrated = true
+	}
+	return r.store, nil
+}
+
+func (r *Reconciler) server(name string) (*server, error) {
+	s, ok := r.servers[name]
+	if !ok {
+		return nil, fmt.Errorf("reconciler: server %q is not under servers: in strata.yaml", name)
+	}
+	return s, nil
+}
+
+// planner returns the server's planner, made on first use.
+func (r *Reconciler) planner(ctx context.Context, s *server) (*planner.Planner, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.planners[s.name]; ok {
+		return p, nil
+	}
+	p, err := planner.New(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: server %s: %w", s.name, err)
+	}
+	r.planners[s.name] = p
+	return p, nil
+}
+
+// selectTenants returns the named tenants in fleet order, or all when names is empty.
+func (r *Reconciler) selectTenants(names []string) ([]*spec.Tenant, error) {
+	if len(names) == 0 {
+		return r.fleet.Tenants, nil
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		if r.fleet.Tenant(n) == nil {
+			return nil, fmt.Errorf("reconciler: unknown tenant %q: there is no tenants/%s/tenant.yaml in the config repo", n, n)
+		}
+		want[n] = true
+	}
+	var out []*spec.Tenant
+	for _, t := range r.fleet.Tenants {
+		if want[t.Name] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

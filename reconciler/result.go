@@ -1,0 +1,78 @@
+package reconciler
+
+import (
+	"time"
+
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler/landlord"
+)
+
+// Outcome is what an apply did to one tenant.
+type Outcome string
+
+// Tenant outcomes.
+const (
+	OutcomeConverged      Outcome = "converged"      // live schema equals the desired schema
+	OutcomeBlocked        Outcome = "blocked"        // converged except statements awaiting approval
+	OutcomeFailed         Outcome = "failed"         // see TenantResult.Error
+	OutcomeLocked         Outcome = "locked"         // skipped: another strata holds the tenant's lock
+	OutcomeSuspended      Outcome = "suspended"      // no schema change; app user locked
+	OutcomeDecommissioned Outcome = "decommissioned" // users dropped (database too when approved)
+)
+
+// Result is what Apply did.
+type Result struct {
+	// Plan is the plan each tenant was applied from (planned after
+	// provisioning, so a new tenant shows the statements that created it).
+	Plan    *planner.Plan
+	Tenants []TenantResult // in the order of Plan.Tenants
+}
+
+// TenantResult is what Apply did to one tenant.
+type TenantResult struct {
+	Name     string  `json:"name"`
+	Database string  `json:"database"`
+	Server   string  `json:"server"`
+	Outcome  Outcome `json:"outcome"`
+	// Provisioned is true when this run created the database.
+	Provisioned bool `json:"provisioned,omitempty"`
+	// Statements are the plan's statements with what became of each.
+	Statements []landlord.StatementRecord `json:"statements,omitempty"`
+	// Seeds are the seed files run; SeedsChanged those that changed after
+	// they ran (reported, never rerun).
+	Seeds        []string        `json:"seeds,omitempty"`
+	SeedsChanged []string        `json:"seeds_changed,omitempty"`
+	Unmanaged    []planner.Drift `json:"unmanaged,omitempty"`
+	SchemaHash   string          `json:"schema_hash,omitempty"` // of the snapshot taken
+	RunID        int64           `json:"run_id,omitempty"`      // landlord apply_runs id
+	Error        string          `json:"error,omitempty"`
+	Duration     time.Duration   `json:"duration_ns"`
+}
+
+// Failed reports whether any tenant failed.
+func (r *Result) Failed() bool { return r.count(OutcomeFailed) > 0 }
+
+// Blocked reports whether any tenant waits for an approval.
+func (r *Result) Blocked() bool { return r.count(OutcomeBlocked) > 0 }
+
+// ExitCode is strata apply's exit status: 1 when a tenant failed, 2 when
+// something is still blocked, 0 when all converged.
+func (r *Result) ExitCode() int {
+	switch {
+	case r.Failed():
+		return 1
+	case r.Blocked():
+		return 2
+	}
+	return 0
+}
+
+func (r *Result) count(o Outcome) int {
+	n := 0
+	for _, t := range r.Tenants {
+		if t.Outcome == o {
+			n++
+		}
+	}
+	return n
+}

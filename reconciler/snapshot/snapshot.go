@@ -1,0 +1,72 @@
+// Package snapshot captures a tenant database's live schema as canonical DDL
+// with a hash and counts, the record drift detection compares against.
+package snapshot
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/stratadb/strata/reconciler/internal/ident"
+)
+
+// Schema is a database's schema at one moment.
+type Schema struct {
+	Hash        string // hex SHA-256 of DDL
+	Tables      int
+	Indexes     int // the primary key counts as an index
+	ForeignKeys int
+	DDL         string // SHOW CREATE TABLE of every base table, by name, AUTO_INCREMENT counters removed
+}
+
+// autoIncrement is the table option that changes with data, not schema.
+var autoIncrement = regexp.MustCompile(` AUTO_INCREMENT=\d+`)
+
+// Take reads database's schema through db (a user that can read it).
+func Take(ctx context.Context, db *sql.DB, database string) (*Schema, error) {
+	tables, err := strings1(ctx, db, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name", database)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: tables of %s: %w", database, err)
+	}
+	s := &Schema{Tables: len(tables)}
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT table_name, index_name) FROM information_schema.statistics WHERE table_schema = ?", database).Scan(&s.Indexes); err != nil {
+		return nil, fmt.Errorf("snapshot: indexes of %s: %w", database, err)
+	}
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = ?", database).Scan(&s.ForeignKeys); err != nil {
+		return nil, fmt.Errorf("snapshot: foreign keys of %s: %w", database, err)
+	}
+	var b strings.Builder
+	for _, t := range tables {
+		var name, ddl string
+		if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+ident.Quote(database)+"."+ident.Quote(t)).Scan(&name, &ddl); err != nil {
+			return nil, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
+		}
+		b.WriteString(autoIncrement.ReplaceAllString(ddl, ""))
+		b.WriteString(";\n\n")
+	}
+	s.DDL = b.String()
+	sum := sha256.Sum256([]byte(s.DDL))
+	s.Hash = hex.EncodeToString(sum[:])
+	return s, nil
+}
+
+func strings1(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
