@@ -4,8 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
+	"ariga.io/atlas/sql/migrate"
+	_ "ariga.io/atlas/sql/mysql/mysqlcheck" // registers the MySQL sqlcheck analyzers under "mysql"
 	"ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlcheck"
+	"ariga.io/atlas/sql/sqlclient"
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/spec"
@@ -13,23 +18,96 @@ import (
 
 // Planner plans tenants on one server. It is safe for concurrent use.
 type Planner struct {
-	db *sql.DB
+	db        *sql.DB
+	drv       *layers.Driver
+	dev       *sqlclient.Client // Pass.Dev for the sqlcheck analyzers
+	analyzers []sqlcheck.Analyzer
 }
 
 // New returns a Planner for the server db connects to (a user that can read
-// every tenant database's information_schema).
+// every tenant database's information_schema). It opens one Atlas driver,
+// which queries the server version once; reuse the Planner for every tenant
+// of the server.
 func New(ctx context.Context, db *sql.DB) (*Planner, error) {
-	return nil, errors.New("planner: not implemented")
+	drv, err := layers.OpenDriver(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("planner: %w", err)
+	}
+	az, err := sqlcheck.AnalyzerFor("mysql", nil)
+	if err != nil {
+		return nil, fmt.Errorf("planner: sqlcheck analyzers: %w", err)
+	}
+	if len(az) == 0 {
+		return nil, errors.New("planner: no sqlcheck analyzers registered for mysql")
+	}
+	return &Planner{
+		db:        db,
+		drv:       drv,
+		dev:       &sqlclient.Client{Name: "mysql", DB: db, Driver: drv.Driver},
+		analyzers: az,
+	}, nil
 }
 
 // Inspect returns the live schema of database, or (nil, nil) when it does not exist.
 func (p *Planner) Inspect(ctx context.Context, database string) (*schema.Schema, error) {
-	return nil, errors.New("planner: not implemented")
+	s, err := p.drv.InspectSchema(ctx, database, &schema.InspectOptions{})
+	if schema.IsNotExistError(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("planner: inspect %s: %w", database, err)
+	}
+	return s, nil
 }
 
+// planOpts plans unqualified statements: they run inside the tenant database.
+var planOpts = []migrate.PlanOption{func(o *migrate.PlanOptions) {
+	empty := ""
+	o.SchemaQualifier = &empty
+}}
+
 // Plan plans t against desired: ActionCreate with the full schema when the
-// database does not exist, otherwise the diff, classified, with approvals applied.
-// Errors are reported in the TenantPlan (ActionFailed), never returned.
+// database does not exist, otherwise the diff, classified, with approvals
+// applied. A suspended or decommissioned tenant gets ActionSkip. Errors are
+// reported in the TenantPlan (ActionFailed), never returned.
 func (p *Planner) Plan(ctx context.Context, t *spec.Tenant, desired *layers.Desired) TenantPlan {
-	return TenantPlan{Name: t.Name, Action: ActionFailed, Error: "not implemented"}
+	tp := TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Statements: []Statement{}}
+	if t.Status == spec.StatusSuspended || t.Status == spec.StatusDecommissioned {
+		tp.Action = ActionSkip
+		return tp
+	}
+	if desired == nil || desired.Schema == nil {
+		return failed(tp, errors.New("no desired schema (composition failed)"))
+	}
+	tp.DesiredHash = desired.Hash
+	live, err := p.Inspect(ctx, t.Database)
+	if err != nil {
+		return failed(tp, err)
+	}
+	tp.Action = ActionCreate
+	if live != nil {
+		tp.Action = ActionNone
+	} else {
+		live = &schema.Schema{Name: t.Database}
+	}
+	stmts, unmanaged, err := p.diff(ctx, live, desired.Schema, t.Approve)
+	if err != nil {
+		return failed(tp, err)
+	}
+	tp.Statements = stmts
+	tp.Unmanaged = unmanaged
+	if tp.Action == ActionNone && len(stmts) > 0 {
+		tp.Action = ActionChange
+		if tp.Blocked() {
+			tp.Action = ActionBlocked
+		}
+	}
+	return tp
+}
+
+func failed(tp TenantPlan, err error) TenantPlan {
+	tp.Action = ActionFailed
+	tp.Statements = []Statement{}
+	tp.Error = err.Error()
+	return tp
 }

@@ -1,0 +1,96 @@
+package planner
+
+import "ariga.io/atlas/sql/schema"
+
+// copySchema returns a copy of s named name that Atlas's SchemaDiff may
+// mutate without touching s: tables, columns, indexes, foreign keys and
+// every attribute slice are new, and references between them point into the
+// copy. Attribute values and column types are shared: Atlas replaces them in
+// their slices but never changes them in place.
+func copySchema(s *schema.Schema, name string) *schema.Schema {
+	c := &schema.Schema{
+		Name:    name,
+		Attrs:   append([]schema.Attr(nil), s.Attrs...),
+		Objects: append([]schema.Object(nil), s.Objects...),
+	}
+	tables := make(map[*schema.Table]*schema.Table, len(s.Tables))
+	columns := make(map[*schema.Column]*schema.Column)
+	for _, t := range s.Tables {
+		nt := &schema.Table{
+			Name:   t.Name,
+			Schema: c,
+			Attrs:  append([]schema.Attr(nil), t.Attrs...),
+			Deps:   append([]schema.Object(nil), t.Deps...),
+			Refs:   append([]schema.Object(nil), t.Refs...),
+		}
+		for _, col := range t.Columns {
+			nc := &schema.Column{
+				Name:    col.Name,
+				Default: col.Default,
+				Attrs:   append([]schema.Attr(nil), col.Attrs...),
+			}
+			if col.Type != nil {
+				ct := *col.Type
+				nc.Type = &ct
+			}
+			columns[col] = nc
+			nt.Columns = append(nt.Columns, nc)
+		}
+		tables[t] = nt
+		c.Tables = append(c.Tables, nt)
+	}
+	indexes := make(map[*schema.Index]*schema.Index)
+	copyIndex := func(nt *schema.Table, idx *schema.Index) *schema.Index {
+		if idx == nil {
+			return nil
+		}
+		if ni, ok := indexes[idx]; ok {
+			return ni
+		}
+		ni := &schema.Index{Name: idx.Name, Unique: idx.Unique, Table: nt, Attrs: append([]schema.Attr(nil), idx.Attrs...)}
+		for _, p := range idx.Parts {
+			np := &schema.IndexPart{SeqNo: p.SeqNo, Desc: p.Desc, X: p.X, Attrs: append([]schema.Attr(nil), p.Attrs...)}
+			if p.C != nil {
+				np.C = columns[p.C]
+				np.C.Indexes = append(np.C.Indexes, ni)
+			}
+			ni.Parts = append(ni.Parts, np)
+		}
+		indexes[idx] = ni
+		return ni
+	}
+	for _, t := range s.Tables {
+		nt := tables[t]
+		nt.PrimaryKey = copyIndex(nt, t.PrimaryKey)
+		for _, idx := range t.Indexes {
+			nt.Indexes = append(nt.Indexes, copyIndex(nt, idx))
+		}
+		for _, fk := range t.ForeignKeys {
+			nf := &schema.ForeignKey{
+				Symbol:   fk.Symbol,
+				Table:    nt,
+				RefTable: tables[fk.RefTable],
+				OnUpdate: fk.OnUpdate,
+				OnDelete: fk.OnDelete,
+				Attrs:    append([]schema.Attr(nil), fk.Attrs...),
+			}
+			if nf.RefTable == nil {
+				nf.RefTable = fk.RefTable // a table of another schema
+			}
+			for _, col := range fk.Columns {
+				nc := columns[col]
+				nc.ForeignKeys = append(nc.ForeignKeys, nf)
+				nf.Columns = append(nf.Columns, nc)
+			}
+			for _, col := range fk.RefColumns {
+				if nc, ok := columns[col]; ok {
+					nf.RefColumns = append(nf.RefColumns, nc)
+				} else {
+					nf.RefColumns = append(nf.RefColumns, col)
+				}
+			}
+			nt.ForeignKeys = append(nt.ForeignKeys, nf)
+		}
+	}
+	return c
+}
