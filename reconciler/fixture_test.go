@@ -1,0 +1,229 @@
+package reconciler
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/reconciler/internal/ident"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/seed"
+	"github.com/stratadb/strata/reconciler/snapshot"
+	"github.com/stratadb/strata/spec"
+)
+
+// fixture is a fleet on the test server whose databases and users all start
+// with a prefix unique to the test, dropped when it ends.
+type fixture struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *sql.DB // admin connection
+	prefix string
+	fleet  *spec.Fleet
+	key    []byte
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db := dbtest.Open(t)
+	prefix := dbtest.Name("st") + "_"
+	f := &fixture{t: t, ctx: context.Background(), db: db, prefix: prefix, key: make([]byte, 32)}
+	for i := range f.key {
+		f.key[i] = byte(i + 7)
+	}
+	f.fleet = &spec.Fleet{
+		Config: spec.Config{
+			Servers:        map[string]spec.Server{"main": {Name: "main", DSN: dbtest.DSN(t)}},
+			Defaults:       spec.Defaults{Server: "main", Charset: "utf8mb4", Collation: "utf8mb4_unicode_ci"},
+			DatabasePrefix: prefix,
+			Landlord:       spec.Landlord{Server: "main", Database: prefix + "ll"},
+			Dev:            spec.Dev{Server: "main"},
+		},
+		Templates: map[string]*spec.Template{},
+		Modules:   map[string]*spec.Module{},
+	}
+	t.Cleanup(func() {
+		dbtest.DropDatabases(t, db, prefix)
+		dropUsers(t, db, prefix)
+	})
+	return f
+}
+
+// layer builds a layer from files (path -> SQL) and seeds (path -> template).
+func layer(kind spec.LayerKind, name string, files, seeds map[string]string) *spec.Layer {
+	l := &spec.Layer{Kind: kind, Name: name}
+	l.Files = sqlFiles(files)
+	l.Seeds = sqlFiles(seeds)
+	return l
+}
+
+func sqlFiles(m map[string]string) []*spec.File {
+	paths := make([]string, 0, len(m))
+	for p := range m {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var out []*spec.File
+	for _, p := range paths {
+		sum := sha256.Sum256([]byte(m[p]))
+		out = append(out, &spec.File{Path: p, Content: []byte(m[p]), Hash: hex.EncodeToString(sum[:]), Statements: seed.Split(m[p])})
+	}
+	return out
+}
+
+// tenant adds (or replaces) an active tenant with the given layers.
+func (f *fixture) tenant(name string, layers ...*spec.Layer) *spec.Tenant {
+	t := &spec.Tenant{
+		Name: name, Database: f.prefix + strings.ReplaceAll(name, "-", "_"), Server: "main",
+		Status: spec.StatusActive, Layers: layers, Vars: map[string]string{}, Path: "tenants/" + name + "/tenant.yaml",
+	}
+	var ts []*spec.Tenant
+	for _, o := range f.fleet.Tenants {
+		if o.Name != name {
+			ts = append(ts, o)
+		}
+	}
+	ts = append(ts, t)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	f.fleet.Tenants = ts
+	return t
+}
+
+// reconciler returns a Reconciler for the fleet as it is now.
+func (f *fixture) reconciler(opts Options) *Reconciler {
+	f.t.Helper()
+	if opts.SecretKey == nil {
+		opts.SecretKey = f.key
+	}
+	r, err := New(f.fleet, opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// apply runs Apply with a fresh Reconciler and fails the test on a returned error.
+func (f *fixture) apply(opts Options) *Result {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(f.ctx, 3*time.Minute)
+	defer cancel()
+	res, err := f.reconciler(opts).Apply(ctx, nil)
+	if err != nil {
+		f.t.Fatalf("Apply: %v", err)
+	}
+	return res
+}
+
+func (f *fixture) result(res *Result, name string) TenantResult {
+	f.t.Helper()
+	for _, r := range res.Tenants {
+		if r.Name == name {
+			return r
+		}
+	}
+	f.t.Fatalf("no result for tenant %s", name)
+	return TenantResult{}
+}
+
+// store opens the fixture's landlord (already migrated by an apply).
+func (f *fixture) store() *landlord.Store {
+	f.t.Helper()
+	s, err := landlord.Open(dbtest.DSN(f.t), f.fleet.Config.Landlord.Database)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// reference runs the tenant's layer statements directly in a fresh database
+// (not through strata) and returns its canonical DDL: what the tenant's live
+// schema must equal.
+func (f *fixture) reference(t *spec.Tenant) string {
+	f.t.Helper()
+	name := dbtest.Database(f.t, f.db, f.prefix+"ref")
+	conn, err := f.db.Conn(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.ExecContext(f.ctx, "USE "+ident.Quote(name))
+	for _, l := range t.Layers {
+		for _, file := range l.Files {
+			for _, st := range file.Statements {
+				if _, err := conn.ExecContext(f.ctx, st.SQL); err != nil {
+					f.t.Fatalf("reference %s:%d: %v", file.Path, st.Line, err)
+				}
+			}
+		}
+	}
+	s, err := snapshot.Take(f.ctx, f.db, name)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s.DDL
+}
+
+func (f *fixture) live(database string) string {
+	f.t.Helper()
+	s, err := snapshot.Take(f.ctx, f.db, database)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s.DDL
+}
+
+func (f *fixture) exec(q string, args ...any) {
+	f.t.Helper()
+	if _, err := f.db.ExecContext(f.ctx, q, args...); err != nil {
+		f.t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (f *fixture) count(q string, args ...any) int {
+	f.t.Helper()
+	var n int
+	if err := f.db.QueryRowContext(f.ctx, q, args...).Scan(&n); err != nil {
+		f.t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func sqls(stmts []landlord.StatementRecord) []string {
+	var out []string
+	for _, s := range stmts {
+		out = append(out, s.SQL)
+	}
+	return out
+}
+
+// dropUsers drops every user whose name starts with prefix. (dbtest.DropUsers
+// passes the account as placeholders, which DROP USER does not accept.)
+func dropUsers(t *testing.T, db *sql.DB, prefix string) {
+	ctx := context.Background()
+	rows, err := db.QueryContext(ctx, "SELECT user, host FROM mysql.user WHERE LEFT(user, ?) = ?", len(prefix), prefix)
+	if err != nil {
+		t.Errorf("list users: %v", err)
+		return
+	}
+	var accounts []string
+	for rows.Next() {
+		var u, h string
+		if rows.Scan(&u, &h) == nil {
+			accounts = append(accounts, ident.String(u)+"@"+ident.String(h))
+		}
+	}
+	rows.Close()
+	for _, a := range accounts {
+		if _, err := db.ExecContext(ctx, "DROP USER IF EXISTS "+a); err != nil {
+			t.Errorf("drop user %s: %v", a, err)
+		}
+	}
+}
