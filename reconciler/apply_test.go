@@ -10,7 +10,7 @@ import (
 )
 
 var basicSQL = map[string]string{
-	"basic/01_members.sql": "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  email VARCHAR(190) NOT NULL,\n  PRIMARY KEY (id),\n  UNIQUE KEY members_email (email)\n);\n",
+	"basic/01_members.sql":  "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  email VARCHAR(190) NOT NULL,\n  PRIMARY KEY (id),\n  UNIQUE KEY members_email (email)\n);\n",
 	"basic/02_settings.sql": "CREATE TABLE settings (\n  k VARCHAR(64) NOT NULL,\n  v TEXT NULL,\n  PRIMARY KEY (k)\n);\n",
 }
 
