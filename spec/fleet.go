@@ -103,6 +103,7 @@ type Template struct {
 // Module is modules/<name>/module.yaml with its layer.
 type Module struct {
 	Name        string
+	Version     string // semver; optional
 	Description string
 	Requires    []string // modules that must come before this one
 	Conflicts   []string // modules that cannot be enabled together with this one
@@ -124,9 +125,10 @@ const (
 
 // Tenant is tenants/<name>/tenant.yaml, resolved against the rest of the repo.
 type Tenant struct {
-	Name     string
-	Database string // prefix + name with '-' as '_'
-	Template string
+	Name        string
+	Description string
+	Database    string // prefix + name with '-' as '_'
+	Template    string
 	// Modules are every module the tenant gets, the template's required ones
 	// included, in dependency order (ties broken by name).
 	Modules []string

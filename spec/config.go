@@ -1,0 +1,124 @@
+package spec
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/schemas"
+)
+
+// loadConfig reads strata.yaml, expands the server DSNs and checks that the
+// servers it names exist.
+func (l *loader) loadConfig() Config {
+	d, ok := l.decodeFile(configPath, schemas.Config, &l.config)
+	if d == nil && !ok {
+		l.ds.add(configPath, 0, 0, "create strata.yaml at the repo root (strata init writes one)", "missing strata.yaml")
+		return Config{}
+	}
+	if !ok {
+		return Config{}
+	}
+	l.configDoc, l.configOK = d, true
+	raw := l.config
+	c := Config{
+		Servers:        map[string]Server{},
+		Defaults:       Defaults{Server: raw.Defaults.Server, Charset: raw.Defaults.Charset, Collation: raw.Defaults.Collation},
+		DatabasePrefix: raw.DatabasePrefix,
+		Landlord:       Landlord{Server: raw.Landlord.Server, Database: raw.Landlord.Database},
+		Dev:            Dev{Server: raw.Dev.Server},
+		Drift:          Drift{Strategy: DriftStrategy(raw.Drift.Strategy)},
+		Approve:        Approve{Destructive: normApprovals(raw.Approve.Destructive)},
+	}
+	names := make([]string, 0, len(raw.Servers))
+	for name := range raw.Servers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		at := d.pos("servers", name, "dsn")
+		dsn, problems := expandEnv(raw.Servers[name].DSN, l.opts.lookupEnv)
+		for _, p := range problems {
+			l.ds.at(at, "set the variable, or give a default: ${NAME:-value}", "servers.%s.dsn: %s", name, p)
+		}
+		if len(problems) == 0 {
+			// The DSN is a secret: report the parser's complaint, never the DSN.
+			if _, err := mysql.ParseDSN(dsn); err != nil {
+				l.ds.at(at, "write a go-sql-driver/mysql DSN such as user:password@tcp(host:3306)/", "servers.%s.dsn: %v", name, err)
+			}
+		}
+		c.Servers[name] = Server{Name: name, DSN: dsn}
+	}
+
+	if c.Defaults.Server == "" {
+		if len(names) == 1 {
+			c.Defaults.Server = names[0]
+		} else {
+			l.ds.at(d.pos("servers"), "set defaults.server to one of: "+joinNames(names), "defaults.server is required when there are several servers")
+		}
+	} else {
+		l.checkServer(d.pos("defaults", "server"), "defaults.server", c.Defaults.Server, names)
+	}
+	if c.Landlord.Server == "" {
+		c.Landlord.Server = c.Defaults.Server
+	} else {
+		l.checkServer(d.pos("landlord", "server"), "landlord.server", c.Landlord.Server, names)
+	}
+	if c.Dev.Server == "" {
+		c.Dev.Server = c.Defaults.Server
+	} else {
+		l.checkServer(d.pos("dev", "server"), "dev.server", c.Dev.Server, names)
+	}
+	return c
+}
+
+// checkServer reports a server name that strata.yaml does not define.
+func (l *loader) checkServer(at pos, key, name string, known []string) bool {
+	for _, k := range known {
+		if k == name {
+			return true
+		}
+	}
+	hint := didYouMean(name, known, "servers in strata.yaml")
+	l.ds.at(at, hint, "%s: unknown server %q", key, name)
+	return false
+}
+
+func joinNames(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// normApprovals returns approvals deduplicated and sorted.
+func normApprovals(lists ...[]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, list := range lists {
+		for _, a := range list {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// databaseName derives a tenant's database name.
+func databaseName(prefix, tenant string) string {
+	b := []byte(tenant)
+	for i, c := range b {
+		if c == '-' {
+			b[i] = '_'
+		}
+	}
+	return fmt.Sprintf("%s%s", prefix, b)
+}

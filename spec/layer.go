@@ -1,0 +1,107 @@
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// SeedFuncs are the functions seed templates may call besides text/template's
+// builtins. Whoever executes seeds must use the same map.
+func SeedFuncs() template.FuncMap {
+	return template.FuncMap{
+		// quote renders a value as a single-quoted SQL string literal.
+		"quote": func(v any) string {
+			s := fmt.Sprint(v)
+			s = strings.ReplaceAll(s, `\`, `\\`)
+			return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		},
+	}
+}
+
+// readLayer reads dir/*.sql (DDL) and dir/seed/*.sql (seeds), in lexical
+// order, and checks every statement.
+func (l *loader) readLayer(kind LayerKind, name, dir string) *Layer {
+	layer := &Layer{Kind: kind, Name: name}
+	layer.Files = l.readSQL(dir, false)
+	layer.Seeds = l.readSQL(path.Join(dir, "seed"), true)
+	return layer
+}
+
+// readSQL reads and checks the .sql files directly in dir.
+func (l *loader) readSQL(dir string, seed bool) []*File {
+	entries, err := fs.ReadDir(l.fsys, dir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			l.ds.add(dir, 0, 0, "check the directory's permissions", "cannot read directory: %v", err)
+		}
+		return nil
+	}
+	var files []*File
+	for _, e := range entries { // fs.ReadDir sorts by name
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		p := path.Join(dir, e.Name())
+		content, err := fs.ReadFile(l.fsys, p)
+		if err != nil {
+			l.ds.add(p, 0, 0, "check the file's permissions", "cannot read file: %v", err)
+			continue
+		}
+		sum := sha256.Sum256(content)
+		f := &File{Path: p, Content: content, Hash: hex.EncodeToString(sum[:])}
+		f.Statements = l.checkSQL(p, string(content), seed)
+		files = append(files, f)
+	}
+	return files
+}
+
+// checkSQL splits one file into statements and reports every rejected one.
+func (l *loader) checkSQL(p, src string, seed bool) []Statement {
+	if seed {
+		l.checkSeedTemplate(p, src)
+	}
+	stmts, lexErr := splitSQL(src, seed)
+	if lexErr != nil {
+		l.ds.add(p, lexErr.Line, lexErr.Col, "close it; a quote inside a string is written twice ('it''s') or escaped (\\')", "%s", lexErr.Msg)
+		return nil
+	}
+	out := make([]Statement, 0, len(stmts))
+	for _, s := range stmts {
+		check := checkLayerStmt
+		if seed {
+			check = checkSeedStmt
+		}
+		for _, pr := range check(s.toks) {
+			l.ds.add(p, pr.tok.line, pr.tok.col, pr.hint, "%s", pr.msg)
+		}
+		out = append(out, Statement{SQL: s.sql, Line: s.toks[0].line})
+	}
+	return out
+}
+
+// templateErrLine matches text/template's "template: NAME:LINE: msg" and
+// "template: NAME:LINE:COL: msg".
+var templateErrLine = regexp.MustCompile(`^template: .*?:(\d+):(?:(\d+):)? (.*)$`)
+
+// checkSeedTemplate reports a seed file that is not a valid Go text/template.
+func (l *loader) checkSeedTemplate(p, src string) {
+	_, err := template.New(p).Funcs(SeedFuncs()).Option("missingkey=error").Parse(src)
+	if err == nil {
+		return
+	}
+	line, col, msg := 0, 0, err.Error()
+	if m := templateErrLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		col, _ = strconv.Atoi(m[2])
+		msg = m[3]
+	}
+	l.ds.add(p, line, col, "seed files are Go text/template: fix the {{ }} action (variables are {{ .Tenant.Name }}, {{ .Vars.key }})", "invalid seed template: %s", msg)
+}

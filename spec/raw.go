@@ -1,0 +1,68 @@
+package spec
+
+// The raw* types are the YAML documents as the CUE definitions in package
+// schemas decode them, defaults applied.
+
+type rawApprove struct {
+	Destructive []string `json:"destructive"`
+}
+
+type rawDrift struct {
+	Strategy string `json:"strategy"`
+}
+
+type rawConfig struct {
+	Servers map[string]struct {
+		DSN string `json:"dsn"`
+	} `json:"servers"`
+	Defaults struct {
+		Server    string `json:"server"`
+		Charset   string `json:"charset"`
+		Collation string `json:"collation"`
+	} `json:"defaults"`
+	DatabasePrefix string `json:"database_prefix"`
+	Landlord       struct {
+		Server   string `json:"server"`
+		Database string `json:"database"`
+	} `json:"landlord"`
+	Dev struct {
+		Server string `json:"server"`
+	} `json:"dev"`
+	Drift   rawDrift   `json:"drift"`
+	Approve rawApprove `json:"approve"`
+}
+
+type rawTemplate struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Description string `json:"description"`
+	Modules     struct {
+		Required []string `json:"required"`
+		Optional []string `json:"optional"`
+	} `json:"modules"`
+	Approve rawApprove `json:"approve"`
+}
+
+type rawModule struct {
+	Name        string     `json:"name"`
+	Version     string     `json:"version"`
+	Description string     `json:"description"`
+	Requires    []string   `json:"requires"`
+	Conflicts   []string   `json:"conflicts"`
+	Templates   []string   `json:"templates"`
+	Approve     rawApprove `json:"approve"`
+}
+
+type rawTenant struct {
+	Name        string            `json:"name"`
+	Template    string            `json:"template"`
+	Description string            `json:"description"`
+	Labels      map[string]string `json:"labels"`
+	Modules     []string          `json:"modules"`
+	Server      string            `json:"server"`
+	Status      string            `json:"status"`
+	Wave        int               `json:"wave"`
+	Vars        map[string]any    `json:"vars"`
+	Drift       rawDrift          `json:"drift"`
+	Approve     rawApprove        `json:"approve"`
+}

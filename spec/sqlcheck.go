@@ -1,0 +1,202 @@
+package spec
+
+import "fmt"
+
+// sqlProblem is a rejected construct in a statement.
+type sqlProblem struct {
+	tok  token
+	msg  string
+	hint string
+}
+
+// The statements a layer file may hold: table and index DDL.
+const layerHint = "layer files hold table and index DDL only: CREATE TABLE, ALTER TABLE, CREATE INDEX, DROP INDEX"
+
+// rejectedObjects are CREATE targets strata cannot manage, with the reason.
+var rejectedObjects = map[string]string{
+	"VIEW":      "views are not supported: Atlas cannot inspect them reliably on MariaDB",
+	"TRIGGER":   "triggers are not supported: Atlas cannot inspect them on MariaDB",
+	"PROCEDURE": "stored procedures are not supported",
+	"FUNCTION":  "stored functions are not supported",
+	"EVENT":     "events are not supported",
+	"SEQUENCE":  "sequences are not supported: Atlas cannot inspect them on MariaDB",
+	"DATABASE":  "CREATE DATABASE is not allowed: strata creates each tenant's database itself",
+	"SCHEMA":    "CREATE SCHEMA is not allowed: strata creates each tenant's database itself",
+	"USER":      "CREATE USER is not allowed: strata manages each tenant's users and grants",
+	"ROLE":      "CREATE ROLE is not allowed: strata manages each tenant's users and grants",
+	"SERVER":    "CREATE SERVER is not allowed",
+}
+
+// rejectedStatements are statements rejected in layers and seeds alike.
+var rejectedStatements = map[string][2]string{
+	"USE":       {"USE is not allowed", "strata runs every statement in the tenant's own database; remove the USE statement"},
+	"GRANT":     {"GRANT is not allowed", "strata manages each tenant's users and grants; remove the statement"},
+	"REVOKE":    {"REVOKE is not allowed", "strata manages each tenant's users and grants; remove the statement"},
+	"DELIMITER": {"DELIMITER is not allowed", "DELIMITER is a mysql client command for routines, which strata does not manage; remove it"},
+}
+
+// checkLayerStmt returns the problems of one layer DDL statement.
+func checkLayerStmt(toks []token) []sqlProblem {
+	first := toks[0]
+	if p, ok := commonReject(toks); ok {
+		return []sqlProblem{p}
+	}
+	switch first.upper {
+	case "INSERT", "REPLACE", "UPDATE", "DELETE":
+		return []sqlProblem{{first, fmt.Sprintf("%s is data, not schema: not allowed in a layer file", first.upper),
+			"move it to a seed file (seed/*.sql beside this layer), which runs once per tenant"}}
+	case "CREATE":
+		obj, ok := createObject(toks)
+		switch {
+		case !ok && len(toks) > 1:
+			return []sqlProblem{{toks[1], "CREATE " + toks[1].upper + " is not allowed in a layer file", layerHint}}
+		case !ok:
+			return []sqlProblem{{first, "CREATE without an object kind", layerHint}}
+		case obj.upper == "TEMPORARY":
+			return []sqlProblem{{obj, "CREATE TEMPORARY TABLE is not allowed in a layer file", layerHint}}
+		case obj.upper == "TABLE" || obj.upper == "INDEX":
+		default:
+			return []sqlProblem{{obj, rejectedObjects[obj.upper], layerHint}}
+		}
+	case "ALTER":
+		if obj := skipWords(toks[1:], "ONLINE", "IGNORE"); obj == nil || obj.upper != "TABLE" {
+			return []sqlProblem{{first, "only ALTER TABLE is allowed in a layer file", layerHint}}
+		}
+	case "DROP":
+		obj := skipWords(toks[1:], "ONLINE", "OFFLINE", "TEMPORARY")
+		switch {
+		case obj != nil && obj.upper == "INDEX":
+		case obj != nil && (obj.upper == "DATABASE" || obj.upper == "SCHEMA"):
+			return []sqlProblem{{first, "DROP DATABASE is not allowed", "strata never drops a tenant database from layer SQL; decommission the tenant instead"}}
+		case obj != nil && obj.upper == "TABLE":
+			return []sqlProblem{{first, "DROP TABLE is not allowed in a layer file", "layers declare the schema a tenant should have: delete the table's CREATE TABLE and approve the drop in approve.destructive"}}
+		default:
+			return []sqlProblem{{first, "only DROP INDEX is allowed in a layer file", layerHint}}
+		}
+	default:
+		return []sqlProblem{{first, first.upper + " is not allowed in a layer file", layerHint}}
+	}
+	return checkDDLBody(toks)
+}
+
+// createObject returns the token naming what a CREATE statement creates:
+// the first object keyword, past modifiers such as OR REPLACE, UNIQUE or
+// DEFINER = account.
+func createObject(toks []token) (token, bool) {
+	for _, t := range toks[1:] {
+		if t.kind != tokWord {
+			continue
+		}
+		if _, bad := rejectedObjects[t.upper]; bad || t.upper == "TABLE" || t.upper == "INDEX" || t.upper == "TEMPORARY" {
+			return t, true
+		}
+	}
+	return token{}, false
+}
+
+// skipWords returns the first token that is not one of the given words.
+func skipWords(toks []token, words ...string) *token {
+	for i := range toks {
+		skip := false
+		for _, w := range words {
+			if toks[i].kind == tokWord && toks[i].upper == w {
+				skip = true
+			}
+		}
+		if !skip {
+			return &toks[i]
+		}
+	}
+	return nil
+}
+
+// commonReject rejects statements that are wrong in layers and seeds alike.
+func commonReject(toks []token) (sqlProblem, bool) {
+	first := toks[0]
+	if r, ok := rejectedStatements[first.upper]; ok && first.kind == tokWord {
+		return sqlProblem{first, r[0], r[1]}, true
+	}
+	if first.kind != tokWord {
+		return sqlProblem{first, fmt.Sprintf("statement starts with %s, not a keyword", first.text), "check for a missing semicolon or stray text"}, true
+	}
+	for _, t := range toks {
+		if t.kind == tokExec {
+			return sqlProblem{t, "executable comments (/*! ... */) are not allowed", "write the SQL without the comment wrapper so strata can check it"}, true
+		}
+	}
+	return sqlProblem{}, false
+}
+
+// checkDDLBody rejects constructs strata cannot manage inside allowed DDL.
+func checkDDLBody(toks []token) []sqlProblem {
+	var ps []sqlProblem
+	for i, t := range toks {
+		if t.kind != tokWord {
+			if t.kind == tokPunct && t.text == "." && i > 0 && i+1 < len(toks) && isName(toks[i-1]) && isName(toks[i+1]) {
+				ps = append(ps, sqlProblem{toks[i-1], fmt.Sprintf("database-qualified name %s.%s is not allowed", toks[i-1].text, toks[i+1].text),
+					"name the table alone: every layer runs in the tenant's own database"})
+			}
+			continue
+		}
+		switch t.upper {
+		case "INVISIBLE":
+			ps = append(ps, sqlProblem{t, "INVISIBLE columns are not supported: Atlas does not inspect them", "drop the INVISIBLE attribute"})
+		case "VERSIONING", "SYSTEM_TIME":
+			if t.upper == "VERSIONING" && (i == 0 || toks[i-1].upper != "SYSTEM") {
+				continue
+			}
+			ps = append(ps, sqlProblem{t, "system-versioned tables are not supported: Atlas does not inspect them", "remove WITH SYSTEM VERSIONING (and PERIOD FOR SYSTEM_TIME)"})
+		case "SEQUENCE":
+			ps = append(ps, sqlProblem{t, "sequences are not supported: Atlas cannot inspect them on MariaDB", "use an AUTO_INCREMENT column instead"})
+		case "ZEROFILL":
+			ps = append(ps, sqlProblem{t, "ZEROFILL is not supported: Atlas inspects it wrongly", "remove ZEROFILL and pad the number when displaying it"})
+		case "FLOAT", "DOUBLE", "REAL":
+			j := i + 1
+			if j < len(toks) && toks[j].upper == "PRECISION" {
+				j++
+			}
+			if j+4 < len(toks) && toks[j].text == "(" && toks[j+1].kind == tokNumber && toks[j+2].text == "," && toks[j+3].kind == tokNumber && toks[j+4].text == ")" {
+				ps = append(ps, sqlProblem{t, fmt.Sprintf("%s(M,D) is not supported: Atlas inspects it wrongly", t.upper),
+					fmt.Sprintf("use DECIMAL(%s,%s) for exact values, or %s without (M,D)", toks[j+1].text, toks[j+3].text, t.upper)})
+			}
+		}
+	}
+	return ps
+}
+
+func isName(t token) bool { return t.kind == tokWord || t.kind == tokIdent }
+
+// checkSeedStmt returns the problems of one seed statement.
+func checkSeedStmt(toks []token) []sqlProblem {
+	first := toks[0]
+	if p, ok := commonReject(toks); ok {
+		return []sqlProblem{p}
+	}
+	switch first.upper {
+	case "INSERT", "REPLACE", "UPDATE", "DELETE":
+	case "CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE":
+		if first.upper == "DROP" && len(toks) > 1 && (toks[1].upper == "DATABASE" || toks[1].upper == "SCHEMA") {
+			return []sqlProblem{{first, "DROP DATABASE is not allowed", "strata never drops a tenant database from SQL; decommission the tenant instead"}}
+		}
+		return []sqlProblem{{first, first.upper + " is schema, not data: not allowed in a seed file",
+			"move it to the layer's .sql files; seed files hold INSERT, REPLACE, UPDATE and DELETE only"}}
+	default:
+		return []sqlProblem{{first, first.upper + " is not allowed in a seed file", "seed files hold INSERT, REPLACE, UPDATE and DELETE only"}}
+	}
+	var ps []sqlProblem
+	for i, t := range toks {
+		// A table name follows these keywords; db.table there names another database.
+		if t.kind != tokWord || !(t.upper == "INTO" || t.upper == "UPDATE" || t.upper == "FROM" || t.upper == "JOIN") {
+			continue
+		}
+		j := i + 1
+		for j < len(toks) && toks[j].kind == tokWord && (toks[j].upper == "LOW_PRIORITY" || toks[j].upper == "IGNORE") {
+			j++
+		}
+		if j+2 < len(toks) && isName(toks[j]) && toks[j+1].text == "." && isName(toks[j+2]) {
+			ps = append(ps, sqlProblem{toks[j], fmt.Sprintf("database-qualified name %s.%s is not allowed", toks[j].text, toks[j+2].text),
+				"name the table alone: seeds run in the tenant's own database"})
+		}
+	}
+	return ps
+}

@@ -1,0 +1,174 @@
+package spec
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/stratadb/strata/schemas"
+)
+
+// maxDatabaseName is MySQL's limit on a database name.
+const maxDatabaseName = 64
+
+// loadTenants reads and resolves every tenants/<name>/tenant.yaml.
+func (l *loader) loadTenants(fleet *Fleet) []*Tenant {
+	var tenants []*Tenant
+	databases := map[string]string{} // server/database -> what uses it
+	if l.configOK {
+		c := fleet.Config
+		databases[c.Landlord.Server+"/"+c.Landlord.Database] = "the landlord database (strata.yaml landlord.database)"
+	}
+	for _, name := range l.definitionDirs("tenants", "tenant.yaml") {
+		dir := path.Join("tenants", name)
+		p := path.Join(dir, "tenant.yaml")
+		var raw rawTenant
+		d, ok := l.decodeFile(p, schemas.Tenant, &raw)
+		custom := l.readLayer(LayerCustom, name, dir)
+		if !ok {
+			continue
+		}
+		l.checkName(d, raw.Name, name)
+		t := l.resolveTenant(fleet, name, raw, d, custom)
+		if t == nil {
+			continue
+		}
+		if len(t.Database) > maxDatabaseName {
+			l.ds.at(d.pos("name"), fmt.Sprintf("shorten the tenant name or database_prefix so the name fits %d characters", maxDatabaseName),
+				"database name %q is %d characters long; MySQL allows %d", t.Database, len(t.Database), maxDatabaseName)
+		}
+		key := t.Server + "/" + t.Database
+		if other, taken := databases[key]; taken {
+			l.ds.at(d.pos("name"), "rename the tenant or change database_prefix",
+				"database %q on server %q is already used by %s", t.Database, t.Server, other)
+		} else {
+			databases[key] = "tenant " + t.Name
+		}
+		tenants = append(tenants, t)
+	}
+	return tenants
+}
+
+// resolveTenant checks a tenant's references and resolves its modules,
+// layers, approvals and defaults. It returns nil when the config is invalid.
+func (l *loader) resolveTenant(fleet *Fleet, name string, raw rawTenant, d *doc, custom *Layer) *Tenant {
+	c := fleet.Config
+	t := &Tenant{
+		Name: name, Description: raw.Description, Template: raw.Template,
+		Server: raw.Server, Status: Status(raw.Status), Labels: raw.Labels, Wave: raw.Wave,
+		Vars: map[string]string{}, Drift: DriftStrategy(raw.Drift.Strategy), Path: d.path,
+	}
+	for k, v := range raw.Vars {
+		t.Vars[k] = fmt.Sprint(v)
+	}
+	if t.Labels == nil {
+		t.Labels = map[string]string{}
+	}
+	if t.Server != "" && l.configOK {
+		l.checkServer(d.pos("server"), "server", t.Server, sortedKeys(c.Servers))
+	}
+	if t.Server == "" {
+		t.Server = c.Defaults.Server
+	}
+	if t.Drift == "" {
+		t.Drift = c.Drift.Strategy
+	}
+	t.Database = databaseName(c.DatabasePrefix, name)
+
+	tmpl := l.templates[raw.Template]
+	if !l.checkRef(d.pos("template"), "templates", raw.Template) {
+		return nil
+	}
+	mods, ok := l.tenantModules(t, tmpl, raw.Modules, d)
+	if !ok || !l.configOK {
+		return nil
+	}
+	t.Modules = mods
+
+	approvals := [][]string{raw.Approve.Destructive, tmpl.Approve.Destructive, c.Approve.Destructive}
+	t.Layers = []*Layer{fleet.Basic, tmpl.Layer}
+	for _, m := range mods {
+		t.Layers = append(t.Layers, l.modules[m].Layer)
+		approvals = append(approvals, l.modules[m].Approve.Destructive)
+	}
+	if len(custom.Files) > 0 || len(custom.Seeds) > 0 {
+		t.Layers = append(t.Layers, custom)
+	}
+	t.Approve = Approve{Destructive: normApprovals(approvals...)}
+	return t
+}
+
+// tenantModules returns every module the tenant gets (its own, its
+// template's required ones, and what they require), in dependency order.
+// It reports unknown, incompatible and conflicting modules.
+func (l *loader) tenantModules(t *Tenant, tmpl *Template, own []string, d *doc) ([]string, bool) {
+	ok := true
+	// origin says where each module came in, for positions.
+	origin := map[string]pos{}
+	var queue []string
+	for _, r := range tmpl.Required {
+		if l.modules[r] == nil {
+			ok = false // reported in the template
+			continue
+		}
+		if _, dup := origin[r]; !dup {
+			origin[r] = d.pos("template")
+			queue = append(queue, r)
+		}
+	}
+	for i, m := range own {
+		at := d.pos("modules", i)
+		if !l.checkRef(at, "modules", m) {
+			ok = false
+			continue
+		}
+		if indexOf(own, m) != i {
+			l.ds.at(at, "remove the duplicate", "module %q is listed twice", m)
+			continue
+		}
+		if _, dup := origin[m]; dup {
+			continue // also required by the template: harmless
+		}
+		origin[m] = at
+		queue = append(queue, m)
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, r := range l.modules[n].Requires {
+			if l.modules[r] == nil {
+				ok = false // reported in the module
+				continue
+			}
+			if _, seen := origin[r]; !seen {
+				origin[r] = origin[n]
+				queue = append(queue, r)
+			}
+		}
+	}
+	set := map[string]bool{}
+	for m := range origin {
+		set[m] = true
+	}
+	names := sortedKeys(set)
+	for _, m := range names {
+		if !l.checkCompatible(origin[m], m, tmpl.Name) {
+			ok = false
+		}
+		for _, c := range l.modules[m].Conflicts {
+			if set[c] && (m < c || !contains(l.modules[c].Conflicts, m)) {
+				l.ds.at(origin[m], fmt.Sprintf("%s declares conflicts: %s; enable only one of them", l.modules[m].Path, strings.Join(l.modules[m].Conflicts, ", ")),
+					"modules %q and %q conflict", m, c)
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		return nil, false
+	}
+	ordered, acyclic := l.order(set)
+	if !acyclic {
+		return nil, false // the cycle is reported in its modules
+	}
+	return ordered, true
+}
