@@ -41,7 +41,7 @@ type stmtTokens struct {
 	sql  string
 }
 
-// lexer splits MySQL/MariaDB SQL into tokens. It understands '' "" and ``
+// lexer splits MySQL/MariaDB SQL into tokens. It understands ” "" and “
 // quoting (doubled quotes and backslash escapes), --, # and /* */ comments,
 // and, in seed mode, {{ }} template actions, which are opaque.
 type lexer struct {
