@@ -354,3 +354,143 @@ func TestStrataCommandsParsesShell(t *testing.T) {
 		})
 	}
 }
+
+// fakeValidatePlan is put first on PATH as "strata" when the CI examples run:
+// validate and plan answer with the exit codes (and Markdown) a case asks
+// for, every other verb is the real binary, so ci comment really posts.
+const fakeValidatePlan = `#!/bin/sh
+printf '%s\n' "$*" >> "$FAKE_CALLS"
+case "$1" in
+validate) exit "$FAKE_VALIDATE_EXIT" ;;
+plan) if [ -n "$FAKE_PLAN_OUT" ]; then printf '%s\n' "$FAKE_PLAN_OUT"; fi; exit "$FAKE_PLAN_EXIT" ;;
+esac
+exec "$REAL_STRATA" "$@"
+`
+
+// runGitHubSteps runs the job's run: steps as GitHub Actions would: bash -eo
+// pipefail, later steps skipped after a failure unless their if: has
+// !cancelled(), continue-on-error honoured. It reports whether the job failed.
+func runGitHubSteps(t *testing.T, steps []ghStep, jobEnv map[string]string, env []string, dir string) bool {
+	t.Helper()
+	failed := false
+	for _, s := range steps {
+		if s.Uses != "" || s.ID == "install" {
+			continue // checkout, setup-go and go install: not what is tested here
+		}
+		switch {
+		case s.If == "":
+			if failed {
+				continue
+			}
+		case strings.Contains(s.If, "!cancelled()"):
+		default:
+			t.Fatalf("step %q: condition %q not understood by this test", s.Name, s.If)
+		}
+		stepEnv := append([]string(nil), env...)
+		for _, m := range []map[string]string{jobEnv, s.Env} {
+			for k, v := range m {
+				stepEnv = append(stepEnv, k+"="+strings.ReplaceAll(v, "${{ secrets.GITHUB_TOKEN }}", ciGitHubToken))
+			}
+		}
+		script := writeFile(t, t.TempDir(), "step.sh", s.Run)
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+		cmd.Dir, cmd.Env = dir, stepEnv
+		out, err := cmd.CombinedOutput()
+		t.Logf("step %q: %v\n%s", s.Name, err, out)
+		// The only continue-on-error expression is "is the PR from a fork": not here.
+		if err != nil && s.ContinueOnError != "true" {
+			failed = true
+		}
+	}
+	return failed
+}
+
+// runGitLabScript runs the job's script entries as a GitLab runner would:
+// one shell with errexit, stopping at the first failure.
+func runGitLabScript(t *testing.T, job glJob, env []string, dir string) bool {
+	t.Helper()
+	for k, v := range job.Variables {
+		env = append(env, k+"="+v)
+	}
+	for _, line := range job.Script {
+		if strings.HasPrefix(line, "go install") || strings.HasPrefix(line, "git fetch") {
+			continue
+		}
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", line)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		t.Logf("script: %v\n%s", err, out)
+		if err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCIExamplesExitCodes(t *testing.T) {
+	bin := buildCIBinary(t)
+	wf, jobName := loadGitHubExample(t)
+	gl := loadGitLabExample(t)
+
+	cases := []struct {
+		name           string
+		validate, plan string
+		planOut        string
+		wantFail       bool
+		wantPosted     bool
+	}{
+		{name: "nothing changes", validate: "0", plan: "0", planOut: "3 tenants: 3 in sync", wantPosted: true},
+		{name: "changes are a plan, not a failure", validate: "0", plan: "2", planOut: "3 tenants: 1 to change (2 statements)", wantPosted: true},
+		{name: "invalid config fails the check after posting the errors", validate: "1", plan: "1", planOut: "tenants/x/tenant.yaml:3: unknown template", wantFail: true, wantPosted: true},
+		{name: "plan error without Markdown fails and posts nothing", validate: "0", plan: "1", wantFail: true},
+	}
+	for _, c := range cases {
+		for _, ci := range []string{"github", "gitlab"} {
+			t.Run(ci+": "+c.name, func(t *testing.T) {
+				dir := t.TempDir()
+				binDir := filepath.Join(dir, "bin")
+				require.NoError(t, os.Mkdir(binDir, 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(binDir, "strata"), []byte(fakeValidatePlan), 0o755))
+				work := filepath.Join(dir, "repo")
+				require.NoError(t, os.Mkdir(work, 0o755))
+				calls := filepath.Join(dir, "calls")
+				env := []string{
+					"PATH=" + binDir + ":/usr/local/bin:/usr/bin:/bin", "HOME=" + dir, "REAL_STRATA=" + bin, "FAKE_CALLS=" + calls,
+					"FAKE_VALIDATE_EXIT=" + c.validate, "FAKE_PLAN_EXIT=" + c.plan, "FAKE_PLAN_OUT=" + c.planOut,
+				}
+				var failed bool
+				var posted func() []forgetest.Comment
+				if ci == "github" {
+					fake := forgetest.NewGitHub(t, "acme/tenants", 42, ciGitHubToken)
+					posted = fake.Comments
+					env = append(env, "GITHUB_ACTIONS=true", "GITHUB_REPOSITORY=acme/tenants", "GITHUB_API_URL="+fake.URL,
+						"GITHUB_BASE_REF=main", "GITHUB_REF=refs/pull/42/merge",
+						"GITHUB_EVENT_PATH="+writeFile(t, dir, "event.json", `{"pull_request":{"number":42}}`),
+						"GITHUB_OUTPUT="+filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary"))
+					failed = runGitHubSteps(t, wf.Jobs[jobName].Steps, wf.Jobs[jobName].Env, env, work)
+				} else {
+					fake := forgetest.NewGitLab(t, "4711", 9, ciGitLabToken, false)
+					posted = fake.Comments
+					env = append(env, "GITLAB_CI=true", "CI_API_V4_URL="+fake.URL, "CI_PROJECT_ID=4711", "CI_MERGE_REQUEST_IID=9",
+						"GITLAB_TOKEN="+ciGitLabToken, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main")
+					failed = runGitLabScript(t, gl, env, work)
+				}
+
+				assert.Equal(t, c.wantFail, failed, "job failed")
+				log, err := os.ReadFile(calls)
+				require.NoError(t, err)
+				wantCalls := "validate --repo .\nplan --repo . --base origin/main --format markdown\n"
+				if c.wantPosted {
+					wantCalls += "ci comment --file plan.md\n"
+				}
+				assert.Equal(t, wantCalls, string(log))
+				if !c.wantPosted {
+					assert.Empty(t, posted())
+					return
+				}
+				require.Len(t, posted(), 1)
+				assert.Equal(t, "<!-- strata:plan -->\n"+c.planOut+"\n", posted()[0].Body)
+			})
+		}
+	}
+}
