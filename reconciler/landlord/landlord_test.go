@@ -1,0 +1,180 @@
+package landlord
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/layers/dbtest"
+)
+
+// newStore migrates a landlord in a database unique to the test.
+func newStore(t *testing.T) (*Store, *sql.DB, *layers.Composer) {
+	t.Helper()
+	db := dbtest.Open(t)
+	name := dbtest.Name("strata_ll_")
+	t.Cleanup(func() { dbtest.DropDatabases(t, db, name) })
+	s, err := Open(dbtest.DSN(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci")
+	if err := s.Migrate(context.Background(), c, "utf8mb4", "utf8mb4_unicode_ci"); err != nil {
+		t.Fatal(err)
+	}
+	return s, db, c
+}
+
+func TestMigrate(t *testing.T) {
+	s, db, c := newStore(t)
+	ctx := context.Background()
+	var tables int
+	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", s.Database()).Scan(&tables)
+	want := []string{"tenants", "credentials", "apply_runs", "apply_statements", "snapshots", "seed_runs", "drift_reports"}
+	if tables != len(want) {
+		t.Fatalf("%d landlord tables, want %d (%v)", tables, len(want), want)
+	}
+	// Idempotent.
+	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	// A column someone added by hand would have to be dropped: refused.
+	if _, err := db.ExecContext(ctx, "ALTER TABLE `"+s.Database()+"`.tenants ADD COLUMN extra INT NULL"); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci")
+	if err == nil || !strings.Contains(err.Error(), "refusing a destructive change") || !strings.Contains(err.Error(), "extra") {
+		t.Fatalf("Migrate over a destructive difference: %v", err)
+	}
+	var n int
+	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ? AND column_name = 'extra'", s.Database()).Scan(&n)
+	if n != 1 {
+		t.Fatal("the refused migration dropped the column anyway")
+	}
+	// A missing table is added (additive).
+	db.ExecContext(ctx, "ALTER TABLE `"+s.Database()+"`.tenants DROP COLUMN extra")
+	db.ExecContext(ctx, "DROP TABLE `"+s.Database()+"`.drift_reports")
+	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("Migrate adding a table: %v", err)
+	}
+	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'drift_reports'", s.Database()).Scan(&n)
+	if n != 1 {
+		t.Fatal("drift_reports not recreated")
+	}
+}
+
+func TestTenantsAndCounts(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	recs := []Tenant{
+		{Name: "a", Database: "t_a", Server: "main", Status: StatusActive, Modules: []string{"events", "dues"}, LastAppliedCommit: "c1"},
+		{Name: "b", Database: "t_b", Server: "main", Status: StatusFailed, LastError: "x.sql:3: boom"},
+		{Name: "c", Database: "t_c", Server: "eu", Status: StatusActive},
+	}
+	for _, r := range recs {
+		if err := s.PutTenant(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Replace keeps created_at and updates fields.
+	first, _ := s.Tenant(ctx, "c")
+	recs[2].Status = StatusSuspended
+	if err := s.PutTenant(ctx, recs[2]); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Tenant(ctx, "c")
+	if err != nil || c.Status != StatusSuspended || !c.CreatedAt.Equal(first.CreatedAt) {
+		t.Fatalf("c = %+v, %v", c, err)
+	}
+	a, _ := s.Tenant(ctx, "a")
+	if strings.Join(a.Modules, ",") != "events,dues" || a.LastAppliedCommit != "c1" || a.Server != "main" {
+		t.Fatalf("a = %+v", a)
+	}
+	if _, err := s.Tenant(ctx, "zz"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Tenant(zz) err = %v", err)
+	}
+	counts, err := s.Counts(ctx)
+	if err != nil || counts[StatusActive] != 1 || counts[StatusFailed] != 1 || counts[StatusSuspended] != 1 {
+		t.Fatalf("counts = %v, %v", counts, err)
+	}
+	tests := []struct {
+		statuses []Status
+		limit    int
+		want     string
+	}{
+		{nil, 0, "a,b,c"},
+		{[]Status{StatusFailed, StatusDrifted}, 0, "b"},
+		{nil, 2, "a,b"},
+	}
+	for _, tt := range tests {
+		ts, err := s.Tenants(ctx, tt.limit, tt.statuses...)
+		var names []string
+		for _, x := range ts {
+			names = append(names, x.Name)
+		}
+		if err != nil || strings.Join(names, ",") != tt.want {
+			t.Errorf("Tenants(%d, %v) = %v, %v; want %s", tt.limit, tt.statuses, names, err, tt.want)
+		}
+	}
+}
+
+func TestRunsSeedsCredentials(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	id, err := s.StartRun(ctx, "a", "c1", 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddStatement(ctx, id, StatementRecord{Seq: 1, SQL: "CREATE TABLE x (id INT)", Kind: "additive", Outcome: StatementApplied})
+	s.AddStatement(ctx, id, StatementRecord{Seq: 2, SQL: "ALTER TABLE x ADD UNIQUE (id)", Outcome: StatementFailed, Error: "dup"})
+	if err := s.FinishRun(ctx, id, RunFailed, "statement 2 failed"); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.History(ctx, "a", 5)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("history = %+v, %v", runs, err)
+	}
+	r := runs[0]
+	if r.PR != 42 || r.Commit != "c1" || r.Outcome != RunFailed || r.FinishedAt.IsZero() || len(r.Statements) != 2 || r.Statements[1].Error != "dup" {
+		t.Fatalf("run = %+v", r)
+	}
+
+	if err := s.RecordSeed(ctx, SeedRun{Tenant: "a", Path: "basic/seed/1.sql", Layer: "basic", Checksum: "abc", Statements: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordSeed(ctx, SeedRun{Tenant: "a", Path: "basic/seed/1.sql", Layer: "basic", Checksum: "abc"}); err == nil {
+		t.Fatal("a seed was recorded twice")
+	}
+	seeds, err := s.SeedRuns(ctx, "a")
+	if err != nil || seeds["basic/seed/1.sql"].Checksum != "abc" || len(seeds) != 1 {
+		t.Fatalf("seeds = %+v, %v", seeds, err)
+	}
+
+	if err := s.PutCredential(ctx, Credential{Tenant: "a", Role: RoleApp, User: "t_a_app", Sealed: "v1:xx"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.Credential(ctx, "a", RoleApp); err != nil || c.Sealed != "v1:xx" || c.User != "t_a_app" {
+		t.Fatalf("credential = %+v, %v", c, err)
+	}
+	s.DeleteCredentials(ctx, "a")
+	if _, err := s.Credential(ctx, "a", RoleApp); !IsNotFound(err) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if err := s.SaveSnapshot(ctx, Snapshot{Tenant: "a", RunID: id, Hash: "h", Tables: 1, DDL: "CREATE TABLE x"}); err != nil {
+		t.Fatal(err)
+	}
+	if sn, err := s.LatestSnapshot(ctx, "a"); err != nil || sn.Hash != "h" || sn.RunID != id || sn.DDL != "CREATE TABLE x" {
+		t.Fatalf("snapshot = %+v, %v", sn, err)
+	}
+}
+
+func TestOpenRejectsBadDSN(t *testing.T) {
+	_, err := Open("root:s3cret@tcp(nowhere", "strata")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("err = %v: want an error that does not quote the DSN", err)
+	}
+}
