@@ -1,12 +1,16 @@
 package planner
 
-import "ariga.io/atlas/sql/schema"
+import (
+	"ariga.io/atlas/sql/mysql"
+	"ariga.io/atlas/sql/schema"
+)
 
 // copySchema returns a copy of s named name that Atlas's SchemaDiff may
 // mutate without touching s: tables, columns, indexes, foreign keys and
-// every attribute slice are new, and references between them point into the
-// copy. Attribute values and column types are shared: Atlas replaces them in
-// their slices but never changes them in place.
+// every attribute slice and column type are new, and references between them
+// point into the copy. Attribute values are shared: Atlas replaces them in
+// their slices but never changes them in place (it does change column types:
+// typeChanged normalizes IntegerType.T).
 func copySchema(s *schema.Schema, name string) *schema.Schema {
 	c := &schema.Schema{
 		Name:    name,
@@ -30,8 +34,7 @@ func copySchema(s *schema.Schema, name string) *schema.Schema {
 				Attrs:   append([]schema.Attr(nil), col.Attrs...),
 			}
 			if col.Type != nil {
-				ct := *col.Type
-				nc.Type = &ct
+				nc.Type = &schema.ColumnType{Type: copyType(col.Type.Type), Raw: col.Type.Raw, Null: col.Type.Null}
 			}
 			columns[col] = nc
 			nt.Columns = append(nt.Columns, nc)
@@ -93,4 +96,59 @@ func copySchema(s *schema.Schema, name string) *schema.Schema {
 		}
 	}
 	return c
+}
+
+// copyType returns a copy of a column type Atlas may change in place.
+func copyType(t schema.Type) schema.Type {
+	switch t := t.(type) {
+	case *schema.IntegerType:
+		c := *t
+		c.Attrs = append([]schema.Attr(nil), t.Attrs...)
+		return &c
+	case *schema.StringType:
+		c := *t
+		c.Attrs = append([]schema.Attr(nil), t.Attrs...)
+		return &c
+	case *schema.BinaryType:
+		c := *t
+		return &c
+	case *schema.DecimalType:
+		c := *t
+		return &c
+	case *schema.FloatType:
+		c := *t
+		return &c
+	case *schema.EnumType:
+		c := *t
+		c.Values = append([]string(nil), t.Values...)
+		c.Attrs = append([]schema.Attr(nil), t.Attrs...)
+		return &c
+	case *schema.TimeType:
+		c := *t
+		c.Attrs = append([]schema.Attr(nil), t.Attrs...)
+		return &c
+	case *schema.BoolType:
+		c := *t
+		return &c
+	case *schema.JSONType:
+		c := *t
+		return &c
+	case *schema.SpatialType:
+		c := *t
+		return &c
+	case *schema.UUIDType:
+		c := *t
+		return &c
+	case *mysql.BitType:
+		c := *t
+		return &c
+	case *mysql.SetType:
+		c := *t
+		c.Values = append([]string(nil), t.Values...)
+		return &c
+	case *mysql.NetworkType:
+		c := *t
+		return &c
+	}
+	return t
 }

@@ -1,0 +1,84 @@
+package planner
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ANSI colours of the text format.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+)
+
+// renderText writes one section per tenant that needs attention (in-sync and
+// skipped tenants are only counted), then the summary line.
+func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
+	bw := bufio.NewWriter(w)
+	c := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	for _, t := range p.Tenants {
+		if !attention(t) {
+			continue
+		}
+		fmt.Fprintf(bw, "%s %s (%s on %s): %s\n", c(ansiBold, "tenant"), c(ansiBold, t.Name), t.Database, t.Server, actionText(t))
+		if t.Error != "" {
+			fmt.Fprintf(bw, "  %s %s\n", c(ansiRed, "error:"), indent(t.Error, "    "))
+		}
+		for _, s := range t.Statements {
+			m := marker(s)
+			code := map[string]string{"+": ansiGreen, "~": ansiYellow, "-": ansiRed, "!": ansiRed + ansiBold}[m]
+			line := m + " " + oneLineSQL(s.SQL) + ";"
+			if s.Kind == DataDependent && len(s.Codes) > 0 {
+				line += "  -- data-dependent: " + strings.Join(s.Codes, ", ")
+			}
+			fmt.Fprintf(bw, "  %s\n", c(code, line))
+			if s.Blocked {
+				fmt.Fprintf(bw, "      blocked: %s\n", ApprovalHint(t.Name, s.Approval))
+			}
+		}
+		if len(t.Unmanaged) > 0 {
+			fmt.Fprintf(bw, "  %s\n", c(ansiYellow, "unmanaged (no layer declares them; kept):"))
+			for _, u := range t.Unmanaged {
+				fmt.Fprintf(bw, "    %s\n", u.Object)
+			}
+		}
+		bw.WriteString("\n")
+	}
+	fmt.Fprintln(bw, c(ansiBold, SummaryLine(p.Summary)))
+	return bw.Flush()
+}
+
+func actionText(t TenantPlan) string {
+	switch t.Action {
+	case ActionCreate:
+		return "create"
+	case ActionChange:
+		return "change"
+	case ActionBlocked:
+		return "blocked (waits for approval)"
+	case ActionFailed:
+		return "failed"
+	case ActionNone:
+		return "in sync"
+	case ActionSkip:
+		return "skipped"
+	}
+	return string(t.Action)
+}
+
+// oneLineSQL collapses a statement's whitespace so it reads as one line.
+func oneLineSQL(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
