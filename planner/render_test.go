@@ -151,7 +151,7 @@ func TestRenderJSONShape(t *testing.T) {
 	require.NoError(t, planner.Render(&buf, samplePlan(), planner.FormatJSON, planner.RenderOptions{}))
 	var doc struct {
 		Tenants []map[string]json.RawMessage `json:"tenants"`
-		Summary map[string]int              `json:"summary"`
+		Summary map[string]int               `json:"summary"`
 	}
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &doc))
 	require.Len(t, doc.Tenants, 6)
