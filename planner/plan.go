@@ -1,7 +1,3 @@
-// Package planner compares a tenant's live schema with its desired schema and
-// produces a plan: the statements that converge it, each classified
-// (additive, destructive, data-dependent) and checked against the approvals
-// merged in Git. One Plan structure is rendered as text, JSON or Markdown.
 package planner
 
 // Kind classifies a planned statement by its effect on data.

@@ -1,0 +1,90 @@
+// Package planner compares a tenant's live schema with its desired schema and
+// produces a plan: the statements that converge it, each classified
+// (additive, destructive, data-dependent) and checked against the approvals
+// merged in Git. One Plan structure is rendered as text, JSON or Markdown.
+//
+// # Planning
+//
+// A Planner serves one server: it opens one Atlas driver (with the
+// foreign-key query rewrite of package layers) and inspects, diffs and plans
+// every tenant of that server with it. The desired schema of a composition is
+// shared by many tenants, so each Plan diffs a deep copy of it. Statements
+// are unqualified: they run inside the tenant database.
+//
+// Every ALTER TABLE that mixes destructive and other changes is split so a
+// destructive change is always a statement of its own with one approval, and
+// a blocked drop never holds back an added column. Foreign-key drops come
+// first, then index drops, then the other changes, then column drops and
+// narrowing changes.
+//
+// # Classification
+//
+// Each statement is run through Atlas's sqlcheck analyzers and gets their
+// codes. Its kind:
+//
+//   - destructive: drops a table, column, index, primary key, foreign key or
+//     check constraint (DS101-DS103, CD101), or narrows a column: a shorter
+//     string or binary type, a smaller or differently signed integer, fewer
+//     decimal digits, DOUBLE to FLOAT, an enum or set value removed, a
+//     narrower date/time type or precision, another charset, or a change to a
+//     different type family that does not hold every old value;
+//   - data-dependent: may fail or rewrite rows depending on the data (MF101
+//     unique index on existing columns, MF102, MF103/MF104 NOT NULL on
+//     existing rows, MY101 implicit fill of existing rows, a new primary key);
+//   - additive: everything else (new tables, columns, indexes, foreign keys,
+//     defaults, comments, wider types).
+//
+// # Approvals
+//
+// Additive and data-dependent statements run. A destructive statement runs
+// only when the tenant's merged approvals (tenant, template, modules and
+// strata.yaml) list its canonical approval string; otherwise it is Blocked
+// and the plan prints the line to add. The canonical forms, with t a table, c
+// a column and the object names as they are in the database:
+//
+//	DROP TABLE t
+//	DROP COLUMN t.c
+//	DROP INDEX t.i
+//	DROP PRIMARY KEY t
+//	DROP FOREIGN KEY t.fk
+//	DROP CHECK t.ck
+//	MODIFY COLUMN t.c       (a narrowing change of the column's type or charset)
+//
+// Keywords compare case-insensitively and runs of spaces count as one; the
+// object name compares exactly. An index that goes away because all its
+// columns are dropped needs no approval of its own. A live table that no
+// layer declares is not a statement but Unmanaged drift ("TABLE notes"),
+// kept, unless "DROP TABLE notes" is approved.
+//
+// # JSON
+//
+// Render with FormatJSON writes the Plan as indented JSON. The shape is
+// stable: fields are only ever added.
+//
+//	{
+//	  "commit": "4f1c2a9",                 // omitted when unknown
+//	  "tenants": [{
+//	    "name": "acme",
+//	    "database": "tenant_acme",
+//	    "server": "main",
+//	    "action": "create|change|none|blocked|failed|skip",
+//	    "desired_hash": "…",                 // spec.Tenant.LayerHash; omitted when unknown
+//	    "statements": [{                     // [] when none; in the order they run
+//	      "sql": "ALTER TABLE `members` DROP COLUMN `fax`",
+//	      "comment": "…",                    // omitted when empty
+//	      "kind": "additive|destructive|data-dependent",
+//	      "codes": ["DS103"],                // sqlcheck codes; omitted when none
+//	      "approval": "DROP COLUMN members.fax", // destructive statements only
+//	      "blocked": true
+//	    }],
+//	    "unmanaged": [{"object": "TABLE notes", "detail": "…"}], // omitted when none
+//	    "error": "…"                         // ActionFailed only
+//	  }],
+//	  "summary": {"tenants": 6, "create": 1, "change": 2, "statements": 7,
+//	              "blocked": 1, "in_sync": 2, "failed": 0, "skipped": 0}
+//	}
+//
+// The summary is recomputed from the tenants on every render. Text and
+// Markdown show only the tenants that need attention (in-sync and skipped
+// tenants are counted in the summary line).
+package planner
