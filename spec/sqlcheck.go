@@ -116,13 +116,13 @@ func commonReject(toks []token) (sqlProblem, bool) {
 	if r, ok := rejectedStatements[first.upper]; ok && first.kind == tokWord {
 		return sqlProblem{first, r[0], r[1]}, true
 	}
-	if first.kind != tokWord {
-		return sqlProblem{first, fmt.Sprintf("statement starts with %s, not a keyword", first.text), "check for a missing semicolon or stray text"}, true
-	}
 	for _, t := range toks {
 		if t.kind == tokExec {
 			return sqlProblem{t, "executable comments (/*! ... */) are not allowed", "write the SQL without the comment wrapper so strata can check it"}, true
 		}
+	}
+	if first.kind != tokWord {
+		return sqlProblem{first, fmt.Sprintf("statement starts with %s, not a keyword", first.text), "check for a missing semicolon or stray text"}, true
 	}
 	return sqlProblem{}, false
 }

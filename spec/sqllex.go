@@ -98,6 +98,16 @@ func splitSQL(src string, seed bool) ([]stmtTokens, *sqlError) {
 			flush()
 			continue
 		}
+		if len(cur) == 0 && tok.kind == tokWord && tok.upper == "DELIMITER" {
+			// A mysql client command: it ends at the end of its line.
+			for lx.pos < len(lx.src) && lx.peek(0) != '\n' {
+				lx.advance(1)
+			}
+			tok.end = lx.pos
+			cur = append(cur, *tok)
+			flush()
+			continue
+		}
 		cur = append(cur, *tok)
 	}
 }

@@ -30,7 +30,12 @@ func (d *doc) pos(sels ...any) pos {
 	if !v.Exists() {
 		return p
 	}
-	if tp := v.Pos(); tp.IsValid() {
+	// Point at the value, not at its key: "template: ngoo" reports ngoo.
+	tp := v.Pos()
+	if f, ok := v.Source().(*ast.Field); ok && f.Value != nil {
+		tp = f.Value.Pos()
+	}
+	if tp.IsValid() {
 		p.line, p.col = tp.Line(), tp.Column()
 	}
 	return p
@@ -62,6 +67,11 @@ func decode(ctx *cue.Context, def cue.Value, path string, src []byte, out any, d
 			if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 				line, _ = strconv.Atoi(m[1])
 				msg = m[2]
+				// The YAML parser reports the start of the enclosing block or
+				// flow collection of these errors 0-based.
+				if strings.HasPrefix(msg, "did not find expected") {
+					line++
+				}
 			}
 			ds.add(path, line, 0, "fix the YAML syntax", "invalid YAML: %s", msg)
 		}
@@ -118,6 +128,12 @@ func unknownKeys(data, def cue.Value, at []string, path string, ds *diags) {
 			continue
 		}
 		child := def.LookupPath(cue.MakePath(sel))
+		if !child.Exists() {
+			child = def.LookupPath(cue.MakePath(sel.Optional()))
+		}
+		if !child.Exists() {
+			child = def.LookupPath(cue.MakePath(cue.AnyString))
+		}
 		if child.Exists() && it.Value().IncompleteKind() == cue.StructKind {
 			unknownKeys(it.Value(), child, append(append([]string(nil), at...), name), path, ds)
 		}
