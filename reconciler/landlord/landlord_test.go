@@ -101,12 +101,17 @@ func TestTenantsAndCounts(t *testing.T) {
 	if err != nil || counts[StatusActive] != 1 || counts[StatusFailed] != 1 || counts[StatusSuspended] != 1 {
 		t.Fatalf("counts = %v, %v", counts, err)
 	}
+	s.PutTenant(ctx, Tenant{Name: "d", Database: "t_d", Server: "main", Status: StatusActive, LastError: "blocked: DROP COLUMN members.fax awaits approval"})
+	att, err := s.Attention(ctx, 0)
+	if err != nil || len(att) != 2 || att[0].Name != "b" || att[1].Name != "d" {
+		t.Fatalf("Attention = %+v, %v; want b (failed) and d (blocked)", att, err)
+	}
 	tests := []struct {
 		statuses []Status
 		limit    int
 		want     string
 	}{
-		{nil, 0, "a,b,c"},
+		{nil, 0, "a,b,c,d"},
 		{[]Status{StatusFailed, StatusDrifted}, 0, "b"},
 		{nil, 2, "a,b"},
 	}

@@ -150,3 +150,14 @@ func (s *Store) queryTenants(ctx context.Context, where string, args ...any) ([]
 
 // IsNotFound reports whether err means the landlord has no such record.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// Attention returns the tenants that need a human, sorted by name, at most
+// limit (all when limit <= 0): failed, drifted or stuck provisioning, and
+// active ones whose last run left something blocked or an error.
+func (s *Store) Attention(ctx context.Context, limit int) ([]Tenant, error) {
+	where := "WHERE status IN (?, ?, ?) OR (status = ? AND last_error IS NOT NULL AND last_error <> '') ORDER BY name"
+	if limit > 0 {
+		where += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	return s.queryTenants(ctx, where, string(StatusFailed), string(StatusDrifted), string(StatusProvisioning), string(StatusActive))
+}
