@@ -60,6 +60,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error renders "seed: path:line: tenant NAME: message".
 func (e *Error) Error() string {
 	loc := e.Path
 	if e.Line > 0 {
