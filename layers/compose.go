@@ -78,26 +78,34 @@ func (c *Composer) ComposeLayers(ctx context.Context, layers []*spec.Layer) (*De
 	if ok {
 		return d, nil
 	}
-	// DoChan so a caller whose ctx ends stops waiting; the composition itself
-	// runs with the first caller's ctx.
-	ch := c.group.DoChan(hash, func() (any, error) {
-		d, err := c.compose(ctx, hash, layers)
-		if err != nil {
-			return nil, err
+	for attempt := 1; ; attempt++ {
+		// DoChan so a caller whose ctx ends stops waiting; the composition
+		// itself runs with the first caller's ctx.
+		ch := c.group.DoChan(hash, func() (any, error) {
+			d, err := c.compose(ctx, hash, layers)
+			if err != nil {
+				return nil, err
+			}
+			c.mu.Lock()
+			c.cache[hash] = d
+			c.mu.Unlock()
+			return d, nil
+		})
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("layers: compose: %w", ctx.Err())
+		case r := <-ch:
+			// The caller that ran the composition gave up: compose again
+			// with this caller's ctx (a few times at most, in case the
+			// deadline came from somewhere else).
+			if r.Err != nil && attempt < 3 && ctx.Err() == nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+				continue
+			}
+			if r.Err != nil {
+				return nil, r.Err
+			}
+			return r.Val.(*Desired), nil
 		}
-		c.mu.Lock()
-		c.cache[hash] = d
-		c.mu.Unlock()
-		return d, nil
-	})
-	select {
-	case <-ctx.Done():
-		return nil, fmt.Errorf("layers: compose: %w", ctx.Err())
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*Desired), nil
 	}
 }
 
