@@ -193,3 +193,26 @@ func countDatabases(t *testing.T, db *sql.DB, prefix string) int {
 	require.NoError(t, err)
 	return n
 }
+
+// A caller whose ctx is alive gets a composition even when the caller that
+// started the shared composition gave up half way.
+func TestComposeWaiterOutlivesStarter(t *testing.T) {
+	db := dbtest.Open(t)
+	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci")
+	ls := []*spec.Layer{basic(uniq(t) + "CREATE TABLE slow (id INT PRIMARY KEY) AS SELECT 1 AS id FROM (SELECT SLEEP(1)) AS s;\n")}
+
+	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	starterErr := make(chan error, 1)
+	go func() {
+		_, err := c.ComposeLayers(short, ls)
+		starterErr <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // let the starter begin the composition
+	d, err := c.ComposeLayers(context.Background(), ls)
+	require.NoError(t, err)
+	_, ok := d.Schema.Table("slow")
+	require.True(t, ok)
+	require.ErrorIs(t, <-starterErr, context.DeadlineExceeded)
+	require.EqualValues(t, 2, c.Compositions())
+}
