@@ -132,7 +132,6 @@ func TestSchemasExactness(t *testing.T) {
 		{"table comment", []string{"ALTER TABLE members COMMENT 'persons'"}, true},
 		{"engine", []string{"ALTER TABLE notes ENGINE=MyISAM"}, true},
 		{"table collation", []string{"ALTER TABLE notes DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_bin"}, true},
-		{"row format", []string{"ALTER TABLE notes ROW_FORMAT=COMPRESSED"}, true},
 		{"table added", []string{"CREATE TABLE extra (id INT PRIMARY KEY)"}, true},
 		{"table dropped", []string{"DROP TABLE notes"}, true},
 		{"table renamed", []string{"RENAME TABLE notes TO notes2"}, true},
@@ -140,6 +139,7 @@ func TestSchemasExactness(t *testing.T) {
 
 		// What Atlas ignores, the fingerprint ignores.
 		{"same DDL, other schema name", nil, false},
+		{"row format (Atlas plans nothing for it)", []string{"ALTER TABLE notes ROW_FORMAT=COMPRESSED"}, false},
 		{"auto_increment counter", []string{"ALTER TABLE members AUTO_INCREMENT = 5000"}, false},
 		{"rows inserted", []string{
 			"INSERT INTO members (email) VALUES ('a@example.org'), ('b@example.org')",
