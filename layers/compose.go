@@ -9,7 +9,7 @@
 // Compositions are cached by spec.HashLayers; concurrent callers with the
 // same hash share one composition, and failed compositions are not cached.
 //
-// Open also provides the Atlas driver both this package and the planner use
+// The package also provides the Atlas driver it and the planner use
 // (OpenDriver): Atlas's foreign-key inspection query is rewritten so MariaDB
 // reads one database instead of every database on the server.
 package layers
