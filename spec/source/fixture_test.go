@@ -93,8 +93,8 @@ func newHistory(t *testing.T) (*fixture, history) {
 	f := newFixture(t)
 	var h history
 	f.write(map[string]string{
-		"strata.yaml":         "kind: Config\n",
-		"basic/001_users.sql": "CREATE TABLE users (id INT PRIMARY KEY);\n",
+		"strata.yaml":              "kind: Config\n",
+		"basic/001_users.sql":      "CREATE TABLE users (id INT PRIMARY KEY);\n",
 		"tenants/acme/tenant.yaml": "template: party\n",
 	})
 	h.base = f.commit("Initial config")

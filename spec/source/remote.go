@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	git "github.com/go-git/go-git/v5"
@@ -166,7 +167,7 @@ func (r *Remote) open() error {
 		if err == nil {
 			// --repo or --branch changed since the cache was made.
 			r.log.Info("config repo cache points elsewhere; repointing it", "cache", r.dir, "repo", r.String())
-			if err := repo.DeleteRemote(remoteName); err != nil {
+			if err := repointCache(repo); err != nil {
 				return fmt.Errorf("source: repoint cache %s: %w", r.dir, err)
 			}
 		}
@@ -178,6 +179,32 @@ func (r *Remote) open() error {
 	}
 	r.repo = repo
 	return nil
+}
+
+// repointCache removes the remote and its tracking refs. Fetch offers every
+// local ref to the server as a commit it already has; go-git's in-process
+// server fails on commits it does not know, as a different repository's are.
+func repointCache(repo *git.Repository) error {
+	refs, err := repo.References()
+	if err != nil {
+		return err
+	}
+	var stale []plumbing.ReferenceName
+	err = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Name().IsRemote() && strings.HasPrefix(ref.Name().String(), "refs/remotes/"+remoteName+"/") {
+			stale = append(stale, ref.Name())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range stale {
+		if err := repo.Storer.RemoveReference(name); err != nil {
+			return err
+		}
+	}
+	return repo.DeleteRemote(remoteName)
 }
 
 // initCache makes an empty bare repository in r.dir, refusing to write into
