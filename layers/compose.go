@@ -25,6 +25,7 @@ import (
 	"ariga.io/atlas/sql/schema"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/stratadb/strata/planner/fingerprint"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -36,6 +37,10 @@ type Desired struct {
 	// tenant with the same hash and by concurrent planners: treat it as
 	// read-only and diff a copy (Atlas's SchemaDiff mutates its inputs).
 	Schema *schema.Schema
+	// Fingerprint is the planner/fingerprint hash of the composition, taken
+	// in the scratch database before it is dropped: a tenant whose live
+	// fingerprint equals it is in sync without an Atlas inspect.
+	Fingerprint string
 }
 
 // Composer composes desired schemas on a dev server and caches them by hash.
@@ -149,7 +154,11 @@ func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Laye
 	if err != nil {
 		return nil, fmt.Errorf("layers: inspect composition: %w", err)
 	}
+	fp, err := fingerprint.Schema(ctx, c.dev, sc.name)
+	if err != nil {
+		return nil, fmt.Errorf("layers: fingerprint composition: %w", err)
+	}
 	s.Name = ""
 	s.Realm = nil
-	return &Desired{Hash: hash, Schema: s}, nil
+	return &Desired{Hash: hash, Schema: s, Fingerprint: fp}, nil
 }
