@@ -1,8 +1,136 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
 
-// TODO(owner of this verb): implement.
+	"github.com/spf13/cobra"
+
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/landlord"
+)
+
+// newApplyCmd: strata apply — converge the selected tenants once.
+// Exit 0 all converged, 2 something still blocked, 1 a tenant failed.
 func newApplyCmd() *cobra.Command {
-	return &cobra.Command{Use: "apply", Hidden: true}
+	var ff fleetFlags
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Converge every tenant database to its desired schema, once",
+		Long: `Provision missing tenants (database, app and migrator users, seeds), apply each
+tenant's plan as its migrator user, verify, snapshot and record the outcome in
+the landlord. Destructive changes run only when approved in the config repo.
+Exit status: 0 all converged, 2 something still blocked, 1 a tenant failed.`,
+		Args: cobra.NoArgs,
+	}
+	ff.register(cmd)
+	format := formatFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := format()
+		if err != nil {
+			return err
+		}
+		r, _, err := ff.reconciler(cmd.ErrOrStderr())
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		res, err := r.Apply(withContext(cmd), ff.tenants)
+		if err != nil {
+			return err
+		}
+		if err := renderApply(cmd.OutOrStdout(), res, f); err != nil {
+			return err
+		}
+		if code := res.ExitCode(); code != 0 {
+			return &exitError{code: code}
+		}
+		return nil
+	}
+	return cmd
+}
+
+// renderApply prints one line per tenant that apply touched or could not
+// converge, then a summary line. JSON is {"plan": ..., "tenants": [...]};
+// strata plan shows the statements before an apply.
+func renderApply(w io.Writer, res *reconciler.Result, f planner.Format) error {
+	if f == planner.FormatJSON {
+		return writeJSON(w, struct {
+			Plan    *planner.Plan             `json:"plan"`
+			Tenants []reconciler.TenantResult `json:"tenants"`
+		}{res.Plan, res.Tenants})
+	}
+	counts := map[reconciler.Outcome]int{}
+	for _, t := range res.Tenants {
+		counts[t.Outcome]++
+		if line := tenantLine(t); line != "" {
+			fmt.Fprintln(w, line)
+		}
+	}
+	fmt.Fprintf(w, "Applied: %s\n", outcomeLine(len(res.Tenants), counts))
+	return nil
+}
+
+// tenantLine describes what apply did to t, or "" when it found t in sync.
+func tenantLine(t reconciler.TenantResult) string {
+	var facts []string
+	if t.Provisioned {
+		facts = append(facts, "provisioned")
+	}
+	applied := 0
+	for _, s := range t.Statements {
+		if s.Outcome == landlord.StatementApplied {
+			applied++
+		}
+	}
+	if applied > 0 {
+		facts = append(facts, plural(applied, "statement")+" applied")
+	}
+	if len(t.Seeds) > 0 {
+		facts = append(facts, plural(len(t.Seeds), "seed file")+" run")
+	}
+	for _, s := range t.SeedsChanged {
+		facts = append(facts, "seed "+s+" changed after it ran (not run again: add a new seed file instead)")
+	}
+	for _, u := range t.Unmanaged {
+		facts = append(facts, "unmanaged "+u.Object+" left in place")
+	}
+	if t.Error != "" {
+		facts = append(facts, t.Error)
+	}
+	if len(facts) == 0 && t.Outcome == reconciler.OutcomeConverged {
+		return ""
+	}
+	line := t.Name + ": " + string(t.Outcome)
+	if len(facts) > 0 {
+		line += " (" + strings.Join(facts, "; ") + ")"
+	}
+	return line
+}
+
+// outcomeLine summarises outcomes: "7 tenants: 5 converged, 1 blocked, 1 failed".
+func outcomeLine(n int, counts map[reconciler.Outcome]int) string {
+	var parts []string
+	for o, c := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", c, o))
+	}
+	sort.Slice(parts, func(i, j int) bool { return outcomeRank(parts[i]) < outcomeRank(parts[j]) })
+	return plural(n, "tenant") + ": " + strings.Join(parts, ", ")
+}
+
+var outcomeOrder = []reconciler.Outcome{
+	reconciler.OutcomeConverged, reconciler.OutcomeBlocked, reconciler.OutcomeFailed,
+	reconciler.OutcomeLocked, reconciler.OutcomeSuspended, reconciler.OutcomeDecommissioned,
+}
+
+func outcomeRank(part string) int {
+	for i, o := range outcomeOrder {
+		if strings.HasSuffix(part, " "+string(o)) {
+			return i
+		}
+	}
+	return len(outcomeOrder)
 }

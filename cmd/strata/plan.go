@@ -1,8 +1,42 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+)
 
-// TODO(owner of this verb): implement.
+// newPlanCmd: strata plan — what apply would do, changing nothing.
+// Exit 0 in sync, 2 changes pending or blocked, 1 error.
 func newPlanCmd() *cobra.Command {
-	return &cobra.Command{Use: "plan", Hidden: true}
+	var ff fleetFlags
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change in every tenant database (changes nothing)",
+		Long: `Compose each tenant's desired schema from its layers, diff it against the live
+database and print the plan. Exit status: 0 everything in sync, 2 changes pending
+or blocked, 1 error.`,
+		Args: cobra.NoArgs,
+	}
+	ff.register(cmd)
+	format := formatFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := format()
+		if err != nil {
+			return err
+		}
+		r, _, err := ff.reconciler(cmd.ErrOrStderr())
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		p, err := r.Plan(withContext(cmd), ff.tenants)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if err := renderPlan(out, p, f); err != nil {
+			return err
+		}
+		return planExit(p)
+	}
+	return cmd
 }

@@ -1,8 +1,211 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// TODO(owner of this verb): implement.
+	"github.com/spf13/cobra"
+
+	"github.com/stratadb/strata/reconciler/landlord"
+)
+
+// attentionLimit bounds the tenants listed by `strata status`; the counts
+// above the list always cover the whole fleet.
+const attentionLimit = 50
+
+// newStatusCmd: strata status — what the landlord knows, compact enough for
+// thousands of tenants.
 func newStatusCmd() *cobra.Command {
-	return &cobra.Command{Use: "status", Hidden: true}
+	var (
+		ff     fleetFlags
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show tenant counts per status and the tenants that need attention",
+		Long: `Without --tenant: counts per status, then only the tenants that need a human
+(failed, drifted, stuck provisioning, or blocked). With --tenant: that tenant's
+record and its apply history.`,
+		Args: cobra.NoArgs,
+	}
+	ff.register(cmd)
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if format != "text" && format != "json" {
+			return fmt.Errorf("unknown format %q: use text or json", format)
+		}
+		r, _, err := ff.reconciler(cmd.ErrOrStderr())
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		ctx := withContext(cmd)
+		store, err := r.Landlord(ctx)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if len(ff.tenants) > 0 {
+			return tenantStatus(ctx, out, store, ff.tenants, format)
+		}
+		return fleetStatus(ctx, out, store, format)
+	}
+	return cmd
+}
+
+func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, format string) error {
+	counts, err := store.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	attention, err := store.Attention(ctx, attentionLimit)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		return writeJSON(w, struct {
+			Counts    map[landlord.Status]int `json:"counts"`
+			Attention []landlord.Tenant       `json:"attention"`
+		}{counts, attention})
+	}
+	total := 0
+	var parts []string
+	for _, s := range landlord.Statuses {
+		if n := counts[s]; n > 0 {
+			total += n
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	if total == 0 {
+		fmt.Fprintln(w, "No tenants recorded yet: run strata apply.")
+		return nil
+	}
+	fmt.Fprintf(w, "%s: %s\n", plural(total, "tenant"), strings.Join(parts, ", "))
+	if len(attention) == 0 {
+		fmt.Fprintln(w, "Nothing needs attention.")
+		return nil
+	}
+	fmt.Fprintf(w, "\nNeeds attention (strata status --tenant NAME for details):\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TENANT\tSTATUS\tUPDATED\tLAST ERROR")
+	for _, t := range attention {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Status, ago(t.UpdatedAt), firstLine(t.LastError))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(attention) == attentionLimit {
+		fmt.Fprintf(w, "(first %d shown; strata status --format json lists them too)\n", attentionLimit)
+	}
+	return nil
+}
+
+// historyLimit is how many apply runs --tenant shows.
+const historyLimit = 10
+
+func tenantStatus(ctx context.Context, w io.Writer, store *landlord.Store, names []string, format string) error {
+	type detail struct {
+		Tenant  *landlord.Tenant `json:"tenant"`
+		History []landlord.Run   `json:"history"`
+	}
+	var details []detail
+	for _, name := range names {
+		t, err := store.Tenant(ctx, name)
+		if landlord.IsNotFound(err) {
+			return fmt.Errorf("the landlord has no record of %s: run strata apply --tenant %s", name, name)
+		}
+		if err != nil {
+			return err
+		}
+		h, err := store.History(ctx, name, historyLimit)
+		if err != nil {
+			return err
+		}
+		details = append(details, detail{t, h})
+	}
+	if format == "json" {
+		return writeJSON(w, details)
+	}
+	for i, d := range details {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		t := d.Tenant
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "Tenant:\t%s\n", t.Name)
+		fmt.Fprintf(tw, "Status:\t%s\n", t.Status)
+		fmt.Fprintf(tw, "Database:\t%s on %s\n", t.Database, t.Server)
+		fmt.Fprintf(tw, "Template:\t%s %s\n", t.Template, t.TemplateVersion)
+		fmt.Fprintf(tw, "Modules:\t%s\n", strings.Join(t.Modules, ", "))
+		fmt.Fprintf(tw, "Last applied:\t%s %s\n", orDash(t.LastAppliedCommit), ago(t.LastAppliedAt))
+		fmt.Fprintf(tw, "Last attempted:\t%s\n", orDash(t.LastAttemptedCommit))
+		if t.LastError != "" {
+			fmt.Fprintf(tw, "Last error:\t%s\n", t.LastError)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "\nHistory (newest first):")
+		for _, run := range d.History {
+			approved := ""
+			if run.PR > 0 {
+				approved = fmt.Sprintf(" approved by PR #%d", run.PR)
+			}
+			fmt.Fprintf(w, "  #%d %s %s commit %s%s, %s\n", run.ID, run.StartedAt.Format(time.RFC3339), run.Outcome,
+				orDash(short(run.Commit)), approved, plural(len(run.Statements), "statement"))
+			for _, s := range run.Statements {
+				fmt.Fprintf(w, "      %-8s %s\n", s.Outcome, clip(firstLine(s.SQL), 100))
+			}
+			if run.Error != "" {
+				fmt.Fprintf(w, "      error: %s\n", firstLine(run.Error))
+			}
+		}
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return time.Since(t).Round(time.Second).String() + " ago"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"io"
+
+	"github.com/stratadb/strata/planner"
+)
+
+func renderPlan(w io.Writer, p *planner.Plan, f planner.Format) error {
+	return planner.Render(w, p, f, planner.RenderOptions{Color: f == planner.FormatText && colorFor(w)})
+}
+
+// planExit maps a plan to plan's exit status: 1 a tenant could not be
+// planned, 2 changes pending or blocked, 0 in sync.
+func planExit(p *planner.Plan) error {
+	p.Summarize()
+	s := p.Summary
+	switch {
+	case s.Failed > 0:
+		return &exitError{code: 1}
+	case s.Create+s.Change+s.Blocked > 0:
+		return &exitError{code: 2}
+	}
+	return nil
+}
