@@ -122,7 +122,9 @@ func DropUsers(t testing.TB, db *sql.DB, prefix string) {
 	}
 	rows.Close()
 	for _, a := range accounts {
-		if _, err := db.ExecContext(ctx, "DROP USER IF EXISTS ?@?", a.user, a.host); err != nil {
+		// Account names cannot be placeholders; they come from mysql.user, quoted.
+		q := "DROP USER IF EXISTS " + quoteString(a.user) + "@" + quoteString(a.host)
+		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Errorf("dbtest: drop user %s: %v", a.user, err)
 		}
 	}
@@ -130,4 +132,8 @@ func DropUsers(t testing.TB, db *sql.DB, prefix string) {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `_`, `\_`, `%`, `\%`).Replace(s)
+}
+
+func quoteString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
 }
