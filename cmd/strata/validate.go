@@ -1,8 +1,44 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
 
-// TODO(owner of this verb): implement.
+	"github.com/spf13/cobra"
+
+	"github.com/stratadb/strata/spec"
+)
+
+// newValidateCmd is `strata validate`: load the config repo, print every
+// problem, exit 1 when there is one.
 func newValidateCmd() *cobra.Command {
-	return &cobra.Command{Use: "validate", Hidden: true}
+	var repo string
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the config repo: YAML against the CUE schemas, references, module graph and layer SQL",
+		Long: `Check the config repo without touching a database: every YAML file against
+its CUE definition, references between tenants, templates, modules and servers,
+the module dependency graph, derived database names and the layer SQL.
+
+Every problem is printed to stderr as path:line:col: message, with what to do
+on the next line. Exit status 0: valid; 1: invalid.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fleet, err := spec.LoadDir(repo)
+			var ds spec.Diagnostics
+			if errors.As(err, &ds) {
+				fmt.Fprintln(cmd.ErrOrStderr(), ds.Error())
+				return &exitError{code: 1, err: fmt.Errorf("%s: invalid: %s", filepath.Clean(repo), plural(len(ds), "problem"))}
+			}
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid: %s, %s, %s\n", filepath.Clean(repo),
+				plural(len(fleet.Tenants), "tenant"), plural(len(fleet.Templates), "template"), plural(len(fleet.Modules), "module"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&repo, "repo", ".", "config repo directory (holds strata.yaml)")
+	return cmd
 }

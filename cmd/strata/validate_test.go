@@ -1,0 +1,80 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	valid := map[string]string{
+		"strata.yaml":                  "servers: {primary: {dsn: 'root:@tcp(127.0.0.1:3306)/'}}\n",
+		"basic/001.sql":                "CREATE TABLE users (id INT PRIMARY KEY);\n",
+		"templates/ngo/template.yaml":  "name: ngo\nversion: 1.0.0\n",
+		"tenants/alpha/tenant.yaml":    "name: alpha\ntemplate: ngo\n",
+		"tenants/beta/tenant.yaml":     "name: beta\ntemplate: ngo\n",
+		"tenants/beta/001_custom.sql":  "ALTER TABLE users ADD COLUMN x INT;\n",
+		"modules/unused/module.yaml":   "name: unused\n",
+		"modules/unused/001_m.sql":     "CREATE TABLE m (id INT);\n",
+		"templates/ngo/seed/001.sql":   "INSERT INTO users (id) VALUES (1);\n",
+		"tenants/alpha/seed/001_s.sql": "UPDATE users SET id = 2 WHERE id = 1;\n",
+	}
+	tests := []struct {
+		name       string
+		files      map[string]string // laid over valid; "" deletes
+		wantCode   int
+		wantStdout string
+		wantStderr []string
+	}{
+		{name: "valid", wantCode: 0, wantStdout: "REPO: valid: 2 tenants, 1 template, 1 module\n"},
+		{
+			name: "invalid reports every problem",
+			files: map[string]string{
+				"tenants/alpha/tenant.yaml": "name: alpha\ntemplate: ngoo\n",
+				"basic/002.sql":             "CREATE TABLE t (id INT);\nUSE other;\n",
+			},
+			wantCode: 1,
+			wantStderr: []string{
+				"basic/002.sql:2:1: USE is not allowed\n\t",
+				"tenants/alpha/tenant.yaml:2:11: unknown template \"ngoo\"\n\tdid you mean \"ngo\"?",
+				"strata: REPO: invalid: 2 problems",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, valid)
+			writeFiles(t, dir, tt.files)
+			code, stdout, stderr := runBin(t, "validate", "--repo", dir)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, stdout, stderr)
+			}
+			if want := strings.ReplaceAll(tt.wantStdout, "REPO", dir); stdout != want {
+				t.Errorf("stdout = %q, want %q", stdout, want)
+			}
+			for _, w := range tt.wantStderr {
+				if w = strings.ReplaceAll(w, "REPO", dir); !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateExamples(t *testing.T) {
+	code, stdout, stderr := runBin(t, "validate", "--repo", filepath.Join("..", "..", "examples"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "../../examples: valid: 7 tenants, 3 templates, 5 modules\n"; stdout != want {
+		t.Errorf("stdout = %q, want %q", stdout, want)
+	}
+}
+
+func TestValidateMissingRepo(t *testing.T) {
+	code, _, stderr := runBin(t, "validate", "--repo", filepath.Join(t.TempDir(), "nope"))
+	if code != 1 || !strings.Contains(stderr, "no such file or directory") {
+		t.Errorf("exit %d, stderr %q; want 1 and the missing directory named", code, stderr)
+	}
+}
