@@ -199,6 +199,8 @@ func TestSchemasMissingAndPrefix(t *testing.T) {
 	b := build(t, db, prefix)
 	empty := dbtest.Database(t, db, prefix)
 	missing := prefix + "missing"
+	// A LIKE with an unescaped "_" in the prefix would also match this one.
+	decoy := dbtest.Database(t, db, strings.TrimSuffix(prefix, "_")+"x")
 
 	got, err := fingerprint.Schemas(ctx, db, []string{a, b, empty, missing})
 	if err != nil {
@@ -223,6 +225,9 @@ func TestSchemasMissingAndPrefix(t *testing.T) {
 	}
 	if len(byPrefix) != 3 || byPrefix[a] != got[a] || byPrefix[empty] != got[empty] {
 		t.Errorf("Prefix = %v, want the same 3 fingerprints as Schemas %v", byPrefix, got)
+	}
+	if _, ok := byPrefix[decoy]; ok {
+		t.Errorf("Prefix(%q) matched %s: _ in the prefix is not escaped", prefix, decoy)
 	}
 
 	if _, err := fingerprint.Schema(ctx, db, missing); !errors.Is(err, fingerprint.ErrNotFound) {
