@@ -1,8 +1,20 @@
-// Package source supplies the config repo that spec.Load reads, as an fs.FS
-// at one commit: a commit of a local Git repository (strata plan --base REF),
-// the tip of a branch of a remote cloned into a cache directory (strata run),
-// or a plain working directory watched for changes (strata run --watch).
+// Package source supplies the config repo that spec.Load reads, as a
+// Snapshot: an fs.FS at one commit with the commit's hash, message and PR.
 //
-// It depends on go-git, never on the git binary, and deliberately does not
-// import package spec so that spec stays free of Git.
+//   - Local / OpenRepo + Repo.Snapshot: a commit of a local Git repository,
+//     by any ref git rev-parse accepts (strata plan --base REF, --ref REF).
+//   - Worktree: a plain directory, uncommitted files included.
+//   - NewRemote + Remote.Sync: the tip of one branch of a remote (https, ssh
+//     or a local path), cloned into a cache directory and fetched on every
+//     Sync (strata run). Local paths are served in-process: no git binary.
+//   - Watch: debounced change events for a directory (strata run --watch).
+//   - ParsePR: the PR number a merge commit message records.
+//
+// A commit's FS is read-only and reads Git objects directly. Symbolic links
+// and submodules cannot be followed there: they are listed with
+// fs.ModeSymlink / fs.ModeIrregular and opening one fails with ErrSymlink
+// (a Worktree's os.DirFS, by contrast, follows links).
+//
+// The package depends on go-git, never on the git binary, and deliberately
+// does not import package spec so that spec stays free of Git.
 package source

@@ -43,9 +43,10 @@ type RemoteOptions struct {
 }
 
 // Remote follows one branch of a remote config repo through a local cache.
-// It is safe for concurrent use; Syncs run one at a time.
+// It is safe for concurrent use; Syncs run one at a time, and reads of its
+// snapshots wait while a Sync fetches.
 type Remote struct {
-	mu      sync.Mutex
+	mu      sync.Mutex          // guards repo, shared with every snapshot's reads
 	ep      *transport.Endpoint // without user info
 	urlAuth *githttp.BasicAuth  // user info the URL carried, if any
 	branch  string
@@ -138,7 +139,7 @@ func (r *Remote) Sync(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("source: %s: read commit %s: %w; remove the cache directory %s to clone again", r, ref.Hash(), err, r.dir)
 	}
-	snap, err := commitSnapshot(c)
+	snap, err := commitSnapshot(c, &r.mu)
 	if err != nil {
 		return Snapshot{}, err
 	}

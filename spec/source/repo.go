@@ -3,6 +3,7 @@ package source
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -10,7 +11,9 @@ import (
 
 // Repo is a Git repository on local disk, opened to read commits from it
 // (strata plan --base REF, --ref REF).
+// Snapshots of one Repo may be read concurrently.
 type Repo struct {
+	mu   sync.Mutex // guards repo and every snapshot's reads of it
 	dir  string
 	repo *git.Repository
 }
@@ -36,6 +39,8 @@ func (r *Repo) Snapshot(ref string) (Snapshot, error) {
 	if ref == "" {
 		return Snapshot{}, fmt.Errorf("source: empty Git ref; pass a branch, tag or commit hash")
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	hash, err := r.repo.ResolveRevision(plumbing.Revision(ref))
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("source: resolve %q in %s: %w; pass a branch, tag or commit that exists there "+
@@ -45,5 +50,19 @@ func (r *Repo) Snapshot(ref string) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("source: read commit %s (%q) in %s: %w; the clone may be shallow, fetch the full history", hash, ref, r.dir, err)
 	}
-	return commitSnapshot(c)
+	return commitSnapshot(c, &r.mu)
+}
+
+// Local returns the config repo in dir as the CLI reads it: the working
+// directory as it is (uncommitted files included) when ref is "", otherwise
+// commit ref of the Git repository that contains dir.
+func Local(dir, ref string) (Snapshot, error) {
+	if ref == "" {
+		return Worktree(dir)
+	}
+	r, err := OpenRepo(dir)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return r.Snapshot(ref)
 }

@@ -119,3 +119,27 @@ func TestWorktree(t *testing.T) {
 	_, err = os.Stat(file)
 	require.NoError(t, err)
 }
+
+func TestLocal(t *testing.T) {
+	f, h := newHistory(t)
+	f.write(map[string]string{"strata.yaml": "kind: Config\n# edited\n"})
+	tests := []struct {
+		ref, wantCommit, wantConfig string
+	}{
+		{"", "", "kind: Config\n# edited\n"},
+		{"main", h.merge.String(), "kind: Config\n"},
+		{"v1", h.base.String(), "kind: Config\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			snap, err := Local(f.dir, tt.ref)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantCommit, snap.Commit)
+			got, err := fs.ReadFile(snap.FS, "strata.yaml")
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantConfig, string(got))
+		})
+	}
+	_, err := Local(t.TempDir(), "main")
+	assert.ErrorContains(t, err, "not inside a Git repository")
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -51,8 +52,9 @@ func Worktree(dir string) (Snapshot, error) {
 	return Snapshot{FS: os.DirFS(dir)}, nil
 }
 
-// commitSnapshot returns the Snapshot of commit c.
-func commitSnapshot(c *object.Commit) (Snapshot, error) {
+// commitSnapshot returns the Snapshot of commit c. The caller holds mu, the
+// lock of c's repository, which the snapshot's FS takes on every read.
+func commitSnapshot(c *object.Commit, mu *sync.Mutex) (Snapshot, error) {
 	tree, err := c.Tree()
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("source: read tree of commit %s: %w", c.Hash, err)
@@ -62,6 +64,6 @@ func commitSnapshot(c *object.Commit) (Snapshot, error) {
 		Message: c.Message,
 		PR:      ParsePR(c.Message),
 		Time:    c.Committer.When,
-		FS:      newTreeFS(tree, c.Committer.When),
+		FS:      newTreeFS(tree, c.Committer.When, mu),
 	}, nil
 }

@@ -25,10 +25,11 @@ var ErrSymlink = errors.New("symbolic links and submodules are not supported in 
 // Files are read whole into memory on Open (config repos hold small YAML and
 // SQL files), so an open file supports Read, Seek and ReadAt. Symbolic links
 // and submodules are listed by ReadDir (as fs.ModeSymlink and fs.ModeIrregular)
-// but opening them fails with ErrSymlink. go-git objects are not safe for
-// concurrent use, so every access to them holds mu.
+// but opening them fails with ErrSymlink. go-git objects and storage are not
+// safe for concurrent use, so every access holds mu, the lock of the
+// repository the tree was read from (shared by all its snapshots).
 type treeFS struct {
-	mu      sync.Mutex
+	mu      *sync.Mutex
 	root    *object.Tree
 	modTime time.Time // the commit time, reported for every entry
 }
@@ -39,9 +40,10 @@ var (
 	_ fs.StatFS     = (*treeFS)(nil)
 )
 
-// newTreeFS returns an fs.FS over root whose entries report modTime.
-func newTreeFS(root *object.Tree, modTime time.Time) *treeFS {
-	return &treeFS{root: root, modTime: modTime}
+// newTreeFS returns an fs.FS over root whose entries report modTime; mu
+// guards the repository root was read from.
+func newTreeFS(root *object.Tree, modTime time.Time, mu *sync.Mutex) *treeFS {
+	return &treeFS{root: root, modTime: modTime, mu: mu}
 }
 
 // Open opens the named file or directory.

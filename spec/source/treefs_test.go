@@ -188,3 +188,45 @@ func mustRepo(t *testing.T, dir string) *Repo {
 	require.NoError(t, err)
 	return r
 }
+
+// TestTreeFSConcurrentReads reads two snapshots of one repository (as a PR
+// plan reads base and head) from several goroutines; go-git objects and
+// storage are not safe for that, so run it with -race to check the locking.
+func TestTreeFSConcurrentReads(t *testing.T) {
+	f := newFixture(t)
+	f.write(treeFiles)
+	f.commit("tree")
+	f.write(map[string]string{"basic/002_posts.sql": "CREATE TABLE posts (id INT);\n"})
+	f.commit("head")
+	r := mustRepo(t, f.dir)
+	base, err := r.Snapshot("HEAD~1")
+	require.NoError(t, err)
+	head, err := r.Snapshot("HEAD")
+	require.NoError(t, err)
+
+	errs := make(chan error, 8)
+	for i := range 8 {
+		snap := base
+		if i%2 == 1 {
+			snap = head
+		}
+		go func() {
+			errs <- fs.WalkDir(snap.FS, ".", func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				if _, err := d.Info(); err != nil {
+					return err
+				}
+				data, err := fs.ReadFile(snap.FS, path)
+				if want, ok := treeFiles[path]; err == nil && ok && string(data) != want {
+					err = errors.New(path + ": wrong contents")
+				}
+				return err
+			})
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-errs)
+	}
+}
