@@ -1,0 +1,253 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
+)
+
+// Defaults used when Options leave them zero.
+const (
+	DefaultPoll          = 30 * time.Second
+	DefaultDriftInterval = 5 * time.Minute
+	DefaultDrain         = 30 * time.Second
+	DefaultBackoff       = 2 * time.Second
+	DefaultMaxBackoff    = 5 * time.Minute
+)
+
+// Sweeper runs the bulk drift sweep over the named tenants with the
+// current generation's Reconciler, records what it finds in the landlord,
+// and returns how many tenants drifted by severity (for the metric).
+type Sweeper func(ctx context.Context, r *reconciler.Reconciler, tenants []string) (map[string]int, error)
+
+// Options configure a Daemon.
+type Options struct {
+	Source Source
+	// Changes, when set, triggers a sync on every value (a watched directory).
+	Changes <-chan struct{}
+	// Poll is the interval between syncs, with ±10% jitter (default 30s).
+	Poll time.Duration
+	// DriftInterval is the interval between drift sweeps (default 5m); it
+	// also retries tenants stalled on a terminal error.
+	DriftInterval time.Duration
+	// Sweep is the drift sweep; nil skips it.
+	Sweep Sweeper
+	// Shard selects the tenants this daemon owns (zero: all).
+	Shard Shard
+	// Concurrency is the number of tenants applied at once (default 4).
+	Concurrency int
+	// SecretKey seals new tenants' passwords (see reconciler.Options).
+	SecretKey []byte
+	// Drain bounds how long Run waits for running applies after ctx ends (default 30s).
+	Drain time.Duration
+	// Backoff is the first retry delay of a transient failure, doubled per
+	// failure up to MaxBackoff (defaults 2s and 5m), with jitter.
+	Backoff, MaxBackoff time.Duration
+	// Metrics receives the daemon's measurements; nil makes unregistered ones.
+	Metrics *Metrics
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Daemon keeps the tenants of its shard converged to the last valid commit.
+// Run it once; Status and friends are safe to call from other goroutines.
+type Daemon struct {
+	opts Options
+	log  *slog.Logger
+	m    *Metrics
+
+	mu       sync.Mutex
+	gen      *generation
+	seen     string // newest commit loaded, valid or not
+	invalid  *Invalid
+	syncErr  error
+	lastSync time.Time
+	lastLoop time.Time
+	tenants  map[string]*tenantState
+	sweeping bool
+	store    *landlord.Store // for reads; opened with the first valid fleet
+	llDB     *sql.DB         // the landlord server, to close interrupted runs
+	llKey    string          // landlord dsn+database the two above were opened for
+}
+
+// New checks opts and returns a Daemon. Nothing is contacted until Run.
+func New(opts Options) (*Daemon, error) {
+	if opts.Source == nil {
+		return nil, errors.New("daemon: no source: pass --repo with a Git URL or directory")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&opts.Poll, DefaultPoll)
+	def(&opts.DriftInterval, DefaultDriftInterval)
+	def(&opts.Drain, DefaultDrain)
+	def(&opts.Backoff, DefaultBackoff)
+	def(&opts.MaxBackoff, DefaultMaxBackoff)
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = reconciler.DefaultConcurrency
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics(nil)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Daemon{opts: opts, log: opts.Logger, m: opts.Metrics, tenants: map[string]*tenantState{}}, nil
+}
+
+// done is a worker's report.
+type done struct {
+	name, key string
+	gen       *generation
+	res       reconciler.TenantResult
+	plan      *planner.TenantPlan
+	skipped   bool // the landlord showed it converged at this commit
+	err       error
+}
+
+// Run loops until ctx ends, then drains and returns nil. It returns an
+// error only when it cannot start.
+func (d *Daemon) Run(ctx context.Context) error {
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	results := make(chan done, d.opts.Concurrency)
+	sweeps := make(chan error, 1)
+	syncT := time.NewTimer(0)
+	driftT := time.NewTimer(jitter(d.opts.DriftInterval))
+	wakeT := time.NewTimer(time.Hour)
+	defer func() { syncT.Stop(); driftT.Stop(); wakeT.Stop() }()
+	d.log.Info("strata run started", "shard", d.opts.Shard.String(), "poll", d.opts.Poll, "drift_interval", d.opts.DriftInterval, "concurrency", d.opts.Concurrency)
+	inFlight := 0
+	for {
+		inFlight += d.dispatch(work, results)
+		if wait, ok := d.nextWake(); ok {
+			resetTimer(wakeT, wait)
+		}
+		d.mu.Lock()
+		d.lastLoop = time.Now()
+		d.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			d.drain(inFlight, results, stopWork)
+			d.close()
+			d.log.Info("strata run stopped")
+			return nil
+		case <-syncT.C:
+			d.sync(ctx)
+			syncT.Reset(jitter(d.opts.Poll))
+		case _, ok := <-d.opts.Changes:
+			if !ok {
+				d.opts.Changes = nil // a closed channel would spin
+				continue
+			}
+			d.sync(ctx)
+		case r := <-results:
+			inFlight--
+			d.finish(r)
+		case err := <-sweeps:
+			d.sweepDone(err)
+		case <-driftT.C:
+			d.startSweep(work, sweeps)
+			driftT.Reset(jitter(d.opts.DriftInterval))
+		case <-wakeT.C:
+		}
+	}
+}
+
+// drain waits for running applies, at most Options.Drain, then cancels
+// them and waits for them to record what they did.
+func (d *Daemon) drain(inFlight int, results chan done, stopWork context.CancelFunc) {
+	if inFlight > 0 {
+		d.log.Info("stopping: taking no new work, waiting for running applies", "running", inFlight, "drain", d.opts.Drain)
+	}
+	deadline := time.NewTimer(d.opts.Drain)
+	defer deadline.Stop()
+	for inFlight > 0 {
+		select {
+		case r := <-results:
+			inFlight--
+			d.finish(r)
+		case <-deadline.C:
+			d.log.Warn("drain timed out: cancelling running applies", "running", inFlight)
+			stopWork()
+			deadline.Reset(time.Hour)
+		}
+	}
+}
+
+// close releases every connection (and with them any lock still held).
+func (d *Daemon) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.gen != nil {
+		d.gen.close()
+		d.gen = nil
+	}
+	if d.store != nil {
+		d.store.Close()
+		d.llDB.Close()
+	}
+}
+
+func resetTimer(t *time.Timer, d time.Duration) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	t.Reset(d)
+}
+
+// jitter spreads d by ±10% so replicas do not fetch in lockstep.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
+
+// backoff is the delay before retry n (1-based) of a transient failure:
+// exponential, capped, with "equal jitter" (between half and all of it).
+func backoff(n int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// loadErrors turns a validation error into one line per problem.
+func loadErrors(err error) []string {
+	var diags spec.Diagnostics
+	if errors.As(err, &diags) {
+		out := make([]string, len(diags))
+		for i, dg := range diags {
+			out[i] = dg.String()
+		}
+		return out
+	}
+	return []string{fmt.Sprint(err)}
+}
+
+// errorf returns an error prefixed "daemon: ".
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("daemon: "+format, args...)
+}

@@ -1,0 +1,177 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/spec"
+)
+
+func TestParseShard(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Shard
+		wantErr bool
+	}{
+		{in: "", want: Shard{}},
+		{in: "0/1", want: Shard{0, 1}},
+		{in: "2/3", want: Shard{2, 3}},
+		{in: "3/3", wantErr: true},
+		{in: "-1/3", wantErr: true},
+		{in: "1/0", wantErr: true},
+		{in: "1", wantErr: true},
+		{in: "a/b", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseShard(tt.in)
+			if tt.wantErr {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "--shard 0/3")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// Every tenant belongs to exactly one shard, the split is not lopsided, and
+// the hash is the documented FNV-1a (replicas of different builds agree).
+func TestShardOwnsPartition(t *testing.T) {
+	const n = 3
+	per := make([]int, n)
+	for i := range 300 {
+		name := fmt.Sprintf("tenant-%d", i)
+		owners := 0
+		for s := range n {
+			if (Shard{s, n}).Owns(name) {
+				owners++
+				per[s]++
+			}
+		}
+		require.Equal(t, 1, owners, name)
+		assert.True(t, Shard{}.Owns(name))
+	}
+	for s, c := range per {
+		assert.Greater(t, c, 60, "shard %d owns only %d of 300", s, c)
+	}
+	// FNV-1a 32 of "acme" is 0x4a5b0c2e... computed independently below.
+	h := uint32(2166136261)
+	for _, c := range []byte("acme") {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	assert.True(t, (Shard{int(h % 7), 7}).Owns("acme"))
+}
+
+func TestClassify(t *testing.T) {
+	failed := func(msg string) reconciler.TenantResult {
+		return reconciler.TenantResult{Outcome: reconciler.OutcomeFailed, Error: msg}
+	}
+	tests := []struct {
+		name string
+		in   reconciler.TenantResult
+		want Class
+	}{
+		{"converged", reconciler.TenantResult{Outcome: reconciler.OutcomeConverged}, ClassOK},
+		{"suspended", reconciler.TenantResult{Outcome: reconciler.OutcomeSuspended}, ClassOK},
+		{"blocked", reconciler.TenantResult{Outcome: reconciler.OutcomeBlocked}, ClassBlocked},
+		{"locked", reconciler.TenantResult{Outcome: reconciler.OutcomeLocked}, ClassLocked},
+		{"syntax error in a layer", failed("tenants/acme/001_x.sql:3: Error 1064 (42000): You have an error in your SQL syntax (fix this statement of the layer)"), ClassTerminal},
+		{"duplicate column", failed("statement 1 of 2 failed: ALTER TABLE `m` ADD COLUMN `x` int: Error 1060 (42S21): Duplicate column name 'x'"), ClassTerminal},
+		{"verify", failed("verify: the live schema still differs from the desired schema after apply: ALTER TABLE x"), ClassTerminal},
+		{"no key", failed("reconciler: cannot provision acme: secret: no secret key: set STRATA_SECRET_KEY"), ClassTerminal},
+		{"redacted server error", failed("reconciler: create user x: server error 1396"), ClassTerminal},
+		{"deadlock", failed("statement 1 of 1 failed: Error 1213 (40001): Deadlock found"), ClassTransient},
+		{"lock wait", failed("Error 1205 (HY000): Lock wait timeout exceeded"), ClassTransient},
+		{"connection refused", failed("reconciler: lock x: dial tcp 127.0.0.1:3306: connect: connection refused"), ClassTransient},
+		{"bad connection", failed("driver: bad connection"), ClassTransient},
+		{"cancelled", failed("not reached: context canceled"), ClassTransient},
+		{"unknown", failed("something odd"), ClassTransient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Classify(tt.in))
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	base, max := 100*time.Millisecond, 2*time.Second
+	tests := []struct {
+		n      int
+		lo, hi time.Duration
+	}{
+		{1, 50 * time.Millisecond, 100 * time.Millisecond},
+		{2, 100 * time.Millisecond, 200 * time.Millisecond},
+		{4, 400 * time.Millisecond, 800 * time.Millisecond},
+		{10, time.Second, 2 * time.Second},
+		{1000, time.Second, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		for range 50 {
+			got := backoff(tt.n, base, max)
+			require.GreaterOrEqual(t, got, tt.lo, "retry %d", tt.n)
+			require.LessOrEqual(t, got, tt.hi, "retry %d", tt.n)
+		}
+	}
+}
+
+func TestJitter(t *testing.T) {
+	seen := map[time.Duration]bool{}
+	for range 50 {
+		j := jitter(time.Second)
+		require.GreaterOrEqual(t, j, 900*time.Millisecond)
+		require.LessOrEqual(t, j, 1100*time.Millisecond)
+		seen[j] = true
+	}
+	assert.Greater(t, len(seen), 10, "jitter does not vary")
+}
+
+// Holding the lock name the daemon computes must make the reconciler skip
+// the tenant: that is what proves a "running" run stale.
+func TestLockNameMatchesReconciler(t *testing.T) {
+	db := dbtest.Open(t)
+	prefix := dbtest.Name("dl") + "_"
+	t.Cleanup(func() { dbtest.DropDatabases(t, db, prefix) })
+	for _, name := range []string{"acme", "a-very-long-tenant-name-that-makes-the-lock-name-exceed-the-limit"} {
+		t.Run(name, func(t *testing.T) {
+			database := prefix + name
+			if len(database) > 64 {
+				database = database[:64]
+			}
+			fleet := &spec.Fleet{
+				Config: spec.Config{
+					Servers:        map[string]spec.Server{"main": {Name: "main", DSN: dbtest.DSN(t)}},
+					Defaults:       spec.Defaults{Server: "main"},
+					DatabasePrefix: prefix,
+					Landlord:       spec.Landlord{Server: "main", Database: prefix + "ll"},
+					Dev:            spec.Dev{Server: "main"},
+				},
+				Tenants: []*spec.Tenant{{Name: "t", Database: database, Server: "main", Status: spec.StatusActive}},
+			}
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			require.NoError(t, err)
+			defer conn.Close()
+			var got int
+			require.NoError(t, conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", tenantLockName(database)).Scan(&got))
+			require.Equal(t, 1, got)
+			r, err := reconciler.New(fleet, reconciler.Options{})
+			require.NoError(t, err)
+			defer r.Close()
+			res, err := r.Apply(ctx, nil)
+			require.NoError(t, err)
+			require.Len(t, res.Tenants, 1)
+			assert.Equal(t, reconciler.OutcomeLocked, res.Tenants[0].Outcome, res.Tenants[0].Error)
+		})
+	}
+}

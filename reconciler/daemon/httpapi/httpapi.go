@@ -1,0 +1,112 @@
+// Package httpapi serves a running strata daemon over HTTP: /healthz
+// (the process answers), /readyz (the daemon is doing its job), /metrics
+// (Prometheus) and the JSON status API under /api/v1, which reads the
+// landlord (the record of what is and what happened) joined with the
+// daemon's view of each tenant (retry class, next attempt, last plan).
+//
+// When a token is set, /api/v1 requires "Authorization: Bearer <token>";
+// probes and metrics stay open so kubelets and scrapers need no secret.
+package httpapi
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/stratadb/strata/reconciler/daemon"
+)
+
+// DefaultHistory is how many runs /api/v1/tenants/{name} returns.
+const DefaultHistory = 10
+
+// Options configure New.
+type Options struct {
+	// Token, when set, is required as a bearer token on /api/v1.
+	Token string
+	// Gatherer is what /metrics exposes; nil exposes nothing but a 404.
+	Gatherer prometheus.Gatherer
+	// History is the number of runs a tenant's page shows (default 10).
+	History int
+	// Logger receives request errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// server holds what the handlers share.
+type server struct {
+	d    *daemon.Daemon
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns the daemon's HTTP handler.
+func New(d *daemon.Daemon, opts Options) http.Handler {
+	if opts.History <= 0 {
+		opts.History = DefaultHistory
+	}
+	s := &server{d: d, opts: opts, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	if opts.Gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+	}
+	mux.Handle("GET /api/v1/tenants", s.auth(http.HandlerFunc(s.tenants)))
+	mux.Handle("GET /api/v1/tenants/{name}", s.auth(http.HandlerFunc(s.tenant)))
+	return mux
+}
+
+func (s *server) ready(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if ok, reason := s.d.Ready(); !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("not ready: " + reason + "\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// auth requires the bearer token, when one is set.
+func (s *server) auth(next http.Handler) http.Handler {
+	if s.opts.Token == "" {
+		return next
+	}
+	want := []byte("Bearer " + s.opts.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="strata"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer $STRATA_API_TOKEN")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// validName reports whether name could be a tenant name (the spec allows
+// lowercase letters, digits and '-'); anything else is a 404 without a query.
+func validName(name string) bool {
+	return name != "" && len(name) <= 128 && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") == ""
+}

@@ -1,0 +1,56 @@
+package daemon
+
+import (
+	"context"
+	"sort"
+)
+
+// startSweep runs the drift sweep over this shard's tenants in the
+// background (one at a time) and lets tenants stalled on a terminal error
+// try again: the database may have been fixed by hand.
+func (d *Daemon) startSweep(ctx context.Context, out chan<- error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, st := range d.tenants {
+		if st.class == ClassTerminal && st.stallKey == st.key {
+			st.stallKey = ""
+		}
+	}
+	g := d.gen
+	if d.opts.Sweep == nil || g == nil || d.sweeping {
+		return
+	}
+	names := make([]string, 0, len(d.tenants))
+	for name := range d.tenants {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	d.sweeping = true
+	g.refs++
+	go func() {
+		bySeverity, err := d.opts.Sweep(ctx, g.rec, names)
+		d.m.Drift.Reset()
+		for sev, n := range bySeverity {
+			d.m.Drift.WithLabelValues(sev).Set(float64(n))
+		}
+		d.mu.Lock()
+		g.refs--
+		if g.retired && g.refs == 0 {
+			g.close()
+		}
+		d.mu.Unlock()
+		out <- err
+	}()
+}
+
+// sweepDone logs the end of a drift sweep.
+func (d *Daemon) sweepDone(err error) {
+	d.mu.Lock()
+	d.sweeping = false
+	d.mu.Unlock()
+	if err != nil {
+		d.log.Warn("drift sweep failed", "err", err)
+		return
+	}
+	d.log.Info("drift sweep done")
+}
