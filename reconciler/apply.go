@@ -31,8 +31,15 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 		Plan:    &planner.Plan{Commit: r.opts.Commit, Tenants: make([]planner.TenantPlan, len(sel))},
 		Tenants: make([]TenantResult, len(sel)),
 	}
+	// One bulk fingerprint pass per server and the landlord's snapshots:
+	// in-sync tenants skip the Atlas inspect, drifted ones get their drift
+	// strategy (insync.go, strategy.go).
+	live := r.readLive(ctx, sel)
+	if live.baselines, err = r.store.Baselines(ctx); err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
 	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
-		res.Tenants[i], res.Plan.Tenants[i] = r.applyTenant(ctx, t)
+		res.Tenants[i], res.Plan.Tenants[i] = r.applyTenant(ctx, t, live)
 	})
 	for i, t := range sel { // slots a cancelled run never reached
 		if res.Tenants[i].Name == "" {
@@ -56,6 +63,12 @@ type job struct {
 	desired  *layers.Desired
 	migrator *sql.DB // the tenant's migrator user on its database
 	unlock   func()
+
+	live         *liveState      // the bulk pass before the run
+	fast         bool            // planned in sync by fingerprint: nothing to run or verify
+	drifted      bool            // drifted since its last snapshot (strategy.go)
+	conservative bool            // drift strategy conservative: only additive statements run
+	repairs      map[string]bool // drift strategy report: the repair statements withheld
 }
 
 // errStop ends a tenant's steps early without failing it (outcome already set).
@@ -66,9 +79,9 @@ var errStop = errors.New("stop")
 type step func(ctx context.Context, j *job) error
 
 // applyTenant runs t's steps in order and records the outcome.
-func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant) (TenantResult, planner.TenantPlan) {
+func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant, live *liveState) (TenantResult, planner.TenantPlan) {
 	start := time.Now()
-	j := &job{r: r, t: t, log: r.log.With("tenant", t.Name, "server", t.Server)}
+	j := &job{r: r, t: t, log: r.log.With("tenant", t.Name, "server", t.Server), live: live}
 	j.res = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server}
 	j.plan = planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, DesiredHash: t.LayerHash(), Action: planner.ActionSkip}
 	defer func() {
@@ -191,10 +204,17 @@ func provisionStep(ctx context.Context, j *job) error {
 // failure the rest are recorded skipped and the tenant fails; DDL is not
 // transactional, so the next run re-plans from what is live.
 func migrateStep(ctx context.Context, j *job) error {
+	if j.live.inSync(j.t, j.desired) {
+		j.plan, j.fast = noChange(j.t, j.desired), true
+		return nil
+	}
 	j.plan = j.r.planOn(ctx, j.srv, j.t, j.desired)
 	j.res.Unmanaged = j.plan.Unmanaged
 	if j.plan.Action == planner.ActionFailed {
 		return fmt.Errorf("plan: %s", j.plan.Error)
+	}
+	if err := j.driftStrategy(ctx); err != nil {
+		return err
 	}
 	var failed error
 	for i, st := range j.plan.Statements {
@@ -225,12 +245,15 @@ func migrateStep(ctx context.Context, j *job) error {
 
 // verifyStep plans again and requires that only blocked statements remain.
 func verifyStep(ctx context.Context, j *job) error {
+	if j.fast {
+		return nil
+	}
 	again := j.r.planOn(ctx, j.srv, j.t, j.desired)
 	if again.Action == planner.ActionFailed {
 		return fmt.Errorf("verify: %s", again.Error)
 	}
 	for _, st := range again.Statements {
-		if !st.Blocked {
+		if !st.Blocked && !j.withheld(st) {
 			return fmt.Errorf("verify: the live schema still differs from the desired schema after apply: %s", firstLine(st.SQL))
 		}
 	}
@@ -239,12 +262,20 @@ func verifyStep(ctx context.Context, j *job) error {
 
 // snapshotStep records the live schema after a successful apply.
 func snapshotStep(ctx context.Context, j *job) error {
+	if j.reportOnly() {
+		j.res.Outcome = OutcomeDrifted // the last snapshot stays the baseline
+		return nil
+	}
 	sn, err := takeSnapshot(ctx, j)
 	if err != nil {
 		return err
 	}
 	j.res.SchemaHash = sn.Hash
 	j.rec.LiveHash = sn.Hash
+	if j.drifted || j.rec.Status == landlord.StatusDrifted {
+		// The new snapshot is the baseline from now on: the drift is closed.
+		return j.r.store.ResolveDrift(ctx, j.t.Name)
+	}
 	return nil
 }
 
@@ -269,6 +300,8 @@ func (j *job) record(ctx context.Context) {
 		} else {
 			j.rec.LastAppliedCommit, j.rec.LastAppliedAt = j.r.opts.Commit, time.Now()
 		}
+	case OutcomeDrifted:
+		j.rec.Status, j.rec.LastError, run = landlord.StatusDrifted, j.res.Error, string(OutcomeDrifted)
 	case OutcomeSuspended:
 		j.rec.Status, j.rec.LastError, run = landlord.StatusSuspended, "", string(OutcomeSuspended)
 	case OutcomeDecommissioned:

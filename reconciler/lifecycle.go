@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stratadb/strata/planner/fingerprint"
 	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/snapshot"
@@ -82,9 +83,15 @@ func takeSnapshot(ctx context.Context, j *job) (*snapshot.Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
+	// The fingerprint is the drift sweep's baseline (see drift.go).
+	fp, err := fingerprint.Schema(ctx, j.srv.db, j.t.Database)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
 	err = j.r.store.SaveSnapshot(ctx, landlord.Snapshot{
 		Tenant: j.t.Name, RunID: j.res.RunID, Commit: j.r.opts.Commit,
 		Hash: s.Hash, Tables: s.Tables, Indexes: s.Indexes, ForeignKeys: s.ForeignKeys, DDL: s.DDL,
+		Fingerprint: fp,
 	})
 	return s, err
 }

@@ -20,15 +20,19 @@ func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan,
 		return nil, err
 	}
 	p := &planner.Plan{Commit: r.opts.Commit, Tenants: make([]planner.TenantPlan, len(sel))}
+	// One bulk fingerprint pass per server: tenants already in sync are
+	// planned without an Atlas inspect (see insync.go).
+	live := r.readLive(ctx, sel)
 	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
-		p.Tenants[i] = r.planTenant(ctx, t)
+		p.Tenants[i] = r.planTenant(ctx, t, live)
 	})
 	p.Summarize()
 	return p, err
 }
 
-// planTenant composes t's desired schema and plans it on t's server.
-func (r *Reconciler) planTenant(ctx context.Context, t *spec.Tenant) planner.TenantPlan {
+// planTenant composes t's desired schema and plans it on t's server, unless
+// live (the bulk pass) shows it in sync.
+func (r *Reconciler) planTenant(ctx context.Context, t *spec.Tenant, live *liveState) planner.TenantPlan {
 	tp := planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, DesiredHash: t.LayerHash()}
 	if t.Status == spec.StatusSuspended || t.Status == spec.StatusDecommissioned {
 		tp.Action = planner.ActionSkip
@@ -38,6 +42,9 @@ func (r *Reconciler) planTenant(ctx context.Context, t *spec.Tenant) planner.Ten
 	if err != nil {
 		tp.Action, tp.Error = planner.ActionFailed, err.Error()
 		return tp
+	}
+	if live.inSync(t, desired) {
+		return noChange(t, desired)
 	}
 	s, err := r.server(t.Server)
 	if err != nil {
@@ -49,6 +56,7 @@ func (r *Reconciler) planTenant(ctx context.Context, t *spec.Tenant) planner.Ten
 
 // planOn plans t against desired on server s.
 func (r *Reconciler) planOn(ctx context.Context, s *server, t *spec.Tenant, desired *layers.Desired) planner.TenantPlan {
+	r.fullPlans.Add(1)
 	p, err := r.planner(ctx, s)
 	if err != nil {
 		return planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Action: planner.ActionFailed, Error: err.Error()}

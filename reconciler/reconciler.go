@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -72,6 +73,8 @@ type Reconciler struct {
 	mu       sync.Mutex // guards migrated and planners
 	migrated bool
 	planners map[string]*planner.Planner
+
+	fullPlans atomic.Int64 // plans that needed an Atlas inspect (see FullPlans)
 }
 
 // server is one configured database server.

@@ -18,6 +18,7 @@ const (
 	OutcomeLocked         Outcome = "locked"         // skipped: another strata holds the tenant's lock
 	OutcomeSuspended      Outcome = "suspended"      // no schema change; app user locked
 	OutcomeDecommissioned Outcome = "decommissioned" // users dropped (database too when approved)
+	OutcomeDrifted        Outcome = "drifted"        // changed by hand since the last apply; drift strategy report left it as is
 )
 
 // Result is what Apply did.
@@ -56,12 +57,13 @@ func (r *Result) Failed() bool { return r.count(OutcomeFailed) > 0 }
 func (r *Result) Blocked() bool { return r.count(OutcomeBlocked) > 0 }
 
 // ExitCode is strata apply's exit status: 1 when a tenant failed, 2 when
-// something is still blocked, 0 when all converged.
+// something is still blocked or a drifted tenant was left as is, 0 when all
+// converged.
 func (r *Result) ExitCode() int {
 	switch {
 	case r.Failed():
 		return 1
-	case r.Blocked():
+	case r.Blocked(), r.count(OutcomeDrifted) > 0:
 		return 2
 	}
 	return 0

@@ -34,7 +34,7 @@ func TestMigrate(t *testing.T) {
 	ctx := context.Background()
 	var tables int
 	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", s.Database()).Scan(&tables)
-	want := []string{"tenants", "credentials", "apply_runs", "apply_statements", "snapshots", "seed_runs", "drift_reports"}
+	want := []string{"tenants", "credentials", "apply_runs", "apply_statements", "snapshots", "seed_runs", "drift_reports", "drift_detections"}
 	if tables != len(want) {
 		t.Fatalf("%d landlord tables, want %d (%v)", tables, len(want), want)
 	}

@@ -1,0 +1,90 @@
+package reconciler
+
+import (
+	"context"
+	"sync"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/fingerprint"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
+)
+
+// liveState is what one bulk pass per server found: the live fingerprint of
+// every selected tenant database and, for drift, the landlord's baselines.
+// A tenant absent from live has no database, or its server's pass failed
+// (then errs says why and the tenant takes the full, per-tenant path).
+type liveState struct {
+	live      map[string]map[string]string // server -> database -> fingerprint
+	errs      map[string]error             // server -> why its pass failed
+	baselines map[string]landlord.Baseline // tenant -> newest snapshot; nil when not read
+}
+
+// fingerprint returns t's live fingerprint and whether its pass found it.
+func (s *liveState) fingerprint(t *spec.Tenant) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	fp, ok := s.live[t.Server][t.Database]
+	return fp, ok
+}
+
+// inSync reports whether t's live schema is certainly desired: equal
+// fingerprints mean Atlas would plan nothing (planner/fingerprint is exact
+// for everything Atlas plans). A schema with tables no layer declares has
+// a different fingerprint, so it is never reported in sync by mistake.
+func (s *liveState) inSync(t *spec.Tenant, desired *layers.Desired) bool {
+	fp, ok := s.fingerprint(t)
+	return ok && desired != nil && desired.Fingerprint != "" && fp == desired.Fingerprint
+}
+
+// readLive runs one fingerprint pass per server, servers in parallel, over
+// the databases of the tenants that will be planned (suspended and
+// decommissioned ones are not).
+func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *liveState {
+	dbs := map[string][]string{}
+	for _, t := range tenants {
+		if t.Status == spec.StatusSuspended || t.Status == spec.StatusDecommissioned {
+			continue
+		}
+		dbs[t.Server] = append(dbs[t.Server], t.Database)
+	}
+	st := &liveState{live: map[string]map[string]string{}, errs: map[string]error{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for name, list := range dbs {
+		s, err := r.server(name)
+		if err != nil {
+			st.errs[name] = err
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fps, err := fingerprint.Schemas(ctx, s.db, list)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				r.log.Warn("bulk in-sync check failed; planning each tenant in full", "server", name, "err", err)
+				st.errs[name] = err
+				return
+			}
+			st.live[name] = fps
+		}()
+	}
+	wg.Wait()
+	return st
+}
+
+// noChange is the plan of a tenant found in sync by fingerprint.
+func noChange(t *spec.Tenant, desired *layers.Desired) planner.TenantPlan {
+	return planner.TenantPlan{
+		Name: t.Name, Database: t.Database, Server: t.Server,
+		Action: planner.ActionNone, DesiredHash: desired.Hash, Statements: []planner.Statement{},
+	}
+}
+
+// FullPlans reports how many tenant plans needed an Atlas inspect and diff
+// (the others were found in sync by fingerprint), for tests and metrics.
+func (r *Reconciler) FullPlans() int64 { return r.fullPlans.Load() }
