@@ -13,15 +13,24 @@ func newPlanCmd() *cobra.Command {
 		Short: "Show what apply would change in every tenant database (changes nothing)",
 		Long: `Compose each tenant's desired schema from its layers, diff it against the live
 database and print the plan. Exit status: 0 everything in sync, 2 changes pending
-or blocked, 1 error.`,
+or blocked, 1 error.
+
+With --base REF, plan a pull request instead: compose every tenant's desired
+schema at REF and at the head (the working tree, or --ref) on the dev server
+only, and show what the merge changes, grouped by identical change;
+--format markdown writes the PR comment for ` + "`strata ci comment`" + `.`,
 		Args: cobra.NoArgs,
 	}
 	ff.register(cmd)
 	format := formatFlag(cmd)
+	base := cmd.Flags().String("base", "", "plan a pull request: what merging the head (the working tree, or --ref) into this branch, tag or commit changes, composed on the dev server only")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := format()
 		if err != nil {
 			return err
+		}
+		if *base != "" {
+			return runPlanBase(cmd, &ff, *base, f) // plan_base.go
 		}
 		r, _, err := ff.reconciler(cmd.ErrOrStderr())
 		if err != nil {

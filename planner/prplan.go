@@ -1,0 +1,327 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"ariga.io/atlas/sql/schema"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/spec"
+)
+
+// PRSide is one side of a pull request: the config repo at a commit (or the
+// working tree), loaded into a Fleet, or the diagnostics that made it invalid.
+type PRSide struct {
+	Ref         string           `json:"ref"`              // as the user named it: "main", "HEAD", "worktree"
+	Commit      string           `json:"commit,omitempty"` // full hash; "" for a working tree
+	Fleet       *spec.Fleet      `json:"-"`                // nil when the side is invalid
+	Diagnostics spec.Diagnostics `json:"diagnostics,omitempty"`
+}
+
+// Valid reports whether the side loaded.
+func (s PRSide) Valid() bool { return s.Fleet != nil && len(s.Diagnostics) == 0 }
+
+// PRTenant is what merging the pull request does to one tenant's desired
+// schema.
+type PRTenant struct {
+	TenantPlan
+	// Template is the tenant's template at head ("" for a removed tenant).
+	Template string `json:"template,omitempty"`
+	// ApproveIn lists the files where an approval for this tenant's blocked
+	// statements may go, the recommended one first: the yaml of the template
+	// or module whose layer changed (it approves for every tenant of that
+	// layer), then the tenant's own tenant.yaml. Empty when nothing is blocked.
+	ApproveIn []string `json:"approve_in,omitempty"`
+	// Status is set when the pull request changes the tenant's status, e.g.
+	// "active -> suspended".
+	Status string `json:"status_change,omitempty"`
+}
+
+// PRPlan is the plan of a pull request: every tenant whose desired schema
+// differs between the base and the head commit.
+type PRPlan struct {
+	Base PRSide `json:"base"`
+	Head PRSide `json:"head"`
+	// Tenants are the tenants of head, sorted by name; empty when either side
+	// is invalid.
+	Tenants []PRTenant `json:"tenants"`
+	// Removed are tenants of base that head no longer has. strata stops
+	// managing them; their databases are left in place.
+	Removed []string  `json:"removed,omitempty"`
+	Summary PRSummary `json:"summary"`
+}
+
+// PRSummary counts a PRPlan's tenants.
+type PRSummary struct {
+	Tenants    int `json:"tenants"` // tenants at head
+	Create     int `json:"create"`
+	Change     int `json:"change"`
+	Blocked    int `json:"blocked"`
+	Unchanged  int `json:"unchanged"`
+	Skipped    int `json:"skipped"`
+	Removed    int `json:"removed"`
+	Statements int `json:"statements"`
+	// Invalid counts tenants that failed validation: a diagnostic in their
+	// tenant directory, or a layer statement the dev server rejected.
+	Invalid int `json:"failed_validation"`
+	// Problems counts every validation diagnostic of both sides.
+	Problems int `json:"problems"`
+}
+
+// Summarize recomputes p.Summary.
+func (p *PRPlan) Summarize() {
+	s := PRSummary{Tenants: len(p.Tenants), Removed: len(p.Removed)}
+	invalid := map[string]bool{}
+	for _, side := range []PRSide{p.Base, p.Head} {
+		s.Problems += len(side.Diagnostics)
+		for _, d := range side.Diagnostics {
+			if name, ok := tenantOfPath(d.Path); ok {
+				invalid[name] = true
+			}
+		}
+	}
+	for _, t := range p.Tenants {
+		switch t.Action {
+		case ActionCreate:
+			s.Create++
+		case ActionChange:
+			s.Change++
+		case ActionBlocked:
+			s.Blocked++
+		case ActionNone:
+			s.Unchanged++
+		case ActionSkip:
+			s.Skipped++
+		case ActionFailed:
+			invalid[t.Name] = true
+		}
+		s.Statements += len(t.Statements)
+	}
+	s.Invalid = len(invalid)
+	p.Summary = s
+}
+
+// Failed reports whether the plan is incomplete: a side is invalid or a
+// tenant could not be planned.
+func (p *PRPlan) Failed() bool {
+	p.Summarize()
+	return !p.Base.Valid() || !p.Head.Valid() || p.Summary.Invalid > 0
+}
+
+// Changes reports whether merging changes any tenant.
+func (p *PRPlan) Changes() bool {
+	p.Summarize()
+	s := p.Summary
+	return s.Create+s.Change+s.Blocked+s.Removed > 0
+}
+
+// tenantOfPath returns the tenant a repo path belongs to ("tenants/<name>/...").
+func tenantOfPath(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "tenants/")
+	if !ok {
+		return "", false
+	}
+	name, _, ok := strings.Cut(rest, "/")
+	return name, ok && name != ""
+}
+
+// PROptions tune PlanPR.
+type PROptions struct {
+	// Composer composes desired schemas on the dev server; both sides share
+	// it, so an unchanged layer set is composed once.
+	Composer *layers.Composer
+	// Planner is a Planner on the same dev server (for sqlcheck).
+	Planner *Planner
+	// Concurrency bounds compositions and diffs at once (default 4).
+	Concurrency int
+}
+
+// PlanPR plans the pull request from base to head on the dev server only: no
+// tenant database is read. Each tenant's desired schema is composed at both
+// commits (once per unique layer set) and the head is diffed against the
+// base exactly as a live plan diffs against the live schema: classified and
+// checked against the head's approvals. Tenants new at head get ActionCreate.
+// When either side is invalid nothing is composed and the plan carries the
+// diagnostics. The error is for a cancelled ctx only.
+func PlanPR(ctx context.Context, base, head PRSide, opts PROptions) (*PRPlan, error) {
+	p := &PRPlan{Base: base, Head: head, Tenants: []PRTenant{}}
+	if !base.Valid() || !head.Valid() {
+		p.Summarize()
+		return p, nil
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.Composer == nil || opts.Planner == nil {
+		return nil, errors.New("planner: PlanPR needs a Composer and a Planner on the dev server")
+	}
+	for _, bt := range base.Fleet.Tenants {
+		if head.Fleet.Tenant(bt.Name) == nil {
+			p.Removed = append(p.Removed, bt.Name)
+		}
+	}
+	sort.Strings(p.Removed)
+
+	// Compose every unique layer set of both sides once.
+	comp := newCompositions(opts.Composer)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Concurrency)
+	for _, fl := range []*spec.Fleet{base.Fleet, head.Fleet} {
+		for _, t := range fl.Tenants {
+			if active(t) {
+				comp.start(gctx, g, t)
+			}
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	// Diff once per unique (base set, head set, approvals).
+	type job struct {
+		base, head *composition
+		approve    spec.Approve
+		tenant     *spec.Tenant
+		out        TenantPlan
+	}
+	jobs := map[string]*job{}
+	keys := make([]string, len(head.Fleet.Tenants))
+	p.Tenants = make([]PRTenant, len(head.Fleet.Tenants))
+	for i, ht := range head.Fleet.Tenants {
+		pt := PRTenant{Template: ht.Template}
+		pt.TenantPlan = TenantPlan{Name: ht.Name, Database: ht.Database, Server: ht.Server, Statements: []Statement{}, DesiredHash: ht.LayerHash()}
+		bt := base.Fleet.Tenant(ht.Name)
+		if bt != nil && bt.Status != ht.Status {
+			pt.Status = string(bt.Status) + " -> " + string(ht.Status)
+		}
+		p.Tenants[i] = pt
+		if !active(ht) {
+			p.Tenants[i].Action = ActionSkip
+			continue
+		}
+		var bc *composition
+		if bt != nil {
+			bc = comp.get(bt.LayerHash())
+		}
+		hc := comp.get(ht.LayerHash())
+		key := hc.hash + "|" + strings.Join(canonicalAll(ht.Approve.Destructive), "\x00")
+		if bc != nil {
+			key = bc.hash + "|" + key
+		}
+		keys[i] = key
+		if _, ok := jobs[key]; !ok {
+			jobs[key] = &job{base: bc, head: hc, approve: ht.Approve, tenant: ht}
+		}
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(opts.Concurrency)
+	for _, j := range jobs {
+		g.Go(func() error {
+			j.out = opts.Planner.planChange(gctx, j.tenant, j.base, j.head, j.approve)
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("planner: plan pull request: %w", err)
+	}
+	for i, ht := range head.Fleet.Tenants {
+		if keys[i] == "" {
+			continue
+		}
+		out := jobs[keys[i]].out
+		t := &p.Tenants[i]
+		t.Action, t.Error, t.Unmanaged = out.Action, out.Error, out.Unmanaged
+		t.Statements = append([]Statement{}, out.Statements...)
+		if t.Blocked() {
+			t.ApproveIn = approveIn(base.Fleet.Tenant(ht.Name), ht, head.Fleet)
+		}
+	}
+	p.Summarize()
+	return p, nil
+}
+
+func active(t *spec.Tenant) bool {
+	return t.Status != spec.StatusSuspended && t.Status != spec.StatusDecommissioned
+}
+
+func canonicalAll(approvals []string) []string {
+	out := make([]string, len(approvals))
+	for i, a := range approvals {
+		out[i] = canonical(a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// planChange plans t from base (nil: the database is created) to head with
+// the head's approvals. The statements are what applying the merge will run
+// on a tenant whose live schema is at base.
+func (p *Planner) planChange(ctx context.Context, t *spec.Tenant, base, head *composition, approve spec.Approve) TenantPlan {
+	tp := TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Statements: []Statement{}, DesiredHash: head.hash}
+	if head.err != nil {
+		return failed(tp, head.err)
+	}
+	if base != nil && base.err != nil {
+		return failed(tp, fmt.Errorf("at base: %w", base.err))
+	}
+	tp.Action = ActionCreate
+	from := &schema.Schema{Name: t.Database}
+	if base != nil {
+		tp.Action = ActionNone
+		if base.hash == head.hash {
+			return tp
+		}
+		from = copySchema(base.desired.Schema, t.Database)
+	}
+	stmts, unmanaged, err := p.diff(ctx, from, head.desired.Schema, approve)
+	if err != nil {
+		return failed(tp, err)
+	}
+	tp.Statements, tp.Unmanaged = stmts, unmanaged
+	if tp.Action == ActionNone && len(stmts) > 0 {
+		tp.Action = ActionChange
+		if tp.Blocked() {
+			tp.Action = ActionBlocked
+		}
+	}
+	return tp
+}
+
+// approveIn returns where an approval for head's blocked statements may go:
+// the yaml of each template or module whose layer differs from base (an
+// approval there covers every tenant of that layer), then the tenant's own
+// tenant.yaml, which always counts.
+func approveIn(base, head *spec.Tenant, fleet *spec.Fleet) []string {
+	var out []string
+	if base != nil {
+		old := map[string]string{}
+		for _, l := range base.Layers {
+			old[l.ID()] = spec.HashLayers([]*spec.Layer{l})
+		}
+		for _, l := range head.Layers {
+			if h, ok := old[l.ID()]; ok && h == spec.HashLayers([]*spec.Layer{l}) {
+				continue
+			}
+			switch l.Kind {
+			case spec.LayerTemplate:
+				if tm := fleet.Templates[l.Name]; tm != nil && tm.Path != "" {
+					out = append(out, tm.Path)
+				}
+			case spec.LayerModule:
+				if m := fleet.Modules[l.Name]; m != nil && m.Path != "" {
+					out = append(out, m.Path)
+				}
+			}
+		}
+	}
+	path := head.Path
+	if path == "" {
+		path = "tenants/" + head.Name + "/tenant.yaml"
+	}
+	return append(out, path)
+}
