@@ -167,8 +167,9 @@ func first(vals ...string) string {
 	return ""
 }
 
-// Open checks t and returns the forge it names. client may be nil
-// (http.DefaultClient); timeout bounds each API call (DefaultTimeout when zero).
+// Open checks t and returns the forge it names. client may be nil (a plain
+// client); redirects never leave the API host. timeout bounds each API call
+// (DefaultTimeout when zero).
 func Open(t Target, client *http.Client, timeout time.Duration) (Forge, error) {
 	// Return nil, not a typed nil pointer, with an error.
 	switch t.Provider {

@@ -3,6 +3,7 @@ package forge_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -113,4 +114,30 @@ func TestGitLabAcceptsLongerNotes(t *testing.T) {
 	res, err := forge.Upsert(context.Background(), f, forge.DefaultMarker, string(body))
 	require.NoError(t, err, "GitLab's limit is 1,000,000 characters, not GitHub's")
 	assert.Equal(t, "created", res.Action)
+}
+
+func TestRedirectMustStayOnHost(t *testing.T) {
+	leaked := make(chan string, 1)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // never block: the test must fail, not hang
+		case leaked <- r.Header.Get("PRIVATE-TOKEN"):
+		default:
+		}
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	t.Cleanup(other.Close)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	f, err := forge.NewGitLab(forge.GitLabOptions{APIURL: srv.URL + "/api/v4", Project: "1", IID: 1, Token: glToken})
+	require.NoError(t, err)
+	_, err = forge.Upsert(context.Background(), f, forge.DefaultMarker, "plan")
+	require.ErrorContains(t, err, "leaves the API host")
+	assert.NotContains(t, err.Error(), glToken)
+	select {
+	case tok := <-leaked:
+		t.Fatalf("the other host got a request with PRIVATE-TOKEN %q", tok)
+	default:
+	}
 }

@@ -37,14 +37,28 @@ func newAPI(host, base string, header http.Header, client *http.Client, timeout 
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("forge: %s: API URL %q is not an http(s) URL", host, base)
 	}
-	if client == nil {
-		client = http.DefaultClient
+	// Go drops Authorization on a redirect to another host, but not GitLab's
+	// PRIVATE-TOKEN or JOB-TOKEN: refuse to leave the host at all.
+	c := &http.Client{}
+	if client != nil {
+		*c = *client
+	}
+	if c.CheckRedirect == nil {
+		c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			if req.URL.Host != via[0].URL.Host {
+				return fmt.Errorf("redirect to %s leaves the API host %s: refusing to send the token there", req.URL.Host, via[0].URL.Host)
+			}
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			return nil
+		}
 	}
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	header.Set("User-Agent", "strata")
-	return &api{host: host, base: u, header: header, client: client, timeout: timeout, hint: hint}, nil
+	return &api{host: host, base: u, header: header, client: c, timeout: timeout, hint: hint}, nil
 }
 
 // url joins the base URL and an already escaped path (GitLab project paths
