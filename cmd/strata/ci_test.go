@@ -25,14 +25,14 @@ func buildCIBinary(t *testing.T) string {
 	return bin
 }
 
-type runResult struct {
+type ciResult struct {
 	code           int
 	stdout, stderr string
 }
 
-// runStrata runs bin with exactly env (nothing inherited, so the CI this
+// ciRunStrata runs bin with exactly env (nothing inherited, so the CI this
 // test itself runs in cannot leak in) and stdin.
-func runStrata(t *testing.T, bin string, env []string, stdin string, args ...string) runResult {
+func ciRunStrata(t *testing.T, bin string, env []string, stdin string, args ...string) ciResult {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"HOME=" + t.TempDir()}, env...)
@@ -47,10 +47,10 @@ func runStrata(t *testing.T, bin string, env []string, stdin string, args ...str
 	} else {
 		require.NoError(t, err)
 	}
-	return runResult{code, out.String(), errb.String()}
+	return ciResult{code, out.String(), errb.String()}
 }
 
-func writeFile(t *testing.T, dir, name, content string) string {
+func ciWriteFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
@@ -72,11 +72,11 @@ func TestCIComment(t *testing.T) {
 		env := []string{
 			"GITHUB_ACTIONS=true", "GITHUB_API_URL=" + fake.URL, "GITHUB_REPOSITORY=acme/tenants",
 			"GITHUB_TOKEN=" + ciGitHubToken, "GITHUB_REF=refs/pull/42/merge",
-			"GITHUB_EVENT_PATH=" + writeFile(t, dir, "event.json", `{"number":42,"pull_request":{"number":42}}`),
+			"GITHUB_EVENT_PATH=" + ciWriteFile(t, dir, "event.json", `{"number":42,"pull_request":{"number":42}}`),
 		}
-		plan := writeFile(t, dir, "plan.md", "### strata plan\n1 tenant: 1 to create\n")
+		plan := ciWriteFile(t, dir, "plan.md", "### strata plan\n1 tenant: 1 to create\n")
 
-		r := runStrata(t, bin, env, "", "ci", "comment", "--file", plan)
+		r := ciRunStrata(t, bin, env, "", "ci", "comment", "--file", plan)
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, "created comment 1004 on acme/tenants#42: https://github.com/acme/tenants/pull/42#issuecomment-1004\n", r.stdout)
 		assert.Equal(t, []string{
@@ -85,7 +85,7 @@ func TestCIComment(t *testing.T) {
 		}, fake.Requests())
 
 		// The next push: the plan arrives on stdin and replaces the comment.
-		r = runStrata(t, bin, env, "### strata plan\n1 tenant: 1 to change (3 statements)\n", "ci", "comment")
+		r = ciRunStrata(t, bin, env, "### strata plan\n1 tenant: 1 to change (3 statements)\n", "ci", "comment")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, "updated comment 1004 on acme/tenants#42: https://github.com/acme/tenants/pull/42#issuecomment-1004\n", r.stdout)
 		assert.Equal(t, []string{
@@ -95,7 +95,7 @@ func TestCIComment(t *testing.T) {
 		}, fake.Requests())
 
 		// A second config in the same repository keeps its own comment.
-		r = runStrata(t, bin, env, "billing plan", "ci", "comment", "--marker", "billing", "--file", "-")
+		r = ciRunStrata(t, bin, env, "billing plan", "ci", "comment", "--marker", "billing", "--file", "-")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, "created comment 1005")
 
@@ -113,10 +113,10 @@ func TestCIComment(t *testing.T) {
 			"GITLAB_CI=true", "CI_API_V4_URL=" + fake.URL, "CI_PROJECT_ID=4711", "CI_MERGE_REQUEST_IID=9",
 			"CI_JOB_TOKEN=" + ciGitLabToken, "CI_PROJECT_URL=https://gitlab.example/acme/tenants",
 		}
-		r := runStrata(t, bin, env, "plan v1", "ci", "comment")
+		r := ciRunStrata(t, bin, env, "plan v1", "ci", "comment")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, "created comment 1002 on 4711!9: https://gitlab.example/acme/tenants/-/merge_requests/9#note_1002\n", r.stdout)
-		r = runStrata(t, bin, env, "plan v2", "ci", "comment")
+		r = ciRunStrata(t, bin, env, "plan v2", "ci", "comment")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, "updated comment 1002 on 4711!9")
 		assert.Equal(t, []string{
@@ -131,7 +131,7 @@ func TestCIComment(t *testing.T) {
 	t.Run("flags override the environment", func(t *testing.T) {
 		fake := forgetest.NewGitLab(t, "acme/tenants", 5, ciGitLabToken, false)
 		env := []string{"GITLAB_TOKEN=" + ciGitLabToken, "CI_PROJECT_ID=999", "CI_MERGE_REQUEST_IID=1"}
-		r := runStrata(t, bin, env, "plan", "ci", "comment", "--provider", "gitlab", "--api-url", fake.URL,
+		r := ciRunStrata(t, bin, env, "plan", "ci", "comment", "--provider", "gitlab", "--api-url", fake.URL,
 			"--repo-slug", "acme/tenants", "--pr", "5")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, []string{
@@ -155,7 +155,7 @@ func TestCIComment(t *testing.T) {
 			env: func(dir, apiURL string) []string {
 				return []string{"GITHUB_ACTIONS=true", "GITHUB_REPOSITORY=acme/tenants", "GITHUB_TOKEN=" + ciGitHubToken,
 					"GITHUB_API_URL=" + apiURL, "GITHUB_EVENT_NAME=push", "GITHUB_REF=refs/heads/main",
-					"GITHUB_EVENT_PATH=" + writeFile(t, dir, "event.json", `{"ref":"refs/heads/main"}`)}
+					"GITHUB_EVENT_PATH=" + ciWriteFile(t, dir, "event.json", `{"ref":"refs/heads/main"}`)}
 			},
 			stdin:      "plan",
 			wantStderr: []string{"no pull request number", `event "push"`, "pass --pr N"}},
@@ -188,7 +188,7 @@ func TestCIComment(t *testing.T) {
 			if c.env != nil {
 				env = c.env(dir, fake.URL)
 			}
-			r := runStrata(t, bin, env, c.stdin, append([]string{"ci", "comment"}, c.args...)...)
+			r := ciRunStrata(t, bin, env, c.stdin, append([]string{"ci", "comment"}, c.args...)...)
 			assert.Equal(t, 1, r.code)
 			for _, w := range c.wantStderr {
 				assert.Contains(t, r.stderr, w)
@@ -200,7 +200,7 @@ func TestCIComment(t *testing.T) {
 }
 
 // The CI examples, as much of them as strata's commands depend on.
-type ghWorkflow struct {
+type ciGHWorkflow struct {
 	On          map[string]any    `yaml:"on"`
 	Permissions map[string]string `yaml:"permissions"`
 	Jobs        map[string]struct {
@@ -208,11 +208,11 @@ type ghWorkflow struct {
 			Image string `yaml:"image"`
 		} `yaml:"services"`
 		Env   map[string]string `yaml:"env"`
-		Steps []ghStep          `yaml:"steps"`
+		Steps []ciGHStep        `yaml:"steps"`
 	} `yaml:"jobs"`
 }
 
-type ghStep struct {
+type ciGHStep struct {
 	Name            string            `yaml:"name"`
 	ID              string            `yaml:"id"`
 	Uses            string            `yaml:"uses"`
@@ -223,7 +223,7 @@ type ghStep struct {
 	ContinueOnError string            `yaml:"continue-on-error"`
 }
 
-type glJob struct {
+type ciGLJob struct {
 	Image    string           `yaml:"image"`
 	Rules    []map[string]any `yaml:"rules"`
 	Services []struct {
@@ -234,11 +234,11 @@ type glJob struct {
 	Script    []string          `yaml:"script"`
 }
 
-func loadGitHubExample(t *testing.T) (ghWorkflow, string) {
+func loadGitHubExample(t *testing.T) (ciGHWorkflow, string) {
 	t.Helper()
 	data, err := os.ReadFile("../../examples/ci/github-actions.yml")
 	require.NoError(t, err)
-	var wf ghWorkflow
+	var wf ciGHWorkflow
 	require.NoError(t, yaml.Unmarshal(data, &wf), "github-actions.yml is not valid YAML")
 	require.Len(t, wf.Jobs, 1, "github-actions.yml: one job")
 	for name := range wf.Jobs {
@@ -247,7 +247,7 @@ func loadGitHubExample(t *testing.T) (ghWorkflow, string) {
 	return wf, ""
 }
 
-func loadGitLabExample(t *testing.T) glJob {
+func loadGitLabExample(t *testing.T) ciGLJob {
 	t.Helper()
 	data, err := os.ReadFile("../../examples/ci/gitlab-ci.yml")
 	require.NoError(t, err)
@@ -255,31 +255,31 @@ func loadGitLabExample(t *testing.T) glJob {
 	require.NoError(t, yaml.Unmarshal(data, &top), "gitlab-ci.yml is not valid YAML")
 	node, ok := top["strata-plan"]
 	require.True(t, ok, "gitlab-ci.yml: job strata-plan")
-	var job glJob
+	var job ciGLJob
 	require.NoError(t, node.Decode(&job))
 	return job
 }
 
-// strataCall finds a strata invocation in a shell line: at the start of a
+// ciStrataCall finds a strata invocation in a shell line: at the start of a
 // command, up to a redirect or shell operator.
-var strataCall = regexp.MustCompile(`(?:^|[;&|({]|\bthen)\s*strata\s+([^;&|>\n]*)`)
+var ciStrataCall = regexp.MustCompile(`(?:^|[;&|({]|\bthen)\s*strata\s+([^;&|>\n]*)`)
 
-// baseRef is how each CI names the base branch: origin/$GITHUB_BASE_REF, origin/${CI_...}.
-var baseRef = regexp.MustCompile(`^origin/\$\{?[A-Z_]+\}?$`)
+// ciBaseRef is how each CI names the base branch: origin/$GITHUB_BASE_REF, origin/${CI_...}.
+var ciBaseRef = regexp.MustCompile(`^origin/\$\{?[A-Z_]+\}?$`)
 
-// strataCommands returns the strata commands in scripts, in order, with the
+// ciStrataCommands returns the strata commands in scripts, in order, with the
 // CI-specific base branch variable written as origin/$BASE.
-func strataCommands(scripts []string) []string {
+func ciStrataCommands(scripts []string) []string {
 	var cmds []string
 	for _, s := range scripts {
 		for _, line := range strings.Split(s, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), "#") {
 				continue
 			}
-			for _, m := range strataCall.FindAllStringSubmatch(line, -1) {
+			for _, m := range ciStrataCall.FindAllStringSubmatch(line, -1) {
 				args := strings.Fields(strings.NewReplacer(`"`, "", `'`, "").Replace(m[1]))
 				for i := range args {
-					if i > 0 && args[i-1] == "--base" && baseRef.MatchString(args[i]) {
+					if i > 0 && args[i-1] == "--base" && ciBaseRef.MatchString(args[i]) {
 						args[i] = "origin/$BASE"
 					}
 				}
@@ -313,7 +313,7 @@ func TestCIExamplesRunTheSameCommands(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, want, strataCommands(c.scripts))
+			assert.Equal(t, want, ciStrataCommands(c.scripts))
 			all := strings.Join(c.scripts, "\n")
 			assert.Contains(t, all, "--format markdown > plan.md", "plan's Markdown goes to the file ci comment posts")
 			assert.Contains(t, all, "go install \"github.com/stratadb/strata/cmd/strata@", "installs strata as documented")
@@ -350,7 +350,7 @@ func TestStrataCommandsParsesShell(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, strataCommands([]string{c.script}))
+			assert.Equal(t, c.want, ciStrataCommands([]string{c.script}))
 		})
 	}
 }
@@ -370,7 +370,7 @@ exec "$REAL_STRATA" "$@"
 // runGitHubSteps runs the job's run: steps as GitHub Actions would: bash -eo
 // pipefail, later steps skipped after a failure unless their if: has
 // !cancelled(), continue-on-error honoured. It reports whether the job failed.
-func runGitHubSteps(t *testing.T, steps []ghStep, jobEnv map[string]string, env []string, dir string) bool {
+func runGitHubSteps(t *testing.T, steps []ciGHStep, jobEnv map[string]string, env []string, dir string) bool {
 	t.Helper()
 	failed := false
 	for _, s := range steps {
@@ -392,7 +392,7 @@ func runGitHubSteps(t *testing.T, steps []ghStep, jobEnv map[string]string, env 
 				stepEnv = append(stepEnv, k+"="+strings.ReplaceAll(v, "${{ secrets.GITHUB_TOKEN }}", ciGitHubToken))
 			}
 		}
-		script := writeFile(t, t.TempDir(), "step.sh", s.Run)
+		script := ciWriteFile(t, t.TempDir(), "step.sh", s.Run)
 		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
 		cmd.Dir, cmd.Env = dir, stepEnv
 		out, err := cmd.CombinedOutput()
@@ -407,7 +407,7 @@ func runGitHubSteps(t *testing.T, steps []ghStep, jobEnv map[string]string, env 
 
 // runGitLabScript runs the job's script entries as a GitLab runner would:
 // one shell with errexit, stopping at the first failure.
-func runGitLabScript(t *testing.T, job glJob, env []string, dir string) bool {
+func runGitLabScript(t *testing.T, job ciGLJob, env []string, dir string) bool {
 	t.Helper()
 	for k, v := range job.Variables {
 		env = append(env, k+"="+v)
@@ -465,7 +465,7 @@ func TestCIExamplesExitCodes(t *testing.T) {
 					posted = fake.Comments
 					env = append(env, "GITHUB_ACTIONS=true", "GITHUB_REPOSITORY=acme/tenants", "GITHUB_API_URL="+fake.URL,
 						"GITHUB_BASE_REF=main", "GITHUB_REF=refs/pull/42/merge",
-						"GITHUB_EVENT_PATH="+writeFile(t, dir, "event.json", `{"pull_request":{"number":42}}`),
+						"GITHUB_EVENT_PATH="+ciWriteFile(t, dir, "event.json", `{"pull_request":{"number":42}}`),
 						"GITHUB_OUTPUT="+filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary"))
 					failed = runGitHubSteps(t, wf.Jobs[jobName].Steps, wf.Jobs[jobName].Env, env, work)
 				} else {
