@@ -1,0 +1,174 @@
+package reconciler
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stratadb/strata/planner/drift"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
+)
+
+// TestDriftFindsHandChanges: hand changes made after an apply are found by
+// the sweep with the issue's severity, recorded once in the landlord (tenant
+// drifted, counted by severity), and cleared when undone; untouched tenants
+// are never inspected.
+func TestDriftFindsHandChanges(t *testing.T) {
+	f := newFixture(t)
+	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	for i := range 3 {
+		f.tenant(fmt.Sprintf("d%d", i), basic)
+	}
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("apply: exit %d", res.ExitCode())
+	}
+	r := f.reconciler(Options{})
+	store := f.store()
+
+	tests := []struct {
+		name     string
+		alter    []string // %s is the database
+		undo     []string
+		severity drift.Severity
+		score    int
+		repair   string // a repair statement must contain it ("" for none)
+	}{
+		{"index dropped", []string{"ALTER TABLE `%s`.members DROP INDEX members_email"}, []string{"ALTER TABLE `%s`.members ADD UNIQUE KEY members_email (email)"}, drift.Low, 2, "members_email"},
+		{"column modified", []string{"ALTER TABLE `%s`.settings MODIFY v VARCHAR(10) NULL"}, []string{"ALTER TABLE `%s`.settings MODIFY v TEXT NULL"}, drift.Low, 3, "MODIFY COLUMN `v` text"},
+		{"column added", []string{"ALTER TABLE `%s`.members ADD fax VARCHAR(20) NULL"}, []string{"ALTER TABLE `%s`.members DROP fax"}, drift.Medium, 5, "DROP COLUMN `fax`"},
+		{"table added", []string{"CREATE TABLE `%s`.notes (id INT PRIMARY KEY)"}, []string{"DROP TABLE `%s`.notes"}, drift.High, 10, ""},
+		{"table and two columns", []string{"CREATE TABLE `%s`.notes (id INT PRIMARY KEY)", "ALTER TABLE `%s`.members ADD fax INT NULL, ADD pager INT NULL"},
+			[]string{"DROP TABLE `%s`.notes", "ALTER TABLE `%s`.members DROP fax, DROP pager"}, drift.Critical, 20, "DROP COLUMN `pager`"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			victim := f.fleet.Tenants[1]
+			for _, q := range tc.alter {
+				f.exec(fmt.Sprintf(q, victim.Database))
+			}
+			res, err := r.Drift(f.ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Summary.Inspected != 1 || res.Summary.Drifted != 1 || res.ExitCode() != 2 {
+				t.Fatalf("summary %+v exit %d, want 1 inspected and drifted, exit 2", res.Summary, res.ExitCode())
+			}
+			td := res.Tenants[1]
+			if td.State != DriftFound || td.Severity != tc.severity || td.Score != tc.score || !td.Recorded {
+				t.Fatalf("%s: state %s severity %s score %d recorded %v (%v), want drifted %s %d recorded", td.Name, td.State, td.Severity, td.Score, td.Recorded, td.Differences, tc.severity, tc.score)
+			}
+			if tc.repair != "" && !hasRepair(td, tc.repair) {
+				t.Errorf("repair %+v lacks %q", td.Repair, tc.repair)
+			}
+			rec, err := store.Tenant(f.ctx, victim.Name)
+			if err != nil || rec.Status != landlord.StatusDrifted {
+				t.Fatalf("landlord status %v %v, want drifted", rec, err)
+			}
+			counts, err := store.DriftCounts(f.ctx)
+			if err != nil || len(counts) != 1 || counts[string(tc.severity)] != 1 {
+				t.Fatalf("drift counts %v %v, want 1 %s", counts, err, tc.severity)
+			}
+			// A second sweep finds the same drift but does not record it again.
+			again, err := r.Drift(f.ctx, []string{victim.Name})
+			if err != nil || again.Tenants[0].Recorded || again.Tenants[0].DetectionID != td.DetectionID {
+				t.Fatalf("second sweep: %+v %v, want the same detection %d, not recorded again", again.Tenants[0], err, td.DetectionID)
+			}
+
+			for _, q := range tc.undo {
+				f.exec(fmt.Sprintf(q, victim.Database))
+			}
+			res, err = r.Drift(f.ctx, nil)
+			if err != nil || res.Summary.Drifted != 0 || res.Summary.Inspected != 0 || res.ExitCode() != 0 {
+				t.Fatalf("after undo: %+v %v, want no drift and no inspect", res.Summary, err)
+			}
+			if rec, err := store.Tenant(f.ctx, victim.Name); err != nil || rec.Status != landlord.StatusActive {
+				t.Fatalf("after undo: landlord status %v %v, want active", rec, err)
+			}
+			if counts, _ := store.DriftCounts(f.ctx); len(counts) != 0 {
+				t.Fatalf("after undo: open drift %v", counts)
+			}
+		})
+	}
+}
+
+// TestDriftAgainstOlderSnapshot: a tenant whose spec changed since its last
+// apply is compared with its snapshot (composed from the recorded DDL), so a
+// pending spec change is not drift but a hand change still is.
+func TestDriftAgainstOlderSnapshot(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("old", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	f.apply(Options{})
+	tn.Layers = append(tn.Layers, layer(spec.LayerModule, "events", eventsSQL, nil)) // pending, not applied
+	r := f.reconciler(Options{})
+	res, err := r.Drift(f.ctx, nil)
+	if err != nil || res.Summary.Drifted != 0 {
+		t.Fatalf("pending spec change: %+v %v, want no drift", res.Summary, err)
+	}
+	f.exec("ALTER TABLE `" + tn.Database + "`.members ADD fax INT NULL")
+	res, err = r.Drift(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := res.Tenants[0]
+	if td.State != DriftFound || td.Severity != drift.Medium || len(td.Differences) != 1 || td.Differences[0].String() != "column members.fax added" {
+		t.Fatalf("%+v, want only column members.fax added (medium)", td)
+	}
+}
+
+// TestDriftStrategies: a hand-dropped nullable column (additive repair) and
+// a hand-added column (destructive repair) under each strategy.
+func TestDriftStrategies(t *testing.T) {
+	tests := []struct {
+		strategy    spec.DriftStrategy
+		outcome     Outcome
+		vBack       bool
+		status      landlord.Status
+		approveDrop bool
+		faxGone     bool
+	}{
+		{spec.DriftReport, OutcomeDrifted, false, landlord.StatusDrifted, true, false},
+		{spec.DriftConservative, OutcomeBlocked, true, landlord.StatusActive, true, false},
+		{spec.DriftStrict, OutcomeBlocked, true, landlord.StatusActive, false, false},
+		{spec.DriftStrict, OutcomeConverged, true, landlord.StatusActive, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s approve=%v", tc.strategy, tc.approveDrop), func(t *testing.T) {
+			f := newFixture(t)
+			tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+			f.apply(Options{})
+			f.exec("ALTER TABLE `" + tn.Database + "`.settings DROP v")
+			f.exec("ALTER TABLE `" + tn.Database + "`.members ADD fax INT NULL")
+			tn.Drift = tc.strategy
+			if tc.approveDrop {
+				tn.Approve.Destructive = []string{"DROP COLUMN members.fax"}
+			}
+			res := f.apply(Options{})
+			tr := f.result(res, "acme")
+			if tr.Outcome != tc.outcome {
+				t.Fatalf("outcome %s (%s), want %s; statements %v", tr.Outcome, tr.Error, tc.outcome, sqls(tr.Statements))
+			}
+			v := f.count("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = 'settings' AND column_name = 'v'", tn.Database)
+			if (v == 1) != tc.vBack {
+				t.Errorf("column settings.v present = %v, want %v", v == 1, tc.vBack)
+			}
+			fax := f.count("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ? AND column_name = 'fax'", tn.Database)
+			if (fax == 0) != tc.faxGone {
+				t.Errorf("fax gone = %v, want %v", fax == 0, tc.faxGone)
+			}
+			rec, err := f.store().Tenant(f.ctx, "acme")
+			if err != nil || rec.Status != tc.status {
+				t.Fatalf("status %v %v, want %s", rec, err, tc.status)
+			}
+		})
+	}
+}
+
+func hasRepair(td TenantDrift, sub string) bool {
+	for _, st := range td.Repair {
+		if strings.Contains(st.SQL, sub) {
+			return true
+		}
+	}
+	return false
+}
