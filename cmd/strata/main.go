@@ -36,6 +36,8 @@ func newRootCmd() *cobra.Command {
 		newStatusCmd(),
 		newCredentialsCmd(),
 		newCICmd(),
+		newDriftCmd(),
+		newRunCmd(),
 	)
 	return root
 }

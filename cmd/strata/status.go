@@ -67,11 +67,16 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, format
 	if err != nil {
 		return err
 	}
+	driftCounts, err := store.DriftCounts(ctx) // tenants with open drift, by severity
+	if err != nil {
+		return err
+	}
 	if format == "json" {
 		return writeJSON(w, struct {
 			Counts    map[landlord.Status]int `json:"counts"`
+			Drift     map[string]int          `json:"drift_by_severity"`
 			Attention []landlord.Tenant       `json:"attention"`
-		}{counts, attention})
+		}{counts, driftCounts, attention})
 	}
 	total := 0
 	var parts []string
@@ -86,6 +91,15 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, format
 		return nil
 	}
 	fmt.Fprintf(w, "%s: %s\n", plural(total, "tenant"), strings.Join(parts, ", "))
+	var drifted []string
+	for _, sev := range []string{"critical", "high", "medium", "low"} {
+		if n := driftCounts[sev]; n > 0 {
+			drifted = append(drifted, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	if len(drifted) > 0 {
+		fmt.Fprintf(w, "Drift: %s (strata drift for details)\n", strings.Join(drifted, ", "))
+	}
 	if len(attention) == 0 {
 		fmt.Fprintln(w, "Nothing needs attention.")
 		return nil
