@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratadb/strata/cmd/internal/forge"
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/planner"
@@ -255,4 +256,44 @@ func golden(t *testing.T, path, got string) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test -run %s -update to create it", t.Name())
 	require.Equal(t, string(want), got)
+}
+
+// TestPRMarkerIsForgeMarker: `strata ci comment` finds the comment by the
+// marker the PR Markdown starts with.
+func TestPRMarkerIsForgeMarker(t *testing.T) {
+	require.Equal(t, forge.DefaultMarker, planner.PRMarker)
+}
+
+// TestApplyRecordsMergedPR applies a repo whose main tip merges pull request
+// #7 and checks that the history names the PR that approved the change.
+func TestApplyRecordsMergedPR(t *testing.T) {
+	db := dbtest.Open(t)
+	prefix := dbtest.Name("pr") + "_"
+	t.Cleanup(func() {
+		dbtest.DropDatabases(t, db, prefix)
+		dbtest.DropUsers(t, db, prefix)
+	})
+	g := newGitRepo(t)
+	g.commit("base", map[string]string{
+		"strata.yaml": "servers:\n  main:\n    dsn: ${STRATA_TEST_DSN}\n" +
+			"defaults: { server: main }\ndatabase_prefix: " + prefix + "\nlandlord: { server: main, database: " + prefix + "ll }\n",
+		"basic/001_settings.sql":            "CREATE TABLE settings (`key` varchar(64) NOT NULL PRIMARY KEY);\n",
+		"templates/school/template.yaml":    "name: school\nversion: 1.0.0\n",
+		"templates/school/001_students.sql": "CREATE TABLE students (id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY);\n",
+		"tenants/acme/tenant.yaml":          "name: acme\ntemplate: school\n",
+	})
+	g.git("checkout", "-q", "-b", "feature")
+	g.commit("add a nickname column", map[string]string{
+		"tenants/acme/010_custom.sql": "ALTER TABLE students ADD COLUMN nickname varchar(50) NULL;\n",
+	})
+	g.git("checkout", "-q", "main")
+	g.git("merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #7 from acme/feature")
+
+	env := []string{"STRATA_TEST_DSN=" + dbtest.DSN(t), "STRATA_SECRET_KEY=" + strings.Repeat("ab", 32)}
+	code, out, stderr := runBinEnv(t, env, "apply", "--repo", g.dir, "--ref", "main")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	code, out, stderr = runBinEnv(t, env, "status", "--repo", g.dir, "--tenant", "acme")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	require.Contains(t, out, "approved by PR #7")
+	require.Contains(t, out, "nickname")
 }
