@@ -136,15 +136,15 @@ type runRow struct {
 	outcome     string
 	started     time.Time
 	finished    time.Time // zero while running
-	createTable int // applied CREATE TABLE statements
+	createTable int       // applied CREATE TABLE statements
 }
 
 // runs returns every run in the landlord, oldest first.
 func (c *configRepo) runs() []runRow {
 	c.t.Helper()
-	rows, err := c.db.Query("SELECT r.id, r.tenant, r.commit_sha, COALESCE(r.pr_number, 0), r.outcome, r.started_at, r.finished_at, "+
-		"(SELECT COUNT(*) FROM `"+c.ll+"`.apply_statements s WHERE s.run_id = r.id AND s.outcome = 'applied' AND s.sql_text LIKE 'CREATE TABLE%') "+
-		"FROM `"+c.ll+"`.apply_runs r ORDER BY r.id")
+	rows, err := c.db.Query("SELECT r.id, r.tenant, r.commit_sha, COALESCE(r.pr_number, 0), r.outcome, r.started_at, r.finished_at, " +
+		"(SELECT COUNT(*) FROM `" + c.ll + "`.apply_statements s WHERE s.run_id = r.id AND s.outcome = 'applied' AND s.sql_text LIKE 'CREATE TABLE%') " +
+		"FROM `" + c.ll + "`.apply_runs r ORDER BY r.id")
 	require.NoError(c.t, err)
 	defer rows.Close()
 	var out []runRow
