@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/planner/fingerprint"
+)
+
+// fleet is a config repo of n tenants in a temporary directory, whose
+// databases, users and landlord share a prefix unique to the run.
+type fleet struct {
+	cfg      config
+	db       *sql.DB
+	n        int
+	prefix   string // of every database and user the run creates
+	dir      string // the config repo
+	names    []string
+	ddl      string // the layer DDL, in order, for the floor
+	key      string // STRATA_SECRET_KEY
+	floorDBs []string
+}
+
+func newFleet(cfg config, db *sql.DB, n int) (*fleet, error) {
+	var b [3]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	var k [32]byte
+	if _, err := rand.Read(k[:]); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "strata-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	f := &fleet{cfg: cfg, db: db, n: n, prefix: "bench_" + hex.EncodeToString(b[:]) + "_", dir: dir, key: hex.EncodeToString(k[:])}
+	if err := f.write(); err != nil {
+		return nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	return f, nil
+}
+
+// write lays out the config repo: the example basic layer and the ngo
+// template's tables (11 tables; the template's required module left out),
+// seeds included, and n tenants.
+func (f *fleet) write() error {
+	files := map[string]string{
+		"strata.yaml": fmt.Sprintf("servers:\n  main:\n    dsn: %q\ndefaults: { server: main, charset: utf8mb4, collation: utf8mb4_unicode_ci }\n"+
+			"database_prefix: %s\nlandlord: { server: main, database: %sll }\ndev: { server: main }\n", f.cfg.dsn, f.prefix, f.prefix),
+		"templates/bench/template.yaml": "name: bench\nversion: 1.0.0\ndescription: basic + ngo tables\n",
+	}
+	var ddl strings.Builder
+	copyDir := func(from, to string, collect bool) error {
+		paths, err := filepath.Glob(filepath.Join(f.cfg.examples, from, "*.sql"))
+		if err != nil {
+			return err
+		}
+		if len(paths) == 0 {
+			return fmt.Errorf("bench: no SQL files in %s: run from the repository root", filepath.Join(f.cfg.examples, from))
+		}
+		slices.Sort(paths)
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			files[to+"/"+filepath.Base(p)] = string(b)
+			if collect {
+				ddl.Write(b)
+				ddl.WriteString("\n")
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		from, to string
+		ddl      bool
+	}{{"basic", "basic", true}, {"basic/seed", "basic/seed", false}, {"templates/ngo", "templates/bench", true}, {"templates/ngo/seed", "templates/bench/seed", false}} {
+		if err := copyDir(c.from, c.to, c.ddl); err != nil {
+			return err
+		}
+	}
+	f.ddl = ddl.String()
+	for i := range f.n {
+		name := fmt.Sprintf("t%05d", i)
+		f.names = append(f.names, name)
+		files["tenants/"+name+"/tenant.yaml"] = fmt.Sprintf("name: %s\ntemplate: bench\nvars: { display_name: Tenant %d, swc_number: SWC-%d, locale: en }\n", name, i, i)
+	}
+	for p, body := range files {
+		full := filepath.Join(f.dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
+	return nil
+}
+
+func (f *fleet) database(name string) string { return f.prefix + name }
+
+// run is one timed run of the strata binary.
+type run struct {
+	took   time.Duration
+	maxRSS int64 // KiB
+	stdout []byte
+}
+
+// strata runs the binary on the fleet; an exit code outside ok is an error.
+func (f *fleet) strata(ctx context.Context, ok []int, args ...string) (run, error) {
+	args = append(args, "--repo", f.dir, "--concurrency", fmt.Sprint(f.cfg.concurrency))
+	cmd := exec.CommandContext(ctx, f.cfg.strata, args...)
+	cmd.Env = append(os.Environ(), "STRATA_SECRET_KEY="+f.key)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := run{took: time.Since(start), stdout: out.Bytes()}
+	if cmd.ProcessState == nil {
+		return r, fmt.Errorf("bench: strata %s: %w", args[0], err)
+	}
+	if ru, isRU := cmd.ProcessState.SysUsage().(*syscall.Rusage); isRU {
+		r.maxRSS = ru.Maxrss
+	}
+	if code := cmd.ProcessState.ExitCode(); !slices.Contains(ok, code) {
+		return r, fmt.Errorf("bench: strata %s exited %d: %s%s", args[0], code, tail(errb.String()), tail(out.String()))
+	}
+	return r, nil
+}
+
+// provisionScript creates a floor database and runs the layer DDL in it.
+func (f *fleet) provisionScript(db string) string {
+	return fmt.Sprintf("CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\nUSE `%s`;\n%s\n", db, db, f.ddl)
+}
+
+// rolloutColumn is the additive change rolled out to every tenant.
+const rolloutColumn = "ALTER TABLE users ADD COLUMN bench_rollout VARCHAR(64) NULL;\n"
+
+func (f *fleet) rolloutScript(db string) string {
+	return "USE `" + db + "`;\n" + rolloutColumn
+}
+
+func (f *fleet) addRolloutColumn() error {
+	return os.WriteFile(filepath.Join(f.dir, "basic", "900_bench_rollout.sql"), []byte(rolloutColumn), 0o644)
+}
+
+// clientFloor streams script(db) for n floor databases through as many
+// mariadb client processes as strata has workers, and times it. The floor
+// databases mirror the tenants (same names after a floor_ prefix).
+func (f *fleet) clientFloor(ctx context.Context, script func(db string) string) (time.Duration, error) {
+	if f.floorDBs == nil {
+		for _, n := range f.names {
+			f.floorDBs = append(f.floorDBs, f.prefix+"floor_"+n)
+		}
+	}
+	cfg, err := mysql.ParseDSN(f.cfg.dsn)
+	if err != nil {
+		return 0, errors.New("bench: -dsn is not a go-sql-driver/mysql DSN")
+	}
+	host, port, _ := strings.Cut(cfg.Addr, ":")
+	streams := make([]strings.Builder, f.cfg.concurrency)
+	for i, db := range f.floorDBs {
+		streams[i%len(streams)].WriteString(script(db))
+	}
+	errs := make([]error, len(streams))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range streams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.CommandContext(ctx, "mariadb", "--protocol=tcp", "-h", host, "-P", or(port, "3306"), "-u", cfg.User, "--batch")
+			cmd.Env = append(os.Environ(), "MYSQL_PWD="+cfg.Passwd)
+			cmd.Stdin = strings.NewReader(streams[i].String())
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("bench: mariadb client floor: %w: %s", err, tail(string(out)))
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start), errors.Join(errs...)
+}
+
+// fingerprintFloor times one bulk pass of the information_schema queries
+// over the tenant databases, as strata runs it.
+func (f *fleet) fingerprintFloor(ctx context.Context) (time.Duration, error) {
+	dbs := make([]string, len(f.names))
+	for i, n := range f.names {
+		dbs[i] = f.database(n)
+	}
+	start := time.Now()
+	fps, err := fingerprint.Schemas(ctx, f.db, dbs)
+	took := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("bench: %w", err)
+	}
+	if len(fps) != len(dbs) {
+		return 0, fmt.Errorf("bench: fingerprint pass found %d of %d tenant databases", len(fps), len(dbs))
+	}
+	return took, nil
+}
+
+// driftSome adds a column by hand to k tenants spread over the fleet.
+func (f *fleet) driftSome(ctx context.Context, k int) (map[string]bool, error) {
+	out := map[string]bool{}
+	step := f.n / k
+	for i := 0; i < f.n && len(out) < k; i += step {
+		name := f.names[i]
+		if _, err := f.db.ExecContext(ctx, "ALTER TABLE `"+f.database(name)+"`.users ADD COLUMN hand_note INT NULL"); err != nil {
+			return nil, fmt.Errorf("bench: drift %s: %w", name, err)
+		}
+		out[name] = true
+	}
+	return out, nil
+}
+
+// cleanup drops every database and user with the run's prefix and the repo.
+func (f *fleet) cleanup(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	var errs []error
+	like := strings.ReplaceAll(f.prefix, "_", `\_`) + "%"
+	dbs, err := strings1(ctx, f.db, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", like)
+	errs = append(errs, err)
+	for _, d := range dbs {
+		_, err := f.db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+d+"`")
+		errs = append(errs, err)
+	}
+	users, err := strings1(ctx, f.db, "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user LIKE ?", like)
+	errs = append(errs, err)
+	for _, u := range users {
+		_, err := f.db.ExecContext(ctx, "DROP USER IF EXISTS "+u)
+		errs = append(errs, err)
+	}
+	errs = append(errs, os.RemoveAll(f.dir))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("bench: cleanup of %s*: %w", f.prefix, err)
+	}
+	return nil
+}
+
+func strings1(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return "..." + s[len(s)-2000:]
+	}
+	return s
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report is the figures of one fleet size.
+type report struct {
+	n, concurrency int
+	rows           []row
+}
+
+type row struct {
+	scenario string
+	strata   run
+	floor    time.Duration
+	what     string  // what the floor measures
+	target   float64 // the issue's maximum ratio to the floor
+}
+
+func (r *report) add(scenario string, res run, floor time.Duration, what string, target float64) {
+	r.rows = append(r.rows, row{scenario, res, floor, what, target})
+}
+
+func (r *report) perTenant(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000 / float64(r.n)
+}
+
+// table renders the report as a Markdown table.
+func (r *report) table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### N = %d tenants, concurrency %d\n\n", r.n, r.concurrency)
+	b.WriteString("| scenario | strata | ms/tenant | floor | floor ms/tenant | ratio | target | strata peak RSS | floor is |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, w := range r.rows {
+		ratio := float64(w.strata.took) / float64(w.floor)
+		verdict := "met"
+		if ratio > w.target {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %s | %.2f | %.2fx | <= %.1fx (%s) | %d MB | %s |\n",
+			w.scenario, w.strata.took.Round(time.Millisecond), r.perTenant(w.strata.took),
+			w.floor.Round(time.Millisecond), r.perTenant(w.floor), ratio, w.target, verdict, w.strata.maxRSS/1024, w.what)
+	}
+	return b.String()
+}
+
+// markdown is BENCHMARKS.md: the machine, every table, and how the
+// per-tenant cost grows between the smallest and largest fleet.
+func markdown(ctx context.Context, db *sql.DB, cfg config, reports []*report) string {
+	var b strings.Builder
+	b.WriteString("# Benchmarks\n\nWritten by `make bench` (scripts/bench): the real strata binary against a real MariaDB,\n" +
+		"each figure beside the floor measured in the same run. Rerun it to refresh this file.\n\n")
+	fmt.Fprintf(&b, "Machine: %s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s.\n\n",
+		cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db), runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	b.WriteString("Tenant schema: the example `basic` layer and the `ngo` template's tables (11 tables with\n" +
+		"foreign keys), seeds included. Targets are issue 4's (no-op: also <= 1 ms/tenant; drift: <= 1.5 ms/tenant).\n\n")
+	for _, r := range reports {
+		b.WriteString(r.table())
+		b.WriteString("\n")
+	}
+	if len(reports) >= 2 {
+		small, large := reports[0], reports[len(reports)-1]
+		fmt.Fprintf(&b, "### Per-tenant cost, N = %d -> N = %d\n\n| scenario | ms/tenant at %d | ms/tenant at %d | growth |\n|---|---:|---:|---:|\n", small.n, large.n, small.n, large.n)
+		for i := range min(len(small.rows), len(large.rows)) {
+			a, z := small.perTenant(small.rows[i].strata.took), large.perTenant(large.rows[i].strata.took)
+			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2fx |\n", strings.SplitN(large.rows[i].scenario, ",", 2)[0], a, z, z/a)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "?"
+	}
+	var kb int64
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "MemTotal:") {
+			fmt.Sscan(strings.TrimPrefix(l, "MemTotal:"), &kb)
+		}
+	}
+	return fmt.Sprintf("%.0f GB", float64(kb)/1024/1024)
+}
+
+func version(ctx context.Context, db *sql.DB) string {
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+		return "?"
+	}
+	return v
+}
