@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -436,5 +437,154 @@ func TestRunFollowsCommits(t *testing.T) {
 	assert.NoError(t, p.err, "exit status after SIGTERM")
 	for _, r := range c.runs() {
 		assert.True(t, !r.finished.IsZero() && r.outcome != landlord.RunRunning, "run %d of %s: %s", r.id, r.tenant, r.outcome)
+	}
+}
+
+// TestRunKilledMidRolloutConverges holds a metadata lock on one tenant's
+// table so its ALTER hangs, shows the other tenants converge meanwhile,
+// SIGKILLs the daemon with that tenant's run open, and shows a restart
+// closes the run as interrupted, converges, and repeats no work or seed.
+func TestRunKilledMidRolloutConverges(t *testing.T) {
+	bin := buildRunBinary(t)
+	c := newConfigRepo(t)
+	for _, n := range []string{"t1", "t2", "t3"} {
+		c.tenant(n, "")
+	}
+	c0 := c.commit("three tenants")
+	p := startDaemon(t, bin, c)
+	waitApplied(t, p, c0, "t1", "t2", "t3")
+
+	// Hold t2's members table: the ALTER of the next commit waits for it.
+	ctx := context.Background()
+	hold, err := c.db.Conn(ctx)
+	require.NoError(t, err)
+	defer hold.Close()
+	tx, err := hold.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer tx.Rollback()
+	_, err = tx.Exec("SELECT COUNT(*) FROM `" + c.database("t2") + "`.members")
+	require.NoError(t, err)
+
+	c.write("templates/club/002_phone.sql", "ALTER TABLE members ADD COLUMN phone VARCHAR(30) NULL;\n")
+	c1 := c.commit("members get a phone")
+	waitApplied(t, p, c1, "t1", "t3") // a stuck tenant holds up no one
+	var stuck runRow
+	waitFor(t, p, "t2's run open at c1", func() (bool, string) {
+		for _, r := range c.runs() {
+			if r.tenant == "t2" && r.commit == c1 && r.outcome == landlord.RunRunning {
+				stuck = r
+				return true, ""
+			}
+		}
+		return false, "no running run"
+	})
+	assert.True(t, p.page("t2").Daemon.InFlight)
+
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+	require.NoError(t, tx.Rollback())
+	// The killed daemon's ALTER may still finish server-side: let it end
+	// before the restart plans t2.
+	waitFor(t, p2dummy(t), "the orphaned ALTER to end", func() (bool, string) {
+		var n int
+		require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM information_schema.processlist WHERE db = ? AND info LIKE 'ALTER TABLE%'", c.database("t2")).Scan(&n))
+		return n == 0, fmt.Sprintf("%d ALTERs running", n)
+	})
+	for _, r := range c.runs() {
+		if r.id == stuck.id {
+			require.Equal(t, landlord.RunRunning, r.outcome, "the killed run is left open")
+		}
+	}
+
+	p = startDaemon(t, bin, c)
+	waitApplied(t, p, c1, "t1", "t2", "t3")
+	assert.Contains(t, c.columns("t2"), "members.phone")
+	perTenantAtC1 := map[string]int{}
+	for _, r := range c.runs() {
+		assert.False(t, r.finished.IsZero(), "run %d of %s still open: %s", r.id, r.tenant, r.outcome)
+		assert.NotEqual(t, landlord.RunRunning, r.outcome, "run %d of %s", r.id, r.tenant)
+		if r.id == stuck.id {
+			assert.Equal(t, "interrupted", r.outcome)
+		}
+		if r.commit == c1 && r.id != stuck.id {
+			perTenantAtC1[r.tenant]++
+		}
+	}
+	// The restart did not redo t1 and t3 (the landlord shows them done) and applied t2 once.
+	assert.Equal(t, map[string]int{"t1": 1, "t2": 1, "t3": 1}, perTenantAtC1)
+	assert.Equal(t, "1", p.metric("strata_interrupted_runs_closed_total"))
+	for _, n := range []string{"t1", "t2", "t3"} {
+		var rows, seeds int
+		require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM `"+c.database(n)+"`.users").Scan(&rows))
+		require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM `"+c.ll+"`.seed_runs WHERE tenant = ?", n).Scan(&seeds))
+		assert.Equal(t, 1, rows, "seed rows of %s", n)
+		assert.Equal(t, 1, seeds, "seed runs of %s", n)
+	}
+}
+
+// p2dummy is a daemonProc that never exits, for waitFor without a daemon.
+func p2dummy(t *testing.T) *daemonProc {
+	return &daemonProc{t: t, done: make(chan struct{})}
+}
+
+// TestRunTwoDaemonsApplyOnce starts two daemons on the same fleet at once:
+// per-tenant locks and the landlord keep every tenant applied once, and no
+// two runs of a tenant overlap. Then two shards split the tenants.
+func TestRunTwoDaemonsApplyOnce(t *testing.T) {
+	bin := buildRunBinary(t)
+	c := newConfigRepo(t)
+	names := []string{"ant", "bee", "cat", "dog"}
+	for _, n := range names {
+		c.tenant(n, "")
+	}
+	c0 := c.commit("four tenants")
+	a := startDaemon(t, bin, c)
+	b := startDaemon(t, bin, c)
+	waitApplied(t, a, c0, names...)
+	waitApplied(t, b, c0, names...)
+	byTenant := map[string][]runRow{}
+	for _, r := range c.runs() {
+		byTenant[r.tenant] = append(byTenant[r.tenant], r)
+	}
+	for _, n := range names {
+		created := 0
+		for i, r := range byTenant[n] {
+			created += r.createTable
+			assert.Equal(t, landlord.RunConverged, r.outcome)
+			if i > 0 { // runs of one tenant never overlap
+				assert.False(t, r.started.Before(byTenant[n][i-1].finished), "runs %d and %d of %s overlap", byTenant[n][i-1].id, r.id, n)
+			}
+		}
+		assert.Equal(t, 2, created, "CREATE TABLEs applied to %s", n)
+		var rows int
+		require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM `"+c.database(n)+"`.users").Scan(&rows))
+		assert.Equal(t, 1, rows, "seed rows of %s", n)
+	}
+	a.kill()
+	b.kill()
+
+	// Shards: each replica owns a disjoint part, together all of them.
+	c.write("templates/club/002_phone.sql", "ALTER TABLE members ADD COLUMN phone VARCHAR(30) NULL;\n")
+	c1 := c.commit("phone")
+	s0 := startDaemon(t, bin, c, "--shard", "0/2")
+	s1 := startDaemon(t, bin, c, "--shard", "1/2")
+	owned := map[string]string{}
+	for _, s := range []*daemonProc{s0, s1} {
+		var l httpapi.TenantList
+		waitFor(t, s, "a loaded fleet", func() (bool, string) {
+			s.get("/api/v1/tenants", &l)
+			return l.Commit == c1, l.Commit
+		})
+		for _, e := range l.Tenants {
+			if e.Daemon != nil {
+				assert.Empty(t, owned[e.Name], "%s owned twice", e.Name)
+				owned[e.Name] = l.Shard
+			}
+		}
+	}
+	assert.Len(t, owned, len(names))
+	waitApplied(t, s0, c1, names...)
+	for _, n := range names {
+		assert.Contains(t, c.columns(n), "members.phone")
 	}
 }
