@@ -145,8 +145,8 @@ func lockStep(ctx context.Context, j *job) error {
 	return nil
 }
 
-// startStep loads the tenant's landlord record (a new one is pending) and
-// opens an apply run.
+// startStep loads the tenant's landlord record (a new one is pending). The
+// apply run is opened later, by openRun, just before the first change.
 func startStep(ctx context.Context, j *job) error {
 	rec, err := j.r.store.Tenant(ctx, j.t.Name)
 	switch {
@@ -163,10 +163,19 @@ func startStep(ctx context.Context, j *job) error {
 		j.rec.TemplateVersion = tmpl.Version
 	}
 	j.rec.LastAttemptedCommit = j.r.opts.Commit
-	if j.res.RunID, err = j.r.store.StartRun(ctx, j.t.Name, j.r.opts.Commit, j.r.opts.PR); err != nil {
-		return err
-	}
 	return nil
+}
+
+// openRun opens the tenant's apply run in the landlord, once, before the
+// first change is made: a run is on record before any DDL runs, and a tenant
+// found in sync (or suspended again) leaves no history row behind.
+func (j *job) openRun(ctx context.Context) error {
+	if j.res.RunID > 0 {
+		return nil
+	}
+	id, err := j.r.store.StartRun(ctx, j.t.Name, j.r.opts.Commit, j.r.opts.PR)
+	j.res.RunID = id
+	return err
 }
 
 // composeStep composes the desired schema before anything is created, so a
@@ -215,6 +224,11 @@ func migrateStep(ctx context.Context, j *job) error {
 	}
 	if err := j.driftStrategy(ctx); err != nil {
 		return err
+	}
+	if len(j.plan.Statements) > 0 {
+		if err := j.openRun(ctx); err != nil {
+			return err
+		}
 	}
 	var failed error
 	for i, st := range j.plan.Statements {
@@ -308,6 +322,12 @@ func (j *job) record(ctx context.Context) {
 		j.rec.Status, j.rec.LastError, run = landlord.StatusDecommissioned, "", string(OutcomeDecommissioned)
 	default:
 		j.rec.Status, j.rec.LastError = landlord.StatusFailed, j.res.Error
+	}
+	if j.res.Outcome == OutcomeFailed {
+		// A failure is history even when it struck before any change.
+		if err := j.openRun(ctx); err != nil {
+			j.fail(err)
+		}
 	}
 	if err := j.r.store.PutTenant(ctx, j.rec); err != nil {
 		j.fail(err)

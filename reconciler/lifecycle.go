@@ -17,6 +17,11 @@ const approveDropDatabase = "DROP DATABASE"
 // suspendStep makes no schema change and locks the app user (when it exists):
 // the application can no longer connect; data is kept.
 func suspendStep(ctx context.Context, j *job) error {
+	if j.rec.Status != landlord.StatusSuspended {
+		if err := j.openRun(ctx); err != nil {
+			return err
+		}
+	}
 	if err := j.setAppLock(ctx, true); err != nil {
 		return err
 	}
@@ -49,6 +54,11 @@ func (j *job) setAppLock(ctx context.Context, lock bool) error {
 // the database is dropped only when the tenant's approvals contain
 // "DROP DATABASE".
 func decommissionStep(ctx context.Context, j *job) error {
+	if j.rec.Status != landlord.StatusDecommissioned {
+		if err := j.openRun(ctx); err != nil {
+			return err
+		}
+	}
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 		user := userName(j.t.Database, role)
 		if _, err := j.srv.db.ExecContext(ctx, "DROP USER IF EXISTS "+ident.String(user)+"@"+ident.String(host)); err != nil {

@@ -38,6 +38,9 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 		if j.r.box == nil {
 			return "", fmt.Errorf("reconciler: cannot provision %s: %w", j.t.Name, secret.ErrNoKey)
 		}
+		if err := j.openRun(ctx); err != nil {
+			return "", err
+		}
 		j.rec.Status = landlord.StatusProvisioning
 		if err := j.r.store.PutTenant(ctx, j.rec); err != nil {
 			return "", err

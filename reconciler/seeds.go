@@ -30,6 +30,9 @@ func seedStep(ctx context.Context, j *job) error {
 			if err != nil {
 				return err
 			}
+			if err := j.openRun(ctx); err != nil {
+				return err
+			}
 			if err := runSeed(ctx, j, f.Path, stmts); err != nil {
 				return err
 			}

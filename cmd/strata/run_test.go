@@ -510,8 +510,13 @@ func TestRunKilledMidRolloutConverges(t *testing.T) {
 			perTenantAtC1[r.tenant]++
 		}
 	}
-	// The restart did not redo t1 and t3 (the landlord shows them done) and applied t2 once.
-	assert.Equal(t, map[string]int{"t1": 1, "t2": 1, "t3": 1}, perTenantAtC1)
+	// The restart did not redo t1 and t3 (the landlord shows them done). The
+	// killed ALTER of t2 may still have finished on the server after the kill:
+	// then the restart finds t2 in sync and records no new run; otherwise it
+	// applies t2 once.
+	assert.LessOrEqual(t, perTenantAtC1["t2"], 1, "runs of t2 after the restart")
+	delete(perTenantAtC1, "t2")
+	assert.Equal(t, map[string]int{"t1": 1, "t3": 1}, perTenantAtC1)
 	assert.Equal(t, "1", p.metric("strata_interrupted_runs_closed_total"))
 	for _, n := range []string{"t1", "t2", "t3"} {
 		var rows, seeds int
