@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
@@ -13,17 +12,11 @@ import (
 	"text/template"
 )
 
-// SeedFuncs are the functions seed templates may call besides text/template's
-// builtins. Whoever executes seeds must use the same map.
-func SeedFuncs() template.FuncMap {
-	return template.FuncMap{
-		// quote renders a value as a single-quoted SQL string literal.
-		"quote": func(v any) string {
-			s := fmt.Sprint(v)
-			s = strings.ReplaceAll(s, `\`, `\\`)
-			return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-		},
-	}
+// seedParseFuncs declares the functions seed templates may call besides
+// text/template's builtins, so the loader can parse seeds. Only their names
+// matter here: reconciler/seed implements them (quote is seed.Quote).
+func seedParseFuncs() template.FuncMap {
+	return template.FuncMap{"quote": func(any) string { return "" }}
 }
 
 // readLayer reads dir/*.sql (DDL) and dir/seed/*.sql (seeds), in lexical
@@ -93,7 +86,7 @@ var templateErrLine = regexp.MustCompile(`^template: .*?:(\d+):(?:(\d+):)? (.*)$
 
 // checkSeedTemplate reports a seed file that is not a valid Go text/template.
 func (l *loader) checkSeedTemplate(p, src string) {
-	_, err := template.New(p).Funcs(SeedFuncs()).Option("missingkey=error").Parse(src)
+	_, err := template.New(p).Funcs(seedParseFuncs()).Option("missingkey=error").Parse(src)
 	if err == nil {
 		return
 	}
