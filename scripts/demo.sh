@@ -9,14 +9,10 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 export STRATA_PRIMARY_DSN
 STRATA_PRIMARY_DSN=$(scripts/ensure-mariadb.sh)
 
-# The key that encrypts tenant credentials in the landlord; the demo keeps one beside the repo.
-key=.strata-demo/secret.key
-if [ ! -s "$key" ]; then
-  mkdir -p .strata-demo && umask 077
-  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$key"
-fi
-export STRATA_SECRET_KEY
-STRATA_SECRET_KEY=$(cat "$key")
+# The key that encrypts tenant credentials in the landlord. The demo uses a fixed, public key so
+# that every checkout on this machine can read the demo tenants' credentials; never use it for
+# real tenants (make one with `openssl rand -hex 32`).
+export STRATA_SECRET_KEY=${STRATA_SECRET_KEY:-0000000000000000000000000000000000000000000000000000000000de0001}
 
 # Exit code 2 means "changes pending or blocked": expected here, not a failure.
 run() { "$@" || { rc=$?; [ "$rc" = 2 ] || exit "$rc"; }; }
