@@ -5,13 +5,13 @@ import (
 	"ariga.io/atlas/sql/schema"
 )
 
-// copySchema returns a copy of s named name that Atlas's SchemaDiff may
+// CopySchema returns a copy of s named name that Atlas's SchemaDiff may
 // mutate without touching s: tables, columns, indexes, foreign keys and
 // every attribute slice and column type are new, and references between them
 // point into the copy. Attribute values are shared: Atlas replaces them in
 // their slices but never changes them in place (it does change column types:
 // typeChanged normalizes IntegerType.T).
-func copySchema(s *schema.Schema, name string) *schema.Schema {
+func CopySchema(s *schema.Schema, name string) *schema.Schema {
 	c := &schema.Schema{
 		Name:    name,
 		Attrs:   append([]schema.Attr(nil), s.Attrs...),

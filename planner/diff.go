@@ -19,7 +19,7 @@ type step struct {
 // diff plans live towards a copy of desired. Tables only live has are
 // unmanaged drift unless their DROP TABLE is approved.
 func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approve spec.Approve) ([]Statement, []Drift, error) {
-	to := copySchema(desired, live.Name)
+	to := CopySchema(desired, live.Name)
 	changes, err := p.drv.SchemaDiff(live, to)
 	if err != nil {
 		return nil, nil, fmt.Errorf("planner: diff: %w", err)

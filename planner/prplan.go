@@ -276,7 +276,7 @@ func (p *Planner) planChange(ctx context.Context, t *spec.Tenant, base, head *co
 		if base.hash == head.hash {
 			return tp
 		}
-		from = copySchema(base.desired.Schema, t.Database)
+		from = CopySchema(base.desired.Schema, t.Database)
 	}
 	stmts, unmanaged, err := p.diff(ctx, from, head.desired.Schema, approve)
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 
 	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/schema"
+
+	"github.com/stratadb/strata/planner"
 )
 
 // Object is the kind of schema object a difference concerns.
@@ -138,7 +140,7 @@ func Compare(from, to *schema.Schema, opts ...Option) (Report, error) {
 	}
 	// Both sides come from inspecting a real server, so they are normalized:
 	// in that mode Atlas also compares CHECK expressions, not only names.
-	changes, err := o.differ.SchemaDiff(clone(from, to.Name), clone(to, to.Name), schema.DiffNormalized())
+	changes, err := o.differ.SchemaDiff(planner.CopySchema(from, to.Name), planner.CopySchema(to, to.Name), schema.DiffNormalized())
 	if err != nil {
 		return Report{}, fmt.Errorf("drift: diff snapshot with live schema %q: %w", to.Name, err)
 	}
