@@ -44,8 +44,9 @@ func (l *loader) loadConfig() Config {
 		}
 		if len(problems) == 0 {
 			// The DSN is a secret: report the parser's complaint, never the DSN.
+			// The driver's errors quote parts of the DSN (a password may be among them).
 			if _, err := mysql.ParseDSN(dsn); err != nil {
-				l.ds.at(at, "write a go-sql-driver/mysql DSN such as user:password@tcp(host:3306)/", "servers.%s.dsn: %v", name, err)
+				l.ds.at(at, "write a go-sql-driver/mysql DSN such as user:password@tcp(host:3306)/ (a / or @ in the password must be percent-encoded)", "servers.%s.dsn: not a valid DSN", name)
 			}
 		}
 		c.Servers[name] = Server{Name: name, DSN: dsn}

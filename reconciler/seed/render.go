@@ -14,6 +14,7 @@ package seed
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"text/template"
@@ -42,10 +43,15 @@ type Var struct {
 	misuse      *[]string // names of unsafe vars printed bare, shared by one render
 }
 
+// bareSafe matches values that cannot change a statement's meaning when
+// printed bare: words, numbers, dates, e-mail-like text. Anything else, even
+// without quotes (`1); DELETE FROM members WHERE (1=1`), must go through quote.
+var bareSafe = regexp.MustCompile(`^[\p{L}\p{N} _.@:+-]*$`)
+
 // String renders the value for bare use; an unsafe value is recorded as
 // misuse and rendered empty, and Render then fails.
 func (v Var) String() string {
-	if strings.ContainsAny(v.value, "'\"`\\") {
+	if !bareSafe.MatchString(v.value) {
 		*v.misuse = append(*v.misuse, v.name)
 		return ""
 	}
@@ -93,7 +99,7 @@ func Render(f *spec.File, t *spec.Tenant) ([]spec.Statement, error) {
 		name := misuse[0]
 		return nil, &Error{
 			Path: f.Path, Line: lineOf(f.Content, ".Vars."+name), Tenant: t.Name,
-			Msg: fmt.Sprintf("var %s contains a quote or backslash and is used without quote: write {{ quote .Vars.%s }}", name, name),
+			Msg: fmt.Sprintf("var %s holds characters unsafe in SQL (bare vars may hold only letters, digits, spaces and _.@:+-) and is used without quote: write {{ quote .Vars.%s }}", name, name),
 		}
 	}
 	return Split(out.String()), nil

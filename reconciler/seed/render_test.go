@@ -41,13 +41,19 @@ func TestRender(t *testing.T) {
 			name:    "quote in var used bare",
 			src:     "-- seed\n\nINSERT INTO t VALUES ('{{ .Vars.title }}');",
 			vars:    map[string]string{"title": "x'); DROP TABLE t; --"},
-			wantErr: "seed: basic/seed/01.sql:3: tenant acme-co: var title contains a quote or backslash and is used without quote",
+			wantErr: "seed: basic/seed/01.sql:3: tenant acme-co: var title holds characters unsafe in SQL (bare vars may hold only letters, digits, spaces and _.@:+-) and is used without quote",
 		},
 		{
 			name:    "backslash in var used bare",
 			src:     "INSERT INTO t VALUES ('{{ .Vars.p }}');",
 			vars:    map[string]string{"p": `C:\`},
-			wantErr: "var p contains a quote or backslash",
+			wantErr: "var p holds characters unsafe in SQL",
+		},
+		{
+			name:    "statement break-out without quotes, var used bare",
+			src:     "INSERT INTO settings VALUES ('limit', {{ .Vars.n }});",
+			vars:    map[string]string{"n": "1); DELETE FROM members WHERE (1=1"},
+			wantErr: "var n holds characters unsafe in SQL",
 		},
 		{
 			name:    "missing var",
