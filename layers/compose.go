@@ -52,6 +52,8 @@ type Composer struct {
 	drvMu sync.Mutex
 	drv   *Driver // opened on first use
 
+	swept sync.Once // abandoned scratch databases dropped before the first composition
+
 	group    singleflight.Group
 	mu       sync.Mutex
 	cache    map[string]*Desired
@@ -134,6 +136,9 @@ func (c *Composer) Driver(ctx context.Context) (*Driver, error) {
 }
 
 func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Layer) (d *Desired, err error) {
+	// Best effort: a leftover scratch database only costs space, and the
+	// next composer tries again.
+	c.swept.Do(func() { _, _ = SweepScratch(ctx, c.dev) })
 	c.composed.Add(1)
 	drv, err := c.Driver(ctx)
 	if err != nil {

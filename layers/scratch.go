@@ -56,6 +56,17 @@ func newScratch(ctx context.Context, db *sql.DB, hash, charset, collation string
 	if err != nil {
 		return nil, fmt.Errorf("layers: dev server: %w", err)
 	}
+	// The lock lives as long as conn: SweepScratch drops a scratch database
+	// only when nobody holds it.
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", scratchLockName(name)).Scan(&got); err != nil {
+		discard(conn)
+		return nil, fmt.Errorf("layers: lock scratch database %s: %w", name, err)
+	}
+	if got.Int64 != 1 {
+		discard(conn)
+		return nil, fmt.Errorf("layers: scratch database name %s is taken; compose again", name)
+	}
 	if _, err := conn.ExecContext(ctx, create); err != nil {
 		discard(conn)
 		return nil, fmt.Errorf("layers: create scratch database (charset %q, collation %q): %w", charset, collation, err)

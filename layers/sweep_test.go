@@ -1,0 +1,49 @@
+package layers
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stratadb/strata/layers/dbtest"
+)
+
+// TestSweepScratch: a scratch database whose lock nobody holds (its process
+// was killed) is dropped; one a live composer holds is kept.
+func TestSweepScratch(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	abandoned := dbtest.Name(ScratchPrefix + "abandoned_")
+	live := dbtest.Name(ScratchPrefix + "live_")
+	for _, n := range []string{abandoned, live} {
+		if _, err := db.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(n)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(n)) })
+	}
+	holder, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	var got int
+	if err := holder.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", scratchLockName(live)).Scan(&got); err != nil || got != 1 {
+		t.Fatalf("lock %s: %v (got %d)", live, err, got)
+	}
+
+	if _, err := SweepScratch(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(n string) bool {
+		var c int
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", n).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c == 1
+	}
+	if exists(abandoned) {
+		t.Errorf("abandoned scratch database %s was not dropped", abandoned)
+	}
+	if !exists(live) {
+		t.Errorf("scratch database %s held by a live composer was dropped", live)
+	}
+}
