@@ -37,7 +37,7 @@ func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
 		for _, s := range t.Statements {
 			m := marker(s)
 			code := map[string]string{"+": ansiGreen, "~": ansiYellow, "-": ansiRed, "!": ansiRed + ansiBold}[m]
-			line := m + " " + oneLineSQL(s.SQL) + ";"
+			line := m + " " + textSQL(s.SQL) + ";"
 			if s.Kind == DataDependent && len(s.Codes) > 0 {
 				line += "  -- data-dependent: " + strings.Join(s.Codes, ", ")
 			}
@@ -78,6 +78,19 @@ func actionText(t TenantPlan) string {
 
 // oneLineSQL collapses a statement's whitespace so it reads as one line.
 func oneLineSQL(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// textSQL is a statement as the text format shows it: on one line, and a new
+// table by its name only, since its definition is the layer file under
+// review (JSON and Markdown keep the whole statement).
+func textSQL(s string) string {
+	s = oneLineSQL(s)
+	if strings.HasPrefix(s, "CREATE TABLE ") {
+		if i := strings.Index(s, " ("); i > 0 {
+			return s[:i] + " (…)"
+		}
+	}
+	return s
+}
 
 func indent(s, prefix string) string {
 	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
