@@ -69,7 +69,7 @@ func TestPlanSharesDesiredSafely(t *testing.T) {
 		if want[i] == planner.ActionChange {
 			stmts = stmts[:1]
 		}
-		exec(t, db, name, stmts)
+		dbtest.Exec(t, db, name, stmts...)
 	}
 
 	plans := make([]planner.TenantPlan, n)

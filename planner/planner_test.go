@@ -2,7 +2,6 @@ package planner_test
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -100,23 +99,6 @@ func planLines(tp planner.TenantPlan) string {
 	return strings.TrimSpace(b.String())
 }
 
-// exec runs statements inside database on one connection.
-func exec(t *testing.T, db *sql.DB, database string, stmts []string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.ExecContext(ctx, "USE `"+database+"`")
-	require.NoError(t, err)
-	for _, s := range stmts {
-		_, err := conn.ExecContext(ctx, s)
-		require.NoError(t, err, "statement: %s", s)
-	}
-	// Leave the pooled connection without a current database.
-	_, _ = conn.ExecContext(ctx, "USE mysql")
-}
-
 func statements(ddl string) []string {
 	var out []string
 	for _, st := range dbtest.File("x.sql", ddl).Statements {
@@ -146,7 +128,7 @@ func TestDiffCases(t *testing.T) {
 			if tc.current != nil {
 				_, err := db.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 				require.NoError(t, err)
-				exec(t, db, name, statements(*tc.current))
+				dbtest.Exec(t, db, name, statements(*tc.current)...)
 			}
 			tenant := &spec.Tenant{Name: "acme", Database: name, Server: "main", Status: spec.StatusActive,
 				Approve: spec.Approve{Destructive: tc.approve}}
@@ -176,7 +158,7 @@ func TestDiffCases(t *testing.T) {
 					run = append(run, s.SQL)
 				}
 			}
-			exec(t, db, name, run)
+			dbtest.Exec(t, db, name, run...)
 			again := p.Plan(ctx, tenant, desired)
 			require.Empty(t, again.Error)
 			if len(blocked) == 0 {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"os"
 	"strings"
@@ -136,4 +137,26 @@ func escapeLike(s string) string {
 
 func quoteString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
+}
+
+// Exec runs stmts, in order, inside database on one connection, failing the
+// test at the first error. The connection is discarded afterwards, so no
+// pooled connection keeps database as its current one.
+func Exec(t testing.TB, db *sql.DB, database string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	defer conn.Close()
+	defer conn.Raw(func(any) error { return driver.ErrBadConn })
+	if _, err := conn.ExecContext(ctx, "USE `"+database+"`"); err != nil {
+		t.Fatalf("dbtest: use %s: %v", database, err)
+	}
+	for _, s := range stmts {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			t.Fatalf("dbtest: %s: %v", s, err)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package drift_test
 
 import (
 	"context"
-	"database/sql"
 	"reflect"
 	"testing"
 
@@ -37,7 +36,7 @@ func TestCompareLive(t *testing.T) {
 	// The snapshot comes from another schema than the live one, as a
 	// snapshot of the composition would.
 	base := dbtest.Database(t, db, prefix)
-	execIn(t, db, base, tenantDDL...)
+	dbtest.Exec(t, db, base, tenantDDL...)
 	snap, err := drv.InspectSchema(ctx, base, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +85,7 @@ func TestCompareLive(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			live := dbtest.Database(t, db, prefix)
-			execIn(t, db, live, append(append([]string{}, tenantDDL...), c.hand...)...)
+			dbtest.Exec(t, db, live, append(append([]string{}, tenantDDL...), c.hand...)...)
 			got, err := drv.InspectSchema(ctx, live, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -106,25 +105,6 @@ func TestCompareLive(t *testing.T) {
 				t.Fatalf("snapshot changed: %s with %d tables", snap.Name, len(snap.Tables))
 			}
 		})
-	}
-}
-
-// execIn runs statements inside schema on one connection.
-func execIn(t *testing.T, db *sql.DB, name string, stmts ...string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "USE `"+name+"`"); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range stmts {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
 	}
 }
 

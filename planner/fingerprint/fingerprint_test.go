@@ -53,27 +53,8 @@ var baseDDL = []string{
 func build(t *testing.T, db *sql.DB, prefix string, extra ...string) string {
 	t.Helper()
 	name := dbtest.Database(t, db, prefix)
-	execIn(t, db, name, append(append([]string{}, baseDDL...), extra...)...)
+	dbtest.Exec(t, db, name, append(append([]string{}, baseDDL...), extra...)...)
 	return name
-}
-
-// execIn runs statements inside schema on one connection.
-func execIn(t *testing.T, db *sql.DB, schema string, stmts ...string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "USE `"+schema+"`"); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range stmts {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
 }
 
 func TestSchemasExactness(t *testing.T) {
@@ -157,7 +138,7 @@ func TestSchemasExactness(t *testing.T) {
 		for j, s := range stmts {
 			stmts[j] = strings.ReplaceAll(s, "/*schema*/", "`"+name+"`")
 		}
-		execIn(t, db, name, stmts...)
+		dbtest.Exec(t, db, name, stmts...)
 		names[i] = name
 	}
 
@@ -245,13 +226,13 @@ func TestSchemasCrossSchemaReference(t *testing.T) {
 	ctx := context.Background()
 	prefix := dbtest.Name("fpr") + "_"
 	shared := dbtest.Database(t, db, prefix)
-	execIn(t, db, shared, "CREATE TABLE countries (id INT PRIMARY KEY)")
+	dbtest.Exec(t, db, shared, "CREATE TABLE countries (id INT PRIMARY KEY)")
 	local := dbtest.Database(t, db, prefix)
-	execIn(t, db, local,
+	dbtest.Exec(t, db, local,
 		"CREATE TABLE countries (id INT PRIMARY KEY)",
 		"CREATE TABLE addresses (id INT PRIMARY KEY, country_id INT NOT NULL, CONSTRAINT fk_country FOREIGN KEY (country_id) REFERENCES countries (id))")
 	remote := dbtest.Database(t, db, prefix)
-	execIn(t, db, remote,
+	dbtest.Exec(t, db, remote,
 		"CREATE TABLE countries (id INT PRIMARY KEY)",
 		"CREATE TABLE addresses (id INT PRIMARY KEY, country_id INT NOT NULL, CONSTRAINT fk_country FOREIGN KEY (country_id) REFERENCES `"+shared+"`.countries (id))")
 
