@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/stratadb/strata/schemas"
 )
 
@@ -44,8 +42,7 @@ func (l *loader) loadConfig() Config {
 		}
 		if len(problems) == 0 {
 			// The DSN is a secret: report the parser's complaint, never the DSN.
-			// The driver's errors quote parts of the DSN (a password may be among them).
-			if _, err := mysql.ParseDSN(dsn); err != nil {
+			if _, err := ParseServerDSN(dsn); err != nil {
 				l.ds.at(at, "write a go-sql-driver/mysql DSN such as user:password@tcp(host:3306)/ (a / or @ in the password must be percent-encoded)", "servers.%s.dsn: not a valid DSN", name)
 			}
 		}

@@ -77,13 +77,10 @@ func (g *generation) close() error {
 // openDB opens a pool on the server a DSN names, without a default
 // database. The DSN is a secret: errors never quote it.
 func openDB(dsn string, max int) (*sql.DB, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+	cfg, err := spec.ParseServerDSN(dsn)
 	if err != nil {
-		return nil, errors.New("the dsn is not a valid go-sql-driver/mysql DSN (user:password@tcp(host:port)/); fix it in strata.yaml")
+		return nil, fmt.Errorf("the dsn %w; fix it in strata.yaml", err)
 	}
-	cfg.DBName = ""
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, err
