@@ -57,3 +57,12 @@ func (s *Store) DeleteCredentials(ctx context.Context, tenant string) error {
 	}
 	return nil
 }
+
+// DeleteCredential forgets the credential of one of tenant's users (a
+// failed provisioning dropped the user it had created).
+func (s *Store) DeleteCredential(ctx context.Context, tenant string, role Role) error {
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM "+s.t("credentials")+" WHERE tenant = ? AND role = ?", tenant, string(role)); err != nil {
+		return fmt.Errorf("landlord: delete %s credential of %s: %w", role, tenant, err)
+	}
+	return nil
+}

@@ -32,8 +32,21 @@ func newStore(t *testing.T) (*Store, *sql.DB, *layers.Composer) {
 func TestMigrate(t *testing.T) {
 	s, db, c := newStore(t)
 	ctx := context.Background()
-	var tables int
-	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", s.Database()).Scan(&tables)
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	tables := count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", s.Database())
 	want := []string{"tenants", "credentials", "apply_runs", "apply_statements", "snapshots", "seed_runs", "drift_reports", "drift_detections"}
 	if tables != len(want) {
 		t.Fatalf("%d landlord tables, want %d (%v)", tables, len(want), want)
@@ -43,26 +56,21 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("second Migrate: %v", err)
 	}
 	// A column someone added by hand would have to be dropped: refused.
-	if _, err := db.ExecContext(ctx, "ALTER TABLE `"+s.Database()+"`.tenants ADD COLUMN extra INT NULL"); err != nil {
-		t.Fatal(err)
-	}
+	exec("ALTER TABLE `" + s.Database() + "`.tenants ADD COLUMN extra INT NULL")
 	err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci")
 	if err == nil || !strings.Contains(err.Error(), "refusing a destructive change") || !strings.Contains(err.Error(), "extra") {
 		t.Fatalf("Migrate over a destructive difference: %v", err)
 	}
-	var n int
-	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ? AND column_name = 'extra'", s.Database()).Scan(&n)
-	if n != 1 {
+	if count("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ? AND column_name = 'extra'", s.Database()) != 1 {
 		t.Fatal("the refused migration dropped the column anyway")
 	}
 	// A missing table is added (additive).
-	db.ExecContext(ctx, "ALTER TABLE `"+s.Database()+"`.tenants DROP COLUMN extra")
-	db.ExecContext(ctx, "DROP TABLE `"+s.Database()+"`.drift_reports")
+	exec("ALTER TABLE `" + s.Database() + "`.tenants DROP COLUMN extra")
+	exec("DROP TABLE `" + s.Database() + "`.drift_reports")
 	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci"); err != nil {
 		t.Fatalf("Migrate adding a table: %v", err)
 	}
-	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'drift_reports'", s.Database()).Scan(&n)
-	if n != 1 {
+	if count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'drift_reports'", s.Database()) != 1 {
 		t.Fatal("drift_reports not recreated")
 	}
 }
@@ -81,7 +89,10 @@ func TestTenantsAndCounts(t *testing.T) {
 		}
 	}
 	// Replace keeps created_at and updates fields.
-	first, _ := s.Tenant(ctx, "c")
+	first, err := s.Tenant(ctx, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
 	recs[2].Status = StatusSuspended
 	if err := s.PutTenant(ctx, recs[2]); err != nil {
 		t.Fatal(err)
@@ -90,7 +101,10 @@ func TestTenantsAndCounts(t *testing.T) {
 	if err != nil || c.Status != StatusSuspended || !c.CreatedAt.Equal(first.CreatedAt) {
 		t.Fatalf("c = %+v, %v", c, err)
 	}
-	a, _ := s.Tenant(ctx, "a")
+	a, err := s.Tenant(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.Join(a.Modules, ",") != "events,dues" || a.LastAppliedCommit != "c1" || a.Server != "main" {
 		t.Fatalf("a = %+v", a)
 	}
@@ -101,7 +115,9 @@ func TestTenantsAndCounts(t *testing.T) {
 	if err != nil || counts[StatusActive] != 1 || counts[StatusFailed] != 1 || counts[StatusSuspended] != 1 {
 		t.Fatalf("counts = %v, %v", counts, err)
 	}
-	s.PutTenant(ctx, Tenant{Name: "d", Database: "t_d", Server: "main", Status: StatusActive, LastError: "blocked: DROP COLUMN members.fax awaits approval"})
+	if err := s.PutTenant(ctx, Tenant{Name: "d", Database: "t_d", Server: "main", Status: StatusActive, LastError: "blocked: DROP COLUMN members.fax awaits approval"}); err != nil {
+		t.Fatal(err)
+	}
 	att, err := s.Attention(ctx, 0)
 	if err != nil || len(att) != 2 || att[0].Name != "b" || att[1].Name != "d" {
 		t.Fatalf("Attention = %+v, %v; want b (failed) and d (blocked)", att, err)
@@ -134,8 +150,14 @@ func TestRunsSeedsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.AddStatement(ctx, id, StatementRecord{Seq: 1, SQL: "CREATE TABLE x (id INT)", Kind: "additive", Outcome: StatementApplied})
-	s.AddStatement(ctx, id, StatementRecord{Seq: 2, SQL: "ALTER TABLE x ADD UNIQUE (id)", Outcome: StatementFailed, Error: "dup"})
+	for _, st := range []StatementRecord{
+		{Seq: 1, SQL: "CREATE TABLE x (id INT)", Kind: "additive", Outcome: StatementApplied},
+		{Seq: 2, SQL: "ALTER TABLE x ADD UNIQUE (id)", Outcome: StatementFailed, Error: "dup"},
+	} {
+		if err := s.AddStatement(ctx, id, st); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.FinishRun(ctx, id, RunFailed, "statement 2 failed"); err != nil {
 		t.Fatal(err)
 	}
@@ -165,9 +187,24 @@ func TestRunsSeedsCredentials(t *testing.T) {
 	if c, err := s.Credential(ctx, "a", RoleApp); err != nil || c.Sealed != "v1:xx" || c.User != "t_a_app" {
 		t.Fatalf("credential = %+v, %v", c, err)
 	}
-	s.DeleteCredentials(ctx, "a")
+	if err := s.PutCredential(ctx, Credential{Tenant: "a", Role: RoleMigrator, User: "t_a_mig", Sealed: "v1:yy"}); err != nil {
+		t.Fatal(err)
+	}
+	// DeleteCredential forgets one role only.
+	if err := s.DeleteCredential(ctx, "a", RoleApp); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Credential(ctx, "a", RoleApp); !IsNotFound(err) {
-		t.Fatalf("after delete: %v", err)
+		t.Fatalf("app credential after DeleteCredential: %v", err)
+	}
+	if c, err := s.Credential(ctx, "a", RoleMigrator); err != nil || c.Sealed != "v1:yy" {
+		t.Fatalf("migrator credential after deleting the app's = %+v, %v", c, err)
+	}
+	if err := s.DeleteCredentials(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Credential(ctx, "a", RoleMigrator); !IsNotFound(err) {
+		t.Fatalf("after DeleteCredentials: %v", err)
 	}
 	if err := s.SaveSnapshot(ctx, Snapshot{Tenant: "a", RunID: id, Hash: "h", Tables: 1, DDL: "CREATE TABLE x"}); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package landlord
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"fmt"
@@ -13,7 +14,6 @@ import (
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/internal/ident"
-	"github.com/stratadb/strata/reconciler/seed"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -21,21 +21,26 @@ import (
 var schemaFS embed.FS
 
 // Layer returns the landlord's schema as a layer, its files in lexical order.
-func Layer() *spec.Layer {
-	names, _ := fs.Glob(schemaFS, "schema/*.sql")
+func Layer() (*spec.Layer, error) {
+	names, err := fs.Glob(schemaFS, "schema/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("landlord: schema files: %w", err)
+	}
 	sort.Strings(names)
 	l := &spec.Layer{Kind: spec.LayerBasic, Name: "landlord"}
 	for _, n := range names {
-		b, _ := schemaFS.ReadFile(n)
+		b, err := schemaFS.ReadFile(n)
+		if err != nil {
+			return nil, fmt.Errorf("landlord: %w", err)
+		}
+		stmts, err := spec.SplitSQL(b)
+		if err != nil {
+			return nil, fmt.Errorf("landlord: %s: %w", n, err)
+		}
 		sum := sha256.Sum256(b)
-		l.Files = append(l.Files, &spec.File{
-			Path:       "landlord/" + n,
-			Content:    b,
-			Hash:       hex.EncodeToString(sum[:]),
-			Statements: seed.Split(string(b)),
-		})
+		l.Files = append(l.Files, &spec.File{Path: "landlord/" + n, Content: b, Hash: hex.EncodeToString(sum[:]), Statements: stmts})
 	}
-	return l
+	return l, nil
 }
 
 // Migrate creates the landlord database if missing and brings its schema to
@@ -49,11 +54,15 @@ func (s *Store) Migrate(ctx context.Context, c *layers.Composer, charset, collat
 		return fmt.Errorf("landlord: connect: %w", err)
 	}
 	defer conn.Close()
-	var got int
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", lockName("landlord:"+s.database)).Scan(&got); err != nil || got != 1 {
-		return fmt.Errorf("landlord: lock %s for migration (another strata is migrating it?): %v", s.database, err)
+	lock := LockName("landlord", s.database)
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", lock).Scan(&got); err != nil {
+		return fmt.Errorf("landlord: lock %s for migration: %w", s.database, err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", lockName("landlord:"+s.database))
+	if got.Int64 != 1 {
+		return fmt.Errorf("landlord: lock %s for migration: another strata held it for 60s; retry when its migration ends", s.database)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", lock)
 
 	create := "CREATE DATABASE IF NOT EXISTS " + ident.Quote(s.database)
 	if charset != "" {
@@ -65,7 +74,10 @@ func (s *Store) Migrate(ctx context.Context, c *layers.Composer, charset, collat
 	if _, err := conn.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("landlord: create database %s: %w", s.database, err)
 	}
-	layer := Layer()
+	layer, err := Layer()
+	if err != nil {
+		return err
+	}
 	desired, err := c.ComposeLayers(ctx, []*spec.Layer{layer})
 	if err != nil {
 		return fmt.Errorf("landlord: compose its schema: %w", err)
@@ -100,16 +112,6 @@ func (s *Store) Migrate(ctx context.Context, c *layers.Composer, charset, collat
 		return fmt.Errorf("landlord: %s still differs from its schema after migration (%d statements, %s)", s.database, len(again.Statements), again.Error)
 	}
 	return nil
-}
-
-// lockName returns an advisory lock name within MariaDB's 64-character limit.
-func lockName(key string) string {
-	name := "strata:" + key
-	if len(name) <= 64 {
-		return name
-	}
-	sum := sha256.Sum256([]byte(key))
-	return "strata:" + hex.EncodeToString(sum[:])[:48]
 }
 
 func firstLine(s string) string {

@@ -1,0 +1,150 @@
+package landlord
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLockName(t *testing.T) {
+	long := strings.Repeat("x", 64)
+	tests := []struct {
+		kind, name string
+		want       string // "" when hashed
+	}{
+		{"tenant", "tenant_acme", "strata:tenant:tenant_acme"},
+		{"landlord", "strata", "strata:landlord:strata"},
+		{"tenant", long[:50], "strata:tenant:" + long[:50]},
+		{"tenant", long, ""},
+		{"landlord", long, ""},
+	}
+	for _, tt := range tests {
+		got := LockName(tt.kind, tt.name)
+		if len(got) > 64 || !strings.HasPrefix(got, "strata:"+tt.kind+":") || (tt.want != "" && got != tt.want) {
+			t.Errorf("LockName(%q, %q) = %q (%d chars), want %q within 64 characters", tt.kind, tt.name, got, len(got), tt.want)
+		}
+	}
+	if LockName("tenant", long) == LockName("tenant", long[:63]+"y") {
+		t.Error("long names collide")
+	}
+}
+
+// TestCloseRunning: only the tenant's running runs are closed, with the
+// outcome and message given; finished runs and other tenants keep theirs.
+func TestCloseRunning(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	start := func(tenant string) int64 {
+		t.Helper()
+		id, err := s.StartRun(ctx, tenant, "c1", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	done := start("a")
+	if err := s.FinishRun(ctx, done, RunConverged, ""); err != nil {
+		t.Fatal(err)
+	}
+	start("a")
+	start("a")
+	other := start("b")
+	n, err := s.CloseRunning(ctx, "a", RunInterrupted, "strata stopped")
+	if err != nil || n != 2 {
+		t.Fatalf("CloseRunning = %d, %v; want the 2 running runs of a", n, err)
+	}
+	runs, err := s.History(ctx, "a", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range runs {
+		got = append(got, r.Outcome+":"+r.Error)
+		if r.FinishedAt.IsZero() {
+			t.Errorf("run %d has no finished_at", r.ID)
+		}
+	}
+	if strings.Join(got, ",") != "interrupted:strata stopped,interrupted:strata stopped,converged:" {
+		t.Fatalf("runs of a = %v", got)
+	}
+	if n, err := s.CloseRunning(ctx, "a", RunInterrupted, "again"); err != nil || n != 0 {
+		t.Fatalf("second CloseRunning = %d, %v; want 0", n, err)
+	}
+	b, err := s.History(ctx, "b", 10)
+	if err != nil || len(b) != 1 || b[0].ID != other || b[0].Outcome != RunRunning {
+		t.Fatalf("runs of b = %+v, %v; want its run still running", b, err)
+	}
+}
+
+// TestPartialRunSince: a run after the snapshot that is running,
+// interrupted, or failed after applying a statement is partial; a failed run
+// that applied nothing, a converged run, or any run before the snapshot is not.
+func TestPartialRunSince(t *testing.T) {
+	tests := []struct {
+		name       string
+		outcome    string
+		statements []string // outcomes of its statements
+		before     bool     // the run started before the snapshot
+		partial    bool
+	}{
+		{"running", RunRunning, nil, false, true},
+		{"interrupted", RunInterrupted, []string{StatementApplied}, false, true},
+		{"failed half way", RunFailed, []string{StatementApplied, StatementFailed, StatementSkipped}, false, true},
+		{"failed at the first statement", RunFailed, []string{StatementFailed, StatementSkipped}, false, false},
+		{"failed before any statement", RunFailed, nil, false, false},
+		{"blocked", RunBlocked, []string{StatementApplied, StatementBlocked}, false, false},
+		{"converged", RunConverged, []string{StatementApplied}, false, false},
+		{"failed half way before the snapshot", RunFailed, []string{StatementApplied, StatementFailed}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, _ := newStore(t)
+			ctx := context.Background()
+			snap := func() int64 {
+				t.Helper()
+				if err := s.SaveSnapshot(ctx, Snapshot{Tenant: "a", Hash: "h", DDL: "CREATE TABLE x"}); err != nil {
+					t.Fatal(err)
+				}
+				var id int64
+				if err := s.db.QueryRowContext(ctx, "SELECT MAX(id) FROM "+s.t("snapshots")).Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(2 * time.Millisecond) // runs after it start later
+				return id
+			}
+			var snapshot int64
+			if !tt.before {
+				snapshot = snap()
+			}
+			id, err := s.StartRun(ctx, "a", "c2", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, o := range tt.statements {
+				if err := s.AddStatement(ctx, id, StatementRecord{Seq: i + 1, SQL: "ALTER TABLE x ADD y INT", Outcome: o}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.outcome != RunRunning {
+				if err := s.FinishRun(ctx, id, tt.outcome, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.before {
+				time.Sleep(2 * time.Millisecond)
+				snapshot = snap()
+			}
+			r, err := s.PartialRunSince(ctx, "a", snapshot)
+			switch {
+			case tt.partial && (err != nil || r.ID != id):
+				t.Fatalf("PartialRunSince = %+v, %v; want run %d", r, err, id)
+			case !tt.partial && !IsNotFound(err):
+				t.Fatalf("PartialRunSince = %+v, %v; want not found", r, err)
+			}
+			if _, err := s.PartialRunSince(ctx, "other", snapshot); !IsNotFound(err) {
+				t.Fatalf("another tenant's run counted: %v", err)
+			}
+		})
+	}
+}
