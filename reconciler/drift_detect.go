@@ -10,7 +10,6 @@ import (
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner/drift"
 	"github.com/stratadb/strata/reconciler/landlord"
-	"github.com/stratadb/strata/reconciler/seed"
 	"github.com/stratadb/strata/reconciler/snapshot"
 	"github.com/stratadb/strata/spec"
 )
@@ -83,7 +82,11 @@ func (r *Reconciler) baselineSchema(ctx context.Context, t *spec.Tenant, b landl
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
-	d, err := r.composer.ComposeLayers(ctx, []*spec.Layer{snapshotLayer(b, ddl)})
+	l, err := snapshotLayer(b, ddl)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: snapshot of %s: %w", t.Name, err)
+	}
+	d, err := r.composer.ComposeLayers(ctx, []*spec.Layer{l})
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: compose the snapshot of %s: %w", t.Name, err)
 	}
@@ -93,11 +96,15 @@ func (r *Reconciler) baselineSchema(ctx context.Context, t *spec.Tenant, b landl
 // snapshotLayer turns a snapshot's DDL (SHOW CREATE TABLE of every table, by
 // name) into a layer. Tables come by name, not in foreign-key order, hence
 // foreign_key_checks off.
-func snapshotLayer(b landlord.Baseline, ddl string) *spec.Layer {
-	stmts := append([]spec.Statement{{SQL: "SET foreign_key_checks = 0", Line: 1}}, seed.Split(ddl)...)
+func snapshotLayer(b landlord.Baseline, ddl string) (*spec.Layer, error) {
+	tables, err := spec.SplitSQL([]byte(ddl))
+	if err != nil {
+		return nil, err
+	}
+	stmts := append([]spec.Statement{{SQL: "SET foreign_key_checks = 0", Line: 1}}, tables...)
 	return &spec.Layer{Kind: spec.LayerCustom, Name: "snapshot", Files: []*spec.File{{
 		Path: "landlord/snapshots/" + b.Hash + ".sql", Content: []byte(ddl), Hash: b.Hash, Statements: stmts,
-	}}}
+	}}}, nil
 }
 
 // recordDetection records td in the landlord, with the live schema, unless

@@ -13,7 +13,6 @@ import (
 	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
-	"github.com/stratadb/strata/reconciler/seed"
 	"github.com/stratadb/strata/reconciler/snapshot"
 	"github.com/stratadb/strata/spec"
 )
@@ -72,7 +71,11 @@ func sqlFiles(m map[string]string) []*spec.File {
 	var out []*spec.File
 	for _, p := range paths {
 		sum := sha256.Sum256([]byte(m[p]))
-		out = append(out, &spec.File{Path: p, Content: []byte(m[p]), Hash: hex.EncodeToString(sum[:]), Statements: seed.Split(m[p])})
+		stmts, err := spec.SplitSQL([]byte(m[p]))
+		if err != nil {
+			panic(p + ": " + err.Error()) // the tests' own SQL
+		}
+		out = append(out, &spec.File{Path: p, Content: []byte(m[p]), Hash: hex.EncodeToString(sum[:]), Statements: stmts})
 	}
 	return out
 }

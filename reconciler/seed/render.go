@@ -13,6 +13,7 @@ package seed
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -75,7 +76,9 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("seed: %s: tenant %s: %s", loc, e.Tenant, e.Msg)
 }
 
-// Render executes seed file f for tenant t and splits the result into statements.
+// Render executes seed file f for tenant t and splits the result into
+// statements, each checked again with spec's seed-statement rule: only DML
+// on the tenant's own tables, whatever the vars held.
 func Render(f *spec.File, t *spec.Tenant) ([]spec.Statement, error) {
 	tmpl, err := template.New(f.Path).Option("missingkey=error").
 		Funcs(template.FuncMap{"quote": Quote}).Parse(string(f.Content))
@@ -102,7 +105,16 @@ func Render(f *spec.File, t *spec.Tenant) ([]spec.Statement, error) {
 			Msg: fmt.Sprintf("var %s holds characters unsafe in SQL (bare vars may hold only letters, digits, spaces and _.@:+-) and is used without quote: write {{ quote .Vars.%s }}", name, name),
 		}
 	}
-	return Split(out.String()), nil
+	stmts, err := spec.SplitSeedSQL(out.Bytes())
+	var se *spec.SQLError
+	if errors.As(err, &se) {
+		return nil, &Error{Path: f.Path, Line: se.Line, Tenant: t.Name,
+			Msg: fmt.Sprintf("renders to a statement a seed may not run: %s (%s; check the vars this line prints)", se.Msg, se.Hint)}
+	}
+	if err != nil {
+		return nil, &Error{Path: f.Path, Tenant: t.Name, Msg: err.Error()}
+	}
+	return stmts, nil
 }
 
 // lineOf returns the 1-based line of the first occurrence of s in b, or 0.
