@@ -32,8 +32,9 @@ type PRRenderOptions struct {
 // RenderPRMarkdown writes p as a pull-request comment: the hidden marker, a
 // summary line and table, validation errors as path:line: message, blocked
 // destructive changes with the approval to add and the file to add it to,
-// removed tenants and status changes, then each group's SQL in a collapsed
-// <details> section.
+// removed tenants and status changes, what the merge meets on the live
+// databases (with --live), then each group's SQL in a collapsed <details>
+// section.
 func RenderPRMarkdown(w io.Writer, p *PRPlan, opts PRRenderOptions) error {
 	p.Summarize()
 	budget := opts.Budget
@@ -64,6 +65,9 @@ func RenderPRMarkdown(w io.Writer, p *PRPlan, opts PRRenderOptions) error {
 		if n := b.list(items); n > 0 {
 			b.must(fmt.Sprintf("- … and %d more not shown\n", n))
 		}
+	}
+	if p.Live != nil && p.Base.Valid() && p.Head.Valid() {
+		writeLive(b, p, opts.Command)
 	}
 	if len(groups) > 0 {
 		b.must("\n### Changes by tenant\n")
@@ -259,19 +263,7 @@ func groupSection(g PRGroup, n int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n<details>%s\n\n", groupSummary(g))
 	if len(g.Tenants) > 1 {
-		names := g.Tenants
-		if len(names) > maxNamesShown {
-			names = names[:maxNamesShown]
-		}
-		quoted := make([]string, len(names))
-		for i, nm := range names {
-			quoted[i] = "`" + mdTick(nm) + "`"
-		}
-		b.WriteString("Tenants: " + strings.Join(quoted, ", "))
-		if more := len(g.Tenants) - len(names); more > 0 {
-			fmt.Fprintf(&b, " and %d more", more)
-		}
-		b.WriteString("\n\n")
+		b.WriteString(tenantList(g.Tenants) + "\n")
 	}
 	if g.Error != "" {
 		fmt.Fprintf(&b, "```\n%s\n```\n", strings.ReplaceAll(g.Error, "```", "'''"))

@@ -54,6 +54,9 @@ type PRPlan struct {
 	// managing them; their databases are left in place.
 	Removed []string  `json:"removed,omitempty"`
 	Summary PRSummary `json:"summary"`
+	// Live is what the merge meets on the live databases (plan --base
+	// --live); nil when they were not read.
+	Live *PRLive `json:"live,omitempty"`
 }
 
 // PRSummary counts a PRPlan's tenants.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 )
 
@@ -18,19 +20,26 @@ or blocked, 1 error.
 With --base REF, plan a pull request instead: compose every tenant's desired
 schema at REF and at the head (the working tree, or --ref) on the dev server
 only, and show what the merge changes, grouped by identical change;
---format markdown writes the PR comment for ` + "`strata ci comment`" + `.`,
+--format markdown writes the PR comment for ` + "`strata ci comment`" + `.
+With --live as well, also plan the head against the live databases and the
+landlord (reading only) and show what the merge meets there: tenants not at
+REF (drift, changes still pending, a missing database) and unmanaged tables.`,
 		Args: cobra.NoArgs,
 	}
 	ff.register(cmd)
 	format := formatFlag(cmd)
 	base := cmd.Flags().String("base", "", "plan a pull request: what merging the head (the working tree, or --ref) into this branch, tag or commit changes, composed on the dev server only")
+	live := cmd.Flags().Bool("live", false, "with --base: also plan the head against the live databases and the landlord (read only) and show what the merge meets there")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := format()
 		if err != nil {
 			return err
 		}
 		if *base != "" {
-			return runPlanBase(cmd, &ff, *base, f) // plan_base.go
+			return runPlanBase(cmd, &ff, *base, *live, f) // plan_base.go
+		}
+		if *live {
+			return &exitError{code: 1, err: errors.New("plan: --live goes with --base REF (a plain plan is already live)")}
 		}
 		r, _, err := ff.reconciler(cmd.ErrOrStderr())
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -15,14 +16,17 @@ import (
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/source"
 )
 
 // runPlanBase is `strata plan --base REF`: plan the pull request from REF to
 // the head (the working tree, or --ref) on the dev server only, and print
-// it. An invalid side still prints the plan, with its problems, and exits 1.
-func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, f planner.Format) error {
+// it. With live, also plan the head against the live databases and show
+// where they are not at REF. An invalid side still prints the plan, with its
+// problems, and exits 1; so does a tenant that cannot be planned live.
+func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, live bool, f planner.Format) error {
 	ctx := withContext(cmd)
 	baseSide, err := loadSide(ff.repo, base)
 	if err != nil {
@@ -46,12 +50,19 @@ func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, f planner.Form
 			return err
 		}
 	}
+	if live && baseSide.Valid() && headSide.Valid() {
+		if err := planLive(ctx, ff, p, cmd.ErrOrStderr()); err != nil {
+			return err
+		}
+	}
 	if err := renderPR(cmd.OutOrStdout(), p, f, base); err != nil {
 		return err
 	}
 	switch {
 	case p.Failed():
 		return &exitError{code: 1, err: errors.New("plan: the pull request cannot be planned completely: see the validation errors above")}
+	case p.Live.Failed():
+		return &exitError{code: 1, err: fmt.Errorf("plan --live: %s could not be planned against the live databases: see above", plural(p.Live.Summary.Failed, "tenant"))}
 	case p.Changes():
 		return &exitError{code: 2}
 	}
@@ -135,6 +146,71 @@ func planOnDev(ctx context.Context, base, head planner.PRSide, concurrency int) 
 	})
 }
 
+// planLive plans p's head tenants against their live databases
+// (reconciler.Plan: the bulk in-sync pass, then an Atlas diff for the rest)
+// and reads the landlord's tenant records, neither changing anything, and
+// sets p.Live from the comparison with the pull request's change. The drift
+// sweep is not used: it records what it finds.
+func planLive(ctx context.Context, ff *fleetFlags, p *planner.PRPlan, stderr io.Writer) error {
+	level := slog.LevelError + 4 // the plan reports outcomes; logs are for -v
+	if ff.verbose {
+		level = slog.LevelInfo
+	}
+	r, err := reconciler.New(p.Head.Fleet, reconciler.Options{
+		Concurrency: ff.concurrency,
+		Commit:      p.Head.Commit,
+		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	names := make([]string, 0, len(p.Tenants))
+	for _, t := range p.Tenants {
+		names = append(names, t.Name)
+	}
+	live := &planner.Plan{}
+	if len(names) > 0 { // none: --tenant named only removed tenants
+		if live, err = r.Plan(ctx, names); err != nil {
+			return fmt.Errorf("plan --live: %w", err)
+		}
+	}
+	records, note, err := landlordRecords(ctx, p.Head.Fleet.Config)
+	if err != nil {
+		return err
+	}
+	p.CompareLive(live, records, note)
+	return nil
+}
+
+// landlordRecords reads every tenant record of the landlord without creating
+// or migrating it. A landlord that does not exist yet has no records; the
+// note says so.
+func landlordRecords(ctx context.Context, cfg spec.Config) (map[string]planner.LiveRecord, string, error) {
+	srv, ok := cfg.Servers[cfg.Landlord.Server]
+	if !ok {
+		return nil, "", fmt.Errorf("plan --live: landlord server %q is not under servers: in strata.yaml", cfg.Landlord.Server)
+	}
+	store, err := landlord.Open(srv.DSN, cfg.Landlord.Database)
+	if err != nil {
+		return nil, "", fmt.Errorf("plan --live: %w", err)
+	}
+	defer store.Close()
+	tenants, err := store.Tenants(ctx, 0)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && (me.Number == 1049 || me.Number == 1146) { // unknown database or table
+		return nil, fmt.Sprintf("The landlord database %s does not exist yet: strata has applied no tenant.", store.Database()), nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("plan --live: read the landlord %s on server %s: %w", store.Database(), cfg.Landlord.Server, err)
+	}
+	out := make(map[string]planner.LiveRecord, len(tenants))
+	for _, t := range tenants {
+		out[t.Name] = planner.LiveRecord{Status: string(t.Status), DesiredHash: t.DesiredHash, LastApplied: t.LastAppliedCommit, LastError: t.LastError}
+	}
+	return out, "", nil
+}
+
 // selectPRTenants keeps only the named tenants of p.
 func selectPRTenants(p *planner.PRPlan, names []string) error {
 	want := map[string]bool{}
@@ -177,8 +253,9 @@ func renderPR(w io.Writer, p *planner.PRPlan, f planner.Format, base string) err
 		p.Summarize()
 		return writeJSON(w, struct {
 			*planner.PRPlan
-			Groups []planner.PRGroup `json:"groups"`
-		}{p, p.Groups()})
+			Groups     []planner.PRGroup     `json:"groups"`
+			LiveGroups []planner.PRLiveGroup `json:"live_groups,omitempty"`
+		}{p, p.Groups(), p.Live.Groups()})
 	}
 	return renderPRText(w, p)
 }
@@ -206,9 +283,42 @@ func renderPRText(w io.Writer, p *planner.PRPlan) error {
 	for _, n := range p.Removed {
 		fmt.Fprintf(&b, "%s: removed from the config repo (database left in place)\n", n)
 	}
+	if p.Live != nil {
+		renderLiveText(&b, p.Live)
+	}
 	s := p.Summary
 	fmt.Fprintf(&b, "Plan %s -> %s: %s: %d to create, %d to change (%s), %d blocked, %d failed validation, %d removed, %d unchanged\n",
 		p.Base.Ref, p.Head.Ref, plural(s.Tenants, "tenant"), s.Create, s.Change, plural(s.Statements, "statement"), s.Blocked, s.Invalid, s.Removed, s.Unchanged)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// renderLiveText prints one line per live group, its differing statements
+// below it.
+func renderLiveText(b *strings.Builder, l *planner.PRLive) {
+	if l.Note != "" {
+		fmt.Fprintf(b, "live: %s\n", l.Note)
+	}
+	for _, g := range l.Groups() {
+		fmt.Fprintf(b, "live %s (%s", strings.Join(g.Tenants, ", "), g.Finding)
+		if g.Record != "" {
+			fmt.Fprintf(b, "; landlord: %s", g.Record)
+		}
+		b.WriteString(")\n")
+		if g.Error != "" {
+			fmt.Fprintf(b, "  error: %s\n", g.Error)
+		}
+		for _, s := range g.Extra {
+			fmt.Fprintf(b, "  also %s: %s;\n", s.Kind, s.SQL)
+		}
+		for _, s := range g.Absent {
+			fmt.Fprintf(b, "  not run here: %s;\n", s.SQL)
+		}
+		for _, u := range g.Unmanaged {
+			fmt.Fprintf(b, "  unmanaged: %s\n", u.Object)
+		}
+	}
+	s := l.Summary
+	fmt.Fprintf(b, "Live: %s: %d at the base, %d failed, %d missing, %d drifted, %d pending, %d existing, %d with unmanaged tables\n",
+		plural(s.Tenants, "tenant"), s.AtBase, s.Failed, s.Missing, s.Drifted, s.Pending, s.Exists, s.Unmanaged)
 }

@@ -297,3 +297,112 @@ func TestApplyRecordsMergedPR(t *testing.T) {
 	require.Contains(t, out, "approved by PR #7")
 	require.Contains(t, out, "nickname")
 }
+
+// TestPlanBaseLive applies the base of a real Git config repo to real
+// databases, changes some of them by hand and merges a later commit to main
+// without applying it, then plans a pull request with --live: the comment
+// shows each tenant that is not at the base and why, and the plan changes
+// nothing, the landlord included.
+func TestPlanBaseLive(t *testing.T) {
+	db := dbtest.Open(t)
+	prefix := dbtest.Name("pl") + "_"
+	t.Cleanup(func() {
+		dbtest.DropDatabases(t, db, prefix)
+		dbtest.DropUsers(t, db, prefix)
+	})
+	files := baseFleet(prefix)
+	for i := 5; i <= ngoTenants; i++ { // ngo-01..04 and school-a are enough here
+		delete(files, fmt.Sprintf("tenants/ngo-%02d/tenant.yaml", i))
+	}
+	g := newGitRepo(t)
+	g.commit("base", files)
+	env := []string{"STRATA_TEST_DSN=" + dbtest.DSN(t), "STRATA_SECRET_KEY=" + strings.Repeat("cd", 32)}
+	code, out, stderr := runBinEnv(t, env, "apply", "--repo", g.dir, "--ref", "main")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+
+	// Merged to main but not applied: every school tenant's change is pending.
+	g.commit("school: email", map[string]string{
+		"templates/school/002_email.sql": "ALTER TABLE students ADD COLUMN email varchar(200) NULL;\n",
+	})
+	g.branch("add-module", map[string]string{
+		"templates/ngo/template.yaml": "name: ngo\nversion: 1.1.0\nmodules: { required: [donations] }\n",
+	})
+	for _, q := range []string{
+		"ALTER TABLE `" + prefix + "ngo_02`.projects ADD COLUMN notes text NULL",
+		"CREATE TABLE `" + prefix + "ngo_03`.projects_copy (id int PRIMARY KEY)",
+		"DROP DATABASE `" + prefix + "ngo_04`",
+	} {
+		_, err := db.Exec(q)
+		require.NoError(t, err, q)
+	}
+	landlordState := func() string {
+		var s string
+		require.NoError(t, db.QueryRow("SELECT CONCAT((SELECT GROUP_CONCAT(name, ':', status ORDER BY name) FROM `"+prefix+"ll`.tenants), '/', "+
+			"(SELECT COUNT(*) FROM `"+prefix+"ll`.drift_detections), '/', (SELECT COUNT(*) FROM `"+prefix+"ll`.apply_runs))").Scan(&s))
+		return s
+	}
+	before := landlordState()
+
+	code, out, stderr = runBinEnv(t, env, "plan", "--repo", g.dir, "--base", "main", "--ref", "add-module", "--live", "--format", "markdown")
+	require.Equal(t, 2, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	for _, w := range []string{
+		"### What the merge meets on the live databases",
+		"**4 of 5 tenants are not at `main`: 1 missing, 1 drifted, 1 with earlier changes pending, 1 with unmanaged tables; 1 at the base.**",
+		"**ngo-02** (drifted)", "blocked until `DROP COLUMN projects.notes` is approved",
+		"**ngo-03** (unmanaged)", "`TABLE projects_copy`",
+		"**ngo-04** (missing)",
+		"**school-a** (pending)", "ADD COLUMN `email`",
+		"<summary>4 tenants of template ngo: change, 1 statement</summary>", // the PR's own change is unaffected
+	} {
+		require.Contains(t, out, w)
+	}
+	require.NotContains(t, out, "**ngo-01**", "a tenant at the base is not listed")
+	hashes := regexp.MustCompile(`\b[0-9a-f]{12}\b`)
+	golden(t, filepath.Join("testdata", "plan_base", "live.md"), strings.ReplaceAll(hashes.ReplaceAllString(out, "COMMIT"), prefix, "PREFIX_"))
+	require.Equal(t, before, landlordState(), "plan --live recorded something in the landlord")
+	var n int
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", prefix+"ngo_04").Scan(&n))
+	require.Zero(t, n, "plan --live created a database")
+
+	code, out, stderr = runBinEnv(t, env, "plan", "--repo", g.dir, "--base", "main", "--ref", "add-module", "--live", "--format", "json", "--tenant", "ngo-02")
+	require.Equal(t, 2, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	for _, w := range []string{`"live": {`, `"finding": "drifted"`, `"drifted": 1`, `"live_groups": [`, `"record": "active, last applied `} {
+		require.Contains(t, out, w)
+	}
+
+	// Once applied, the head is what the live databases have: a pull
+	// request with no change meets nothing but ngo-03's extra table.
+	// One at a time: concurrent drift records can deadlock in the landlord (reconciler).
+	code, out, stderr = runBinEnv(t, env, "apply", "--repo", g.dir, "--ref", "add-module", "--concurrency", "1")
+	require.Equal(t, 2, code, "the drop of ngo-02's notes stays blocked\nstdout:\n%s\nstderr:\n%s", out, stderr)
+	code, out, stderr = runBinEnv(t, env, "plan", "--repo", g.dir, "--base", "add-module", "--ref", "add-module", "--live")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	require.Contains(t, out, "live ngo-02 (drifted")
+	require.Contains(t, out, "live ngo-03 (unmanaged")
+	require.Contains(t, out, "Live: 5 tenants: 3 at the base, 0 failed, 0 missing, 1 drifted")
+}
+
+// TestPlanBaseLiveWithoutLandlord: before the first apply there is no
+// landlord; --live says so, reports every database missing, and creates
+// nothing.
+func TestPlanBaseLiveWithoutLandlord(t *testing.T) {
+	db := dbtest.Open(t)
+	prefix := dbtest.Name("pn") + "_"
+	t.Cleanup(func() { dbtest.DropDatabases(t, db, prefix) })
+	g := newGitRepo(t)
+	g.commit("base", baseFleet(prefix))
+	g.branch("add-tenant", map[string]string{"tenants/newco/tenant.yaml": "name: newco\ntemplate: school\n"})
+	env := []string{"STRATA_TEST_DSN=" + dbtest.DSN(t)}
+	code, out, stderr := runBinEnv(t, env, "plan", "--repo", g.dir, "--base", "main", "--ref", "add-tenant", "--live", "--format", "markdown")
+	require.Equal(t, 2, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
+	require.Contains(t, out, "does not exist yet: strata has applied no tenant.")
+	require.Contains(t, out, "**31 of 32 tenants are not at `main`: 31 missing; 1 at the base.**")
+	require.Contains(t, out, "**31 tenants** (missing)")
+	var n int
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name LIKE ?", prefix+"%").Scan(&n))
+	require.Zero(t, n, "plan --live created a database")
+
+	code, _, stderr = runBinEnv(t, env, "plan", "--repo", g.dir, "--live")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "--live goes with --base")
+}

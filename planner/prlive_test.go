@@ -1,0 +1,171 @@
+package planner_test
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/spec"
+)
+
+// liveCase builds a PR plan whose base has tenant "t" with one layer, so the
+// landlord's desired hash can equal the base's or not.
+func liveCase(pr planner.PRTenant) (*planner.PRPlan, string) {
+	base := &spec.Tenant{Name: "t", Layers: []*spec.Layer{{Name: "basic", Files: []*spec.File{{Path: "basic/1.sql", Content: []byte("CREATE TABLE x (id int)")}}}}}
+	p := prPlan(pr)
+	p.Base.Fleet = &spec.Fleet{Tenants: []*spec.Tenant{base}}
+	return p, base.LayerHash()
+}
+
+func TestCompareLive(t *testing.T) {
+	phone := addColumn("projects", "phone")
+	email := addColumn("projects", "email")
+	dropNotes := planner.Statement{SQL: "ALTER TABLE `projects` DROP COLUMN `notes`", Kind: planner.Destructive, Approval: "DROP COLUMN projects.notes", Blocked: true}
+	copyTable := planner.Drift{Object: "TABLE projects_copy"}
+	change := prTenant("t", "ngo", planner.ActionChange, phone)
+	live := func(a planner.Action, stmts ...planner.Statement) planner.TenantPlan {
+		return planner.TenantPlan{Name: "t", Action: a, Statements: stmts}
+	}
+	tests := []struct {
+		name       string
+		pr         planner.PRTenant
+		live       planner.TenantPlan
+		record     *planner.LiveRecord // nil: no landlord record; DesiredHash "base" means the base's hash
+		want       planner.LiveFinding // "" means at the base: not listed
+		wantExtra  []string
+		wantAbsent []string
+	}{
+		{"live plan is the change: at the base", change, live(planner.ActionChange, phone),
+			&planner.LiveRecord{Status: "active", DesiredHash: "base"}, "", nil, nil},
+		{"unchanged and in sync", prTenant("t", "ngo", planner.ActionNone), live(planner.ActionNone), nil, "", nil, nil},
+		{"a column added by hand since the base was applied: drift", change, live(planner.ActionBlocked, phone, dropNotes),
+			&planner.LiveRecord{Status: "active", DesiredHash: "base"}, planner.LiveDrifted, []string{dropNotes.SQL}, nil},
+		{"the same difference after an apply of another schema: pending", change, live(planner.ActionChange, phone, email),
+			&planner.LiveRecord{Status: "active", DesiredHash: "older"}, planner.LivePending, []string{email.SQL}, nil},
+		{"no landlord record: pending", change, live(planner.ActionChange, email), nil, planner.LivePending, []string{email.SQL}, []string{phone.SQL}},
+		{"the change is already live", change, live(planner.ActionNone),
+			&planner.LiveRecord{Status: "active", DesiredHash: "base"}, planner.LiveDrifted, nil, []string{phone.SQL}},
+		{"no database: missing, whatever the statements", change, live(planner.ActionCreate, email, phone),
+			&planner.LiveRecord{Status: "active", DesiredHash: "base"}, planner.LiveMissing, nil, nil},
+		{"a new tenant without a database is the change", prTenant("t", "ngo", planner.ActionCreate, phone), live(planner.ActionCreate, phone), nil, "", nil, nil},
+		{"a new tenant whose database exists", prTenant("t", "ngo", planner.ActionCreate, phone), live(planner.ActionNone), nil, planner.LiveExists, nil, []string{phone.SQL}},
+		{"only a table no layer declares: unmanaged", change,
+			planner.TenantPlan{Name: "t", Action: planner.ActionChange, Statements: []planner.Statement{phone}, Unmanaged: []planner.Drift{copyTable}},
+			&planner.LiveRecord{Status: "active", DesiredHash: "base"}, planner.LiveUnmanaged, nil, nil},
+		{"an unmanaged table the change itself leaves is the change's",
+			planner.PRTenant{TenantPlan: planner.TenantPlan{Name: "t", Action: planner.ActionNone, Unmanaged: []planner.Drift{copyTable}}},
+			planner.TenantPlan{Name: "t", Action: planner.ActionNone, Unmanaged: []planner.Drift{copyTable}}, nil, "", nil, nil},
+		{"the live database cannot be planned", change, planner.TenantPlan{Name: "t", Action: planner.ActionFailed, Error: "planner: inspect: denied"},
+			nil, planner.LiveFailed, nil, []string{phone.SQL}},
+		{"suspended at head: not compared", prTenant("t", "ngo", planner.ActionSkip), live(planner.ActionSkip), nil, "", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, hash := liveCase(tc.pr)
+			records := map[string]planner.LiveRecord{}
+			if tc.record != nil {
+				r := *tc.record
+				if r.DesiredHash == "base" {
+					r.DesiredHash = hash
+				}
+				records["t"] = r
+			}
+			p.CompareLive(&planner.Plan{Tenants: []planner.TenantPlan{tc.live}}, records, "")
+			if tc.want == "" {
+				require.Empty(t, p.Live.Tenants)
+				if tc.pr.Action != planner.ActionSkip {
+					require.Equal(t, 1, p.Live.Summary.AtBase)
+				}
+				return
+			}
+			require.Len(t, p.Live.Tenants, 1)
+			got := p.Live.Tenants[0]
+			require.Equal(t, tc.want, got.Finding)
+			require.Equal(t, tc.wantExtra, sqls(got.Extra), "extra")
+			require.Equal(t, tc.wantAbsent, sqls(got.Absent), "absent")
+			require.Equal(t, tc.want == planner.LiveFailed, p.Live.Failed())
+		})
+	}
+}
+
+func sqls(stmts []planner.Statement) []string {
+	var out []string
+	for _, s := range stmts {
+		out = append(out, s.SQL)
+	}
+	return out
+}
+
+func TestPRLiveGroups(t *testing.T) {
+	dropNotes := planner.Statement{SQL: "ALTER TABLE `projects` DROP COLUMN `notes`", Kind: planner.Destructive, Approval: "DROP COLUMN projects.notes", Blocked: true}
+	l := &planner.PRLive{Tenants: []planner.PRLiveTenant{
+		{Name: "p1", Template: "ngo", Finding: planner.LivePending, Record: "active, last applied c1", Extra: []planner.Statement{addColumn("x", "y")}},
+		{Name: "d1", Template: "ngo", Finding: planner.LiveDrifted, Record: "active, last applied c2", Extra: []planner.Statement{dropNotes}},
+		{Name: "p2", Template: "school", Finding: planner.LivePending, Record: "active, last applied c1", Extra: []planner.Statement{addColumn("x", "y")}},
+		{Name: "p3", Template: "ngo", Finding: planner.LivePending, Record: "active, last applied c0", Extra: []planner.Statement{addColumn("x", "y")}},
+		{Name: "m1", Template: "ngo", Finding: planner.LiveMissing},
+		{Name: "f1", Finding: planner.LiveFailed, Error: "denied"},
+	}}
+	var got []string
+	for _, g := range l.Groups() {
+		got = append(got, fmt.Sprintf("%s %s %s", g.Finding, strings.Join(g.Tenants, ","), g.Template))
+	}
+	require.Equal(t, []string{"failed f1 ", "missing m1 ngo", "drifted d1 ngo", "pending p1,p2 ", "pending p3 ngo"}, got)
+	require.Nil(t, (*planner.PRLive)(nil).Groups())
+}
+
+// TestPRMarkdownLiveBudget: a live section larger than the budget is cut
+// between groups, with the count of tenants left out, never mid-statement.
+func TestPRMarkdownLiveBudget(t *testing.T) {
+	var (
+		prs   []planner.PRTenant
+		lives []planner.TenantPlan
+	)
+	for i := 0; i < 800; i++ {
+		name := fmt.Sprintf("tenant-%04d", i)
+		prs = append(prs, prTenant(name, "ngo", planner.ActionNone))
+		// Every tenant has its own hand-made column: no two group together.
+		lives = append(lives, planner.TenantPlan{Name: name, Action: planner.ActionChange, Statements: []planner.Statement{addColumn("members", fmt.Sprintf("hand_ñ_%04d", i))}})
+	}
+	p := prPlan(prs...)
+	p.CompareLive(&planner.Plan{Tenants: lives}, nil, "")
+	require.Len(t, p.Live.Tenants, 800)
+	for _, budget := range []int{6000, 0} {
+		var buf bytes.Buffer
+		require.NoError(t, planner.RenderPRMarkdown(&buf, p, planner.PRRenderOptions{Budget: budget}))
+		out := buf.String()
+		if budget == 0 {
+			budget = planner.DefaultPRBudget
+		}
+		require.LessOrEqual(t, utf8.RuneCountInString(out), budget)
+		require.Contains(t, out, "**800 of 800 tenants are not at `main`: 800 with earlier changes pending; 0 at the base.**")
+		m := regexp.MustCompile(`… and (\d+) more tenants not shown \(comment size limit\); run ` + "`strata plan --base main --live`").FindStringSubmatch(out)
+		require.NotNil(t, m, tail(out))
+		n, _ := strconv.Atoi(m[1])
+		shown := strings.Count(out, "(pending)")
+		require.Equal(t, 800, shown+n, "shown + not shown = all tenants")
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "ALTER TABLE") {
+				require.Regexp(t, "^ALTER TABLE `members` ADD COLUMN `hand_ñ_\\d{4}` varchar\\(30\\) NULL;$", line)
+			}
+		}
+	}
+}
+
+func TestPRMarkdownLiveAllAtBase(t *testing.T) {
+	p := prPlan(prTenant("a", "ngo", planner.ActionChange, addColumn("x", "y")), prTenant("b", "ngo", planner.ActionNone))
+	p.CompareLive(&planner.Plan{Tenants: []planner.TenantPlan{
+		{Name: "a", Action: planner.ActionChange, Statements: []planner.Statement{addColumn("x", "y")}},
+		{Name: "b", Action: planner.ActionNone},
+	}}, nil, "")
+	var buf bytes.Buffer
+	require.NoError(t, planner.RenderPRMarkdown(&buf, p, planner.PRRenderOptions{}))
+	require.Contains(t, buf.String(), "### What the merge meets on the live databases\n\n**All 2 tenants are at `main`: applying the merge runs exactly the changes below.**\n")
+}
