@@ -103,7 +103,7 @@ func TestApproved(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.approval, func(t *testing.T) {
-			require.Equal(t, tt.want, approved(approve, tt.approval))
+			require.Equal(t, tt.want, Approved(approve, tt.approval))
 		})
 	}
 }

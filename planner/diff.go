@@ -34,7 +34,7 @@ func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approv
 			// Database charset and collation belong to provisioning, not to layers.
 			continue
 		case *schema.DropTable:
-			if cls := classifyTable(c); !approved(approve, cls.approval) {
+			if cls := classifyTable(c); !Approved(approve, cls.approval) {
 				unmanaged = append(unmanaged, Drift{
 					Object: "TABLE " + c.T.Name,
 					Detail: fmt.Sprintf("no layer declares it; kept (to drop it, add `%s` under approve.destructive)", cls.approval),
@@ -62,7 +62,7 @@ func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approv
 			st.Kind = DataDependent
 		}
 		if st.Kind == Destructive {
-			st.Blocked = !approved(approve, st.Approval)
+			st.Blocked = !Approved(approve, st.Approval)
 		}
 		stmts[i] = st
 	}

@@ -6,11 +6,11 @@ import (
 	"github.com/stratadb/strata/spec"
 )
 
-// approved reports whether approve lists the canonical approval a. Keywords
+// Approved reports whether approve lists the canonical approval a. Keywords
 // compare case-insensitively and whitespace is collapsed; the object name
 // (the last word, "table.column") must match exactly, as table names are
 // case-sensitive on Linux servers.
-func approved(approve spec.Approve, a string) bool {
+func Approved(approve spec.Approve, a string) bool {
 	if a == "" {
 		return false
 	}

@@ -2,90 +2,184 @@ package reconciler
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/planner/fingerprint"
 	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/snapshot"
+	"github.com/stratadb/strata/spec"
 )
 
-// approveDropDatabase is the approval that lets decommissioning drop a tenant's database.
+// approveDropDatabase is the approval that lets decommissioning drop a
+// tenant's database. Only the tenant's own tenant.yaml may give it
+// (spec.Tenant.OwnApprove): one line in strata.yaml, a template or a module
+// must not approve dropping the database of every tenant decommissioned later.
 const approveDropDatabase = "DROP DATABASE"
 
-// suspendStep makes no schema change and locks the app user (when it exists):
-// the application can no longer connect; data is kept.
-func suspendStep(ctx context.Context, j *job) error {
-	if j.rec.Status != landlord.StatusSuspended {
-		if err := j.openRun(ctx); err != nil {
-			return err
+// lifecycleStatements returns what suspending or decommissioning t still
+// has to run on its server, read from the live server (nil when it is done):
+//   - suspended: lock the app user (data and schema are kept);
+//   - decommissioned: drop the users that exist, and the database when t's
+//     own tenant.yaml approves DROP DATABASE.
+//
+// strata plan shows them and apply runs exactly them, as the server's admin.
+func lifecycleStatements(ctx context.Context, db *sql.DB, t *spec.Tenant) ([]planner.Statement, error) {
+	var out []planner.Statement
+	switch t.Status {
+	case spec.StatusSuspended:
+		user := userName(t.Database, landlord.RoleApp)
+		locked, exists, err := accountLocked(ctx, db, user)
+		if err != nil || !exists || locked {
+			return nil, err
+		}
+		out = append(out, planner.Statement{SQL: "ALTER USER " + account(user) + " ACCOUNT LOCK", Kind: planner.Additive,
+			Comment: "suspend: lock the app user; the schema and data are kept"})
+	case spec.StatusDecommissioned:
+		for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+			user := userName(t.Database, role)
+			_, exists, err := accountLocked(ctx, db, user)
+			if err != nil {
+				return nil, err
+			}
+			if exists {
+				out = append(out, planner.Statement{SQL: "DROP USER IF EXISTS " + account(user), Kind: planner.Destructive,
+					Comment: "decommission: drop the " + string(role) + " user and forget its password"})
+			}
+		}
+		if planner.Approved(t.OwnApprove, approveDropDatabase) {
+			exists, err := databaseExists(ctx, db, t.Database)
+			if err != nil {
+				return nil, err
+			}
+			if exists {
+				out = append(out, planner.Statement{SQL: "DROP DATABASE IF EXISTS " + ident.Quote(t.Database), Kind: planner.Destructive,
+					Approval: approveDropDatabase, Comment: "decommission: drop the database, approved in " + t.Path})
+			}
 		}
 	}
-	if err := j.setAppLock(ctx, true); err != nil {
+	return out, nil
+}
+
+// lifecyclePlan is the plan of a suspended or decommissioned tenant: a
+// change with the statements still to run, or skip when none remain.
+func (r *Reconciler) lifecyclePlan(ctx context.Context, t *spec.Tenant) planner.TenantPlan {
+	tp := planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, DesiredHash: t.LayerHash(), Action: planner.ActionSkip}
+	s, err := r.server(t.Server)
+	if err != nil {
+		tp.Action, tp.Error = planner.ActionFailed, err.Error()
+		return tp
+	}
+	stmts, err := lifecycleStatements(ctx, s.db, t)
+	if err != nil {
+		tp.Action, tp.Error = planner.ActionFailed, err.Error()
+		return tp
+	}
+	if len(stmts) > 0 {
+		tp.Action, tp.Statements = planner.ActionChange, stmts
+	}
+	return tp
+}
+
+// suspendStep locks the app user (when it exists): the application can no
+// longer connect; the schema is not changed and data is kept.
+func suspendStep(ctx context.Context, j *job) error {
+	if err := j.runLifecycle(ctx, landlord.StatusSuspended); err != nil {
 		return err
 	}
 	j.res.Outcome = OutcomeSuspended
 	return nil
 }
 
-// setAppLock locks or unlocks the tenant's app user, if it exists.
+// decommissionStep drops the tenant's users and forgets their credentials;
+// the database is dropped only when the tenant's own tenant.yaml approves
+// "DROP DATABASE".
+func decommissionStep(ctx context.Context, j *job) error {
+	if err := j.runLifecycle(ctx, landlord.StatusDecommissioned); err != nil {
+		return err
+	}
+	if err := j.r.store.DeleteCredentials(ctx, j.t.Name); err != nil {
+		return err
+	}
+	j.res.Outcome = OutcomeDecommissioned
+	return nil
+}
+
+// runLifecycle runs the tenant's lifecycle statements as planned, each
+// recorded in the tenant's run, opened when the status changes or
+// something is left to run.
+func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
+	j.plan = j.r.lifecyclePlan(ctx, j.t)
+	if j.plan.Action == planner.ActionFailed {
+		return fmt.Errorf("reconciler: %s", j.plan.Error)
+	}
+	if j.rec.Status != to || len(j.plan.Statements) > 0 {
+		if err := j.openRun(ctx); err != nil {
+			return err
+		}
+	}
+	for i, st := range j.plan.Statements {
+		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Outcome: landlord.StatementApplied}
+		began := time.Now()
+		_, err := j.srv.db.ExecContext(ctx, st.SQL)
+		rec.Duration = time.Since(began)
+		if err != nil {
+			rec.Outcome, rec.Error = landlord.StatementFailed, err.Error()
+		}
+		j.res.Statements = append(j.res.Statements, rec)
+		if err := j.r.store.AddStatement(ctx, j.res.RunID, rec); err != nil {
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("reconciler: %s: %s: %w", j.t.Name, st.SQL, err)
+		}
+		j.log.Info(st.Comment)
+	}
+	return nil
+}
+
+// setAppLock locks or unlocks the tenant's app user, if it exists and is
+// not so already (provisionStep unlocks a formerly suspended tenant).
 func (j *job) setAppLock(ctx context.Context, lock bool) error {
 	user := userName(j.t.Database, landlord.RoleApp)
-	var n int
-	if err := j.srv.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE user = ? AND host = ?", user, host).Scan(&n); err != nil {
-		return fmt.Errorf("reconciler: look up user %s: %w", user, err)
-	}
-	if n == 0 {
-		return nil
+	locked, exists, err := accountLocked(ctx, j.srv.db, user)
+	if err != nil || !exists || locked == lock {
+		return err
 	}
 	verb := "ACCOUNT UNLOCK"
 	if lock {
 		verb = "ACCOUNT LOCK"
 	}
-	if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+ident.String(user)+"@"+ident.String(host)+" "+verb); err != nil {
+	if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account(user)+" "+verb); err != nil {
 		return fmt.Errorf("reconciler: %s %s: %w", strings.ToLower(verb), user, err)
 	}
 	j.log.Info(strings.ToLower(verb), "user", user)
 	return nil
 }
 
-// decommissionStep drops the tenant's users and forgets their credentials;
-// the database is dropped only when the tenant's approvals contain
-// "DROP DATABASE".
-func decommissionStep(ctx context.Context, j *job) error {
-	if j.rec.Status != landlord.StatusDecommissioned {
-		if err := j.openRun(ctx); err != nil {
-			return err
-		}
+// accountLocked reports whether user@host exists and is locked.
+func accountLocked(ctx context.Context, db *sql.DB, user string) (locked, exists bool, err error) {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE user = ? AND host = ?", user, host).Scan(&n); err != nil {
+		return false, false, fmt.Errorf("reconciler: look up user %s: %w", user, err)
 	}
-	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
-		user := userName(j.t.Database, role)
-		if _, err := j.srv.db.ExecContext(ctx, "DROP USER IF EXISTS "+ident.String(user)+"@"+ident.String(host)); err != nil {
-			return fmt.Errorf("reconciler: drop user %s: %w", user, err)
-		}
+	if n == 0 {
+		return false, false, nil
 	}
-	if err := j.r.store.DeleteCredentials(ctx, j.t.Name); err != nil {
-		return err
+	// SHOW CREATE USER says ACCOUNT LOCK on MariaDB and MySQL alike.
+	var ddl string
+	if err := db.QueryRowContext(ctx, "SHOW CREATE USER "+account(user)).Scan(&ddl); err != nil {
+		return false, true, fmt.Errorf("reconciler: show user %s: %w", user, err)
 	}
-	if approved(j.t.Approve.Destructive, approveDropDatabase) {
-		if _, err := j.srv.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+ident.Quote(j.t.Database)); err != nil {
-			return fmt.Errorf("reconciler: drop database %s: %w", j.t.Database, err)
-		}
-		j.log.Info("dropped database (approved)")
-	}
-	j.res.Outcome = OutcomeDecommissioned
-	return nil
+	return strings.Contains(ddl, " ACCOUNT LOCK"), true, nil
 }
 
-func approved(list []string, want string) bool {
-	for _, a := range list {
-		if strings.EqualFold(strings.Join(strings.Fields(a), " "), want) {
-			return true
-		}
-	}
-	return false
-}
+// account is user@host, quoted, for account management statements.
+func account(user string) string { return ident.String(user) + "@" + ident.String(host) }
 
 // takeSnapshot reads the tenant's live schema and records it.
 func takeSnapshot(ctx context.Context, j *job) (*snapshot.Schema, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
@@ -123,8 +124,9 @@ func TestSuspendAndDecommission(t *testing.T) {
 
 	tn.Status = spec.StatusSuspended
 	tn.Layers = []*spec.Layer{basic, layer(spec.LayerModule, "events", eventsSQL, nil)}
+	f.wantPlan("suspension pending", planner.ActionChange, "ALTER USER '"+tn.Database+"_app'@'%' ACCOUNT LOCK")
 	res := f.apply(Options{})
-	if tr := f.result(res, "acme"); tr.Outcome != OutcomeSuspended || len(tr.Statements) != 0 {
+	if tr := f.result(res, "acme"); tr.Outcome != OutcomeSuspended || len(tr.Statements) != 1 || !strings.HasSuffix(tr.Statements[0].SQL, "ACCOUNT LOCK") {
 		t.Fatalf("suspended: %+v", tr)
 	}
 	var me *mysql.MySQLError
@@ -134,9 +136,10 @@ func TestSuspendAndDecommission(t *testing.T) {
 	if n := f.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'events'", tn.Database); n != 0 {
 		t.Fatal("a suspended tenant's schema was changed")
 	}
-	if rec, _ := f.store().Tenant(f.ctx, "acme"); rec == nil || rec.Status != landlord.StatusSuspended {
-		t.Fatalf("record = %+v", rec)
+	if rec, err := f.store().Tenant(f.ctx, "acme"); err != nil || rec.Status != landlord.StatusSuspended {
+		t.Fatalf("record = %+v, %v", rec, err)
 	}
+	f.wantPlan("suspended", planner.ActionSkip)
 
 	tn.Status = spec.StatusActive
 	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
@@ -146,7 +149,12 @@ func TestSuspendAndDecommission(t *testing.T) {
 		t.Fatalf("reactivated app user cannot connect: %v", err)
 	}
 
+	// DROP DATABASE approved anywhere but the tenant's own tenant.yaml (here
+	// merged into Approve, as from strata.yaml) must not drop its database.
 	tn.Status = spec.StatusDecommissioned
+	tn.Approve.Destructive = []string{"DROP DATABASE"}
+	f.wantPlan("decommission pending", planner.ActionChange,
+		"DROP USER IF EXISTS '"+tn.Database+"_app'@'%'", "DROP USER IF EXISTS '"+tn.Database+"_mig'@'%'")
 	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeDecommissioned {
 		t.Fatalf("decommissioned: %+v", tr)
 	}
@@ -159,13 +167,38 @@ func TestSuspendAndDecommission(t *testing.T) {
 	if _, err := f.store().Credential(f.ctx, "acme", landlord.RoleApp); !landlord.IsNotFound(err) {
 		t.Fatalf("credentials kept after decommission: %v", err)
 	}
-	tn.Approve.Destructive = []string{"drop  database"}
+	f.wantPlan("decommissioned", planner.ActionSkip)
+	tn.OwnApprove.Destructive = []string{"drop  DATABASE"}
+	tn.Approve.Destructive = tn.OwnApprove.Destructive
+	f.wantPlan("database drop approved", planner.ActionChange, "DROP DATABASE IF EXISTS `"+tn.Database+"`")
 	f.apply(Options{})
 	if n := f.count("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", tn.Database); n != 0 {
 		t.Fatal("the database survived an approved decommission")
 	}
-	if rec, _ := f.store().Tenant(f.ctx, "acme"); rec == nil || rec.Status != landlord.StatusDecommissioned {
-		t.Fatalf("record = %+v", rec)
+	if rec, err := f.store().Tenant(f.ctx, "acme"); err != nil || rec.Status != landlord.StatusDecommissioned {
+		t.Fatalf("record = %+v, %v", rec, err)
+	}
+	f.wantPlan("database dropped", planner.ActionSkip)
+}
+
+// wantPlan plans the fleet's only tenant and requires action and exactly
+// the statements given; a change must make strata plan exit 2.
+func (f *fixture) wantPlan(when string, action planner.Action, stmts ...string) {
+	f.t.Helper()
+	p, err := f.reconciler(Options{}).Plan(f.ctx, nil)
+	if err != nil {
+		f.t.Fatalf("%s: plan: %v", when, err)
+	}
+	tp := p.Tenants[0]
+	var got []string
+	for _, st := range tp.Statements {
+		got = append(got, st.SQL)
+	}
+	if tp.Action != action || strings.Join(got, "\n") != strings.Join(stmts, "\n") {
+		f.t.Fatalf("%s: plan %s %q (%s), want %s %q", when, tp.Action, got, tp.Error, action, stmts)
+	}
+	if pending := p.Summary.Change > 0; pending != (action == planner.ActionChange) {
+		f.t.Fatalf("%s: summary %+v", when, p.Summary)
 	}
 }
 

@@ -11,9 +11,11 @@ import (
 )
 
 // Plan plans the named tenants (all when tenants is empty) without changing
-// anything. A tenant that cannot be planned is ActionFailed in the plan;
-// suspended and decommissioned tenants are ActionSkip. The error is for an
-// unknown tenant name or a cancelled ctx.
+// anything. A tenant that cannot be planned is ActionFailed in the plan. A
+// suspended or decommissioned tenant is ActionChange with the statements
+// that suspend or decommission it while the live server shows them still to
+// run (so plan exits 2 before apply drops a user), ActionSkip once done. The
+// error is for an unknown tenant name or a cancelled ctx.
 func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan, error) {
 	sel, err := r.selectTenants(tenants)
 	if err != nil {
@@ -35,8 +37,7 @@ func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan,
 func (r *Reconciler) planTenant(ctx context.Context, t *spec.Tenant, live *liveState) planner.TenantPlan {
 	tp := planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, DesiredHash: t.LayerHash()}
 	if t.Status == spec.StatusSuspended || t.Status == spec.StatusDecommissioned {
-		tp.Action = planner.ActionSkip
-		return tp
+		return r.lifecyclePlan(ctx, t)
 	}
 	desired, err := r.compose(ctx, t)
 	if err != nil {

@@ -141,6 +141,9 @@ type Tenant struct {
 	// Approve is the union of the tenant's, its template's, its modules' and
 	// the fleet's approvals.
 	Approve Approve
+	// OwnApprove is what the tenant's own tenant.yaml approves: the only
+	// approvals that may drop its database when it is decommissioned.
+	OwnApprove Approve
 	// Layers are basic, template, modules in order, then custom (omitted when
 	// the tenant has no SQL of its own).
 	Layers []*Layer

@@ -95,6 +95,7 @@ func (l *loader) resolveTenant(fleet *Fleet, name string, raw rawTenant, d *doc,
 		t.Layers = append(t.Layers, custom)
 	}
 	t.Approve = Approve{Destructive: normApprovals(approvals...)}
+	t.OwnApprove = Approve{Destructive: normApprovals(raw.Approve.Destructive)}
 	return t
 }
 
