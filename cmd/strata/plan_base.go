@@ -310,6 +310,9 @@ func renderLiveText(b *strings.Builder, l *planner.PRLive) {
 		}
 		for _, s := range g.Extra {
 			fmt.Fprintf(b, "  also %s: %s;\n", s.Kind, s.SQL)
+			if s.Blocked {
+				fmt.Fprintf(b, "    blocked until `%s` is approved\n", s.Approval)
+			}
 		}
 		for _, s := range g.Absent {
 			fmt.Fprintf(b, "  not run here: %s;\n", s.SQL)

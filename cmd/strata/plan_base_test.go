@@ -377,7 +377,8 @@ func TestPlanBaseLive(t *testing.T) {
 	require.Equal(t, 2, code, "the drop of ngo-02's notes stays blocked\nstdout:\n%s\nstderr:\n%s", out, stderr)
 	code, out, stderr = runBinEnv(t, env, "plan", "--repo", g.dir, "--base", "add-module", "--ref", "add-module", "--live")
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
-	require.Contains(t, out, "live ngo-02 (drifted")
+	require.Contains(t, out, "live ngo-02 (drifted; landlord: drifted, last applied ")
+	require.Contains(t, out, "  also destructive: ALTER TABLE `projects` DROP COLUMN `notes`;\n    blocked until `DROP COLUMN projects.notes` is approved\n")
 	require.Contains(t, out, "live ngo-03 (unmanaged")
 	require.Contains(t, out, "Live: 5 tenants: 3 at the base, 0 failed, 0 missing, 1 drifted")
 }
