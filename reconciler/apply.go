@@ -142,7 +142,7 @@ func lockStep(ctx context.Context, j *job) error {
 		return errStop
 	}
 	j.unlock = unlock
-	return nil
+	return j.closeInterrupted(ctx) // lock.go: runs a killed strata left running
 }
 
 // startStep loads the tenant's landlord record (a new one is pending). The

@@ -256,37 +256,24 @@ func TestLockedTenantSkipped(t *testing.T) {
 	}
 	defer conn.Close()
 	var got int
-	if err := conn.QueryRowContext(f.ctx, "SELECT GET_LOCK(?, 0)", lockName(held.Database)).Scan(&got); err != nil || got != 1 {
+	if err := conn.QueryRowContext(f.ctx, "SELECT GET_LOCK(?, 0)", landlord.LockName("tenant", held.Database)).Scan(&got); err != nil || got != 1 {
 		t.Fatalf("take lock: %d %v", got, err)
 	}
 	res := f.apply(Options{})
 	if tr := f.result(res, "held"); tr.Outcome != OutcomeLocked {
 		t.Fatalf("held: %+v", tr)
 	}
+	if res.ExitCode() != 2 {
+		t.Fatalf("exit %d with a tenant skipped for its lock, want 2 (not all converged)", res.ExitCode())
+	}
 	if tr := f.result(res, "free"); tr.Outcome != OutcomeConverged {
 		t.Fatalf("free: %+v", tr)
 	}
-	conn.ExecContext(f.ctx, "SELECT RELEASE_LOCK(?)", lockName(held.Database))
-	if tr := f.result(f.apply(Options{}), "held"); tr.Outcome != OutcomeConverged {
-		t.Fatalf("after release: %+v", tr)
+	if _, err := conn.ExecContext(f.ctx, "SELECT RELEASE_LOCK(?)", landlord.LockName("tenant", held.Database)); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestLockName(t *testing.T) {
-	long := strings.Repeat("x", 64)
-	tests := []struct {
-		db         string
-		wantPrefix string
-	}{
-		{"tenant_acme", "strata:tenant:tenant_acme"},
-		{long, "strata:tenant:"},
-	}
-	for _, tt := range tests {
-		if got := lockName(tt.db); !strings.HasPrefix(got, tt.wantPrefix) || len(got) > 64 {
-			t.Errorf("lockName(%q) = %q (%d chars), want prefix %q and at most 64", tt.db, got, len(got), tt.wantPrefix)
-		}
-	}
-	if lockName(long) == lockName(long[:63]+"y") {
-		t.Error("long names collide")
+	res = f.apply(Options{})
+	if tr := f.result(res, "held"); tr.Outcome != OutcomeConverged || res.ExitCode() != 0 {
+		t.Fatalf("after release: %+v, exit %d", tr, res.ExitCode())
 	}
 }

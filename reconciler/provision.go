@@ -17,7 +17,7 @@ import (
 // created is what one provisioning run made, so a failure can drop it again.
 type created struct {
 	database bool
-	users    []string
+	roles    []landlord.Role // users created, with their stored credentials
 }
 
 // provision makes sure j's database, app user and migrator user exist with
@@ -63,7 +63,7 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 			return "", err
 		}
 		user := userName(j.t.Database, role)
-		q := "GRANT " + grants[role] + " ON " + ident.GrantDB(j.t.Database) + ".* TO " + ident.String(user) + "@" + ident.String(host)
+		q := "GRANT " + grants[role] + " ON " + ident.GrantDB(j.t.Database) + ".* TO " + account(user)
 		if _, err := j.srv.db.ExecContext(ctx, q); err != nil {
 			return "", fmt.Errorf("reconciler: grant %s to %s: %w", grants[role], user, err)
 		}
@@ -108,15 +108,14 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, c *created) (s
 	if err != nil {
 		return "", err
 	}
-	account := ident.String(user) + "@" + ident.String(host)
 	if n == 0 {
 		// The password goes in the statement; the error below never quotes it.
-		if _, err := j.srv.db.ExecContext(ctx, "CREATE USER "+account+" IDENTIFIED BY "+ident.String(pw)); err != nil {
+		if _, err := j.srv.db.ExecContext(ctx, "CREATE USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
 			return "", fmt.Errorf("reconciler: create user %s: %w", user, redact(err))
 		}
-		c.users = append(c.users, user)
+		c.roles = append(c.roles, role)
 		j.log.Info("created user", "user", user)
-	} else if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account+" IDENTIFIED BY "+ident.String(pw)); err != nil {
+	} else if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
 		return "", fmt.Errorf("reconciler: reset password of %s: %w", user, redact(err))
 	}
 	if err := j.r.store.PutCredential(ctx, landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}); err != nil {
@@ -125,16 +124,17 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, c *created) (s
 	return pw, nil
 }
 
-// rollback drops what a failed provisioning created.
+// rollback drops what a failed provisioning created: the users it created
+// and their credentials, never another user's (a pre-existing user's
+// password stays readable).
 func (j *job) rollback(ctx context.Context, c created) {
-	for _, u := range c.users {
-		if _, err := j.srv.db.ExecContext(ctx, "DROP USER IF EXISTS "+ident.String(u)+"@"+ident.String(host)); err != nil {
+	for _, role := range c.roles {
+		u := userName(j.t.Database, role)
+		if _, err := j.srv.db.ExecContext(ctx, "DROP USER IF EXISTS "+account(u)); err != nil {
 			j.log.Error("rollback: drop user", "user", u, "err", err)
 		}
-	}
-	if len(c.users) > 0 {
-		if err := j.r.store.DeleteCredentials(ctx, j.t.Name); err != nil {
-			j.log.Error("rollback: delete credentials", "err", err)
+		if err := j.r.store.DeleteCredential(ctx, j.t.Name, role); err != nil {
+			j.log.Error("rollback: delete credential", "role", role, "err", err)
 		}
 	}
 	if c.database {
@@ -162,13 +162,27 @@ func databaseExists(ctx context.Context, db *sql.DB, database string) (bool, err
 	return n > 0, nil
 }
 
-// openAs connects to the tenant database on s as user.
+// migratorSQLMode is the migrator session's sql_mode, whatever the server's
+// or the configured DSN's: strict, so a change that does not fit the data
+// (narrowing a column below a stored value) fails instead of truncating,
+// plus the rest of MariaDB's default. NO_AUTO_CREATE_USER is set only on
+// MariaDB (MySQL 8 removed it). Without NO_BACKSLASH_ESCAPES, as
+// seed.Quote's literals require.
+const migratorSQLMode = "IF(VERSION() LIKE '%MariaDB%'," +
+	" 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_CREATE_USER'," +
+	" 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION')"
+
+// openAs connects to the tenant database on s as user, with migratorSQLMode.
 func openAs(s *server, user, password, database string) (*sql.DB, error) {
 	cfg := s.cfg.Clone()
 	cfg.User, cfg.Passwd, cfg.DBName = user, password, database
 	cfg.MultiStatements = false
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["sql_mode"] = migratorSQLMode // sent as SET sql_mode=<value> on connect
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: connect as %s: %w", user, err)

@@ -46,8 +46,11 @@ type TenantResult struct {
 	Unmanaged    []planner.Drift `json:"unmanaged,omitempty"`
 	SchemaHash   string          `json:"schema_hash,omitempty"` // of the snapshot taken
 	RunID        int64           `json:"run_id,omitempty"`      // landlord apply_runs id
-	Error        string          `json:"error,omitempty"`
-	Duration     time.Duration   `json:"duration_ns"`
+	// Interrupted is how many runs a killed strata had left running on this
+	// tenant, closed as interrupted once this run held the tenant's lock.
+	Interrupted int64         `json:"interrupted_runs,omitempty"`
+	Error       string        `json:"error,omitempty"`
+	Duration    time.Duration `json:"duration_ns"`
 }
 
 // Failed reports whether any tenant failed.
@@ -56,14 +59,15 @@ func (r *Result) Failed() bool { return r.count(OutcomeFailed) > 0 }
 // Blocked reports whether any tenant waits for an approval.
 func (r *Result) Blocked() bool { return r.count(OutcomeBlocked) > 0 }
 
-// ExitCode is strata apply's exit status: 1 when a tenant failed, 2 when
-// something is still blocked or a drifted tenant was left as is, 0 when all
-// converged.
+// ExitCode is strata apply's exit status: 1 when a tenant failed; 2 when
+// something is still blocked, a drifted tenant was left as is, or a tenant
+// was skipped because another strata holds its lock (it may not have
+// converged); 0 when all converged.
 func (r *Result) ExitCode() int {
 	switch {
 	case r.Failed():
 		return 1
-	case r.Blocked(), r.count(OutcomeDrifted) > 0:
+	case r.Blocked(), r.count(OutcomeDrifted) > 0, r.count(OutcomeLocked) > 0:
 		return 2
 	}
 	return 0

@@ -47,18 +47,11 @@ func seedStep(ctx context.Context, j *job) error {
 	return nil
 }
 
-// runSeed runs one rendered seed file in a transaction on a session where
-// backslash escapes are on, as seed.Quote's literals require.
+// runSeed runs one rendered seed file in a transaction as the migrator,
+// whose session has backslash escapes on (migratorSQLMode), as seed.Quote's
+// literals require.
 func runSeed(ctx context.Context, j *job, path string, stmts []spec.Statement) error {
-	conn, err := j.migrator.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("seed %s: connect as migrator: %w", path, err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')"); err != nil {
-		return fmt.Errorf("seed %s: %w", path, err)
-	}
-	tx, err := conn.BeginTx(ctx, nil)
+	tx, err := j.migrator.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("seed %s: %w", path, err)
 	}

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,8 +75,7 @@ type Daemon struct {
 	tenants  map[string]*tenantState
 	sweeping bool
 	store    *landlord.Store // for reads; opened with the first valid fleet
-	llDB     *sql.DB         // the landlord server, to close interrupted runs
-	llKey    string          // landlord dsn+database the two above were opened for
+	llKey    string          // landlord dsn+database store was opened for
 }
 
 // New checks opts and returns a Daemon. Nothing is contacted until Run.
@@ -197,7 +195,6 @@ func (d *Daemon) close() {
 	}
 	if d.store != nil {
 		d.store.Close()
-		d.llDB.Close()
 	}
 }
 

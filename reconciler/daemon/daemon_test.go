@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,9 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/reconciler"
-	"github.com/stratadb/strata/spec"
 )
 
 func TestParseShard(t *testing.T) {
@@ -134,44 +131,4 @@ func TestJitter(t *testing.T) {
 		seen[j] = true
 	}
 	assert.Greater(t, len(seen), 10, "jitter does not vary")
-}
-
-// Holding the lock name the daemon computes must make the reconciler skip
-// the tenant: that is what proves a "running" run stale.
-func TestLockNameMatchesReconciler(t *testing.T) {
-	db := dbtest.Open(t)
-	prefix := dbtest.Name("dl") + "_"
-	t.Cleanup(func() { dbtest.DropDatabases(t, db, prefix) })
-	for _, name := range []string{"acme", "a-very-long-tenant-name-that-makes-the-lock-name-exceed-the-limit"} {
-		t.Run(name, func(t *testing.T) {
-			database := prefix + name
-			if len(database) > 64 {
-				database = database[:64]
-			}
-			fleet := &spec.Fleet{
-				Config: spec.Config{
-					Servers:        map[string]spec.Server{"main": {Name: "main", DSN: dbtest.DSN(t)}},
-					Defaults:       spec.Defaults{Server: "main"},
-					DatabasePrefix: prefix,
-					Landlord:       spec.Landlord{Server: "main", Database: prefix + "ll"},
-					Dev:            spec.Dev{Server: "main"},
-				},
-				Tenants: []*spec.Tenant{{Name: "t", Database: database, Server: "main", Status: spec.StatusActive}},
-			}
-			ctx := context.Background()
-			conn, err := db.Conn(ctx)
-			require.NoError(t, err)
-			defer conn.Close()
-			var got int
-			require.NoError(t, conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", tenantLockName(database)).Scan(&got))
-			require.Equal(t, 1, got)
-			r, err := reconciler.New(fleet, reconciler.Options{})
-			require.NoError(t, err)
-			defer r.Close()
-			res, err := r.Apply(ctx, nil)
-			require.NoError(t, err)
-			require.Len(t, res.Tenants, 1)
-			assert.Equal(t, reconciler.OutcomeLocked, res.Tenants[0].Outcome, res.Tenants[0].Error)
-		})
-	}
 }

@@ -18,10 +18,10 @@
 // landlord shows it converged at the same commit, so two daemons (or a
 // restarted one) never redo each other's work.
 //
-// Before each apply the worker takes the tenant's advisory lock and closes
-// any run the landlord still shows as running: holding the lock proves its
-// owner is gone (killed mid-apply), so the run is marked interrupted rather
-// than left running forever.
+// Each apply, once it holds the tenant's advisory lock, closes any run the
+// landlord still shows as running (reconciler/lock.go): holding the lock
+// proves its owner is gone (killed mid-apply), so the run is marked
+// interrupted rather than left running forever.
 //
 // On ctx cancellation Run stops taking work, lets running applies finish
 // for at most Options.Drain, then cancels them, closes every connection

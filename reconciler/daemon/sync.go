@@ -156,8 +156,8 @@ func sameFleet(g *generation, f *spec.Fleet) bool {
 	return true
 }
 
-// openLandlord opens the landlord the fleet names for reads and for closing
-// interrupted runs, unless it is already open.
+// openLandlord opens the landlord the fleet names for reads, unless it is
+// already open.
 func (d *Daemon) openLandlord(f *spec.Fleet) error {
 	name := f.Config.Landlord.Server
 	if name == "" {
@@ -178,18 +178,12 @@ func (d *Daemon) openLandlord(f *spec.Fleet) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(srv.DSN, 4)
-	if err != nil {
-		store.Close()
-		return errorf("landlord server %s: %v", name, err)
-	}
 	d.mu.Lock()
-	oldStore, oldDB := d.store, d.llDB
-	d.store, d.llDB, d.llKey = store, db, key
+	oldStore := d.store
+	d.store, d.llKey = store, key
 	d.mu.Unlock()
 	if oldStore != nil {
 		oldStore.Close()
-		oldDB.Close()
 	}
 	return nil
 }

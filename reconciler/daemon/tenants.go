@@ -96,12 +96,12 @@ func (d *Daemon) nextWake() (time.Duration, bool) {
 
 // work applies one tenant of generation g, unless the landlord shows it
 // already converged at g's commit (another daemon, or this one before a
-// restart, did it). It first closes runs a killed strata left running.
+// restart, did it).
 func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done {
 	out := done{name: name, key: key, gen: g}
 	t := g.fleet.Tenant(name)
 	d.mu.Lock()
-	store, llDB := d.store, d.llDB
+	store := d.store
 	d.mu.Unlock()
 	if g.commit != "" {
 		rec, err := store.Tenant(ctx, name)
@@ -112,16 +112,8 @@ func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done
 			return out
 		}
 	}
-	if srv, err := g.pool(t.Server); err == nil && store != nil {
-		n, err := closeInterrupted(ctx, srv, llDB, store.Database(), name, t.Database)
-		switch {
-		case err != nil && !isMissingLandlord(err):
-			d.log.Warn("could not close interrupted runs", "tenant", name, "err", err)
-		case n > 0:
-			d.m.Interrupted.Add(float64(n))
-			d.log.Warn("closed runs a stopped strata left running", "tenant", name, "runs", n)
-		}
-	}
+	// Apply closes the runs a killed strata left running once it holds the
+	// tenant's lock (reconciler/lock.go), and reports how many.
 	res, err := g.rec.Apply(ctx, []string{name})
 	if err != nil && (res == nil || len(res.Tenants) == 0) {
 		out.err = err
@@ -129,6 +121,7 @@ func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done
 		return out
 	}
 	out.res = res.Tenants[0]
+	d.m.Interrupted.Add(float64(out.res.Interrupted))
 	if len(res.Plan.Tenants) > 0 {
 		tp := res.Plan.Tenants[0]
 		out.plan = &tp
