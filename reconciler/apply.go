@@ -67,8 +67,8 @@ type job struct {
 	live         *liveState      // the bulk pass before the run
 	fast         bool            // planned in sync by fingerprint: nothing to run or verify
 	drifted      bool            // drifted since its last snapshot (strategy.go)
-	conservative bool            // drift strategy conservative: only additive statements run
-	repairs      map[string]bool // drift strategy report: the repair statements withheld
+	conservative bool            // drift strategy conservative: of the statements touching drifted objects only additive ones run
+	repairs      map[string]bool // drifted objects (strategy.go driftedObjects); nil without drift or under strict
 }
 
 // errStop ends a tenant's steps early without failing it (outcome already set).

@@ -85,8 +85,8 @@ func TestDriftFindsHandChanges(t *testing.T) {
 			if rec, err := store.Tenant(f.ctx, victim.Name); err != nil || rec.Status != landlord.StatusActive {
 				t.Fatalf("after undo: landlord status %v %v, want active", rec, err)
 			}
-			if counts, _ := store.DriftCounts(f.ctx); len(counts) != 0 {
-				t.Fatalf("after undo: open drift %v", counts)
+			if counts, err := store.DriftCounts(f.ctx); err != nil || len(counts) != 0 {
+				t.Fatalf("after undo: open drift %v, %v", counts, err)
 			}
 		})
 	}

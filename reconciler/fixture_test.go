@@ -157,7 +157,9 @@ func (f *fixture) reference(t *spec.Tenant) string {
 		f.t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.ExecContext(f.ctx, "USE "+ident.Quote(name))
+	if _, err := conn.ExecContext(f.ctx, "USE "+ident.Quote(name)); err != nil {
+		f.t.Fatal(err)
+	}
 	for _, l := range t.Layers {
 		for _, file := range l.Files {
 			for _, st := range file.Statements {

@@ -114,7 +114,10 @@ func TestSuspendAndDecommission(t *testing.T) {
 		t.Fatal(err)
 	}
 	connects := func() error {
-		db, _ := sql.Open("mysql", dsn)
+		db, err := sql.Open("mysql", dsn)
+		if err != nil {
+			return err
+		}
 		defer db.Close()
 		return db.PingContext(context.Background())
 	}

@@ -48,9 +48,9 @@ func TestDropColumnBlockedUntilApproved(t *testing.T) {
 	if n := f.count("SELECT COUNT(*) FROM `" + tn.Database + "`.members WHERE fax = '555-1234'"); n != 1 {
 		t.Fatal("the blocked column's data is gone")
 	}
-	rec, _ := f.store().Tenant(f.ctx, "acme")
-	if rec == nil || !strings.Contains(rec.LastError, "DROP COLUMN members.fax") {
-		t.Fatalf("landlord record does not say what is blocked: %+v", rec)
+	rec, err := f.store().Tenant(f.ctx, "acme")
+	if err != nil || !strings.Contains(rec.LastError, "DROP COLUMN members.fax") {
+		t.Fatalf("landlord record does not say what is blocked: %+v, %v", rec, err)
 	}
 
 	tn.Approve.Destructive = []string{"DROP COLUMN members.fax"}
@@ -128,8 +128,8 @@ func TestBadCustomLayerFailsAlone(t *testing.T) {
 	if err != nil || rec.Status != landlord.StatusFailed || !strings.Contains(rec.LastError, "01_custom.sql:3") || rec.LastAttemptedCommit != "c1" {
 		t.Fatalf("bad record = %+v, %v", rec, err)
 	}
-	if runs, _ := store.History(f.ctx, "bad", 1); len(runs) != 1 || runs[0].Outcome != landlord.RunFailed {
-		t.Fatalf("bad history = %+v", runs)
+	if runs, err := store.History(f.ctx, "bad", 1); err != nil || len(runs) != 1 || runs[0].Outcome != landlord.RunFailed {
+		t.Fatalf("bad history = %+v, %v", runs, err)
 	}
 }
 
@@ -187,7 +187,10 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := mysql.ParseDSN(dsn)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if cfg.DBName != abc.Database || cfg.User != abc.Database+"_app" || cfg.Passwd == "" {
 		t.Fatalf("credentials DSN is for %s@%s", cfg.User, cfg.DBName)
 	}
@@ -222,7 +225,9 @@ func TestIsolation(t *testing.T) {
 		})
 	}
 	var visible int
-	app.QueryRowContext(f.ctx, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", abxc.Database).Scan(&visible)
+	if err := app.QueryRowContext(f.ctx, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", abxc.Database).Scan(&visible); err != nil {
+		t.Fatal(err)
+	}
 	if visible != 0 {
 		t.Error("the app user can see the other tenant's database")
 	}
@@ -252,12 +257,18 @@ func migratorDSN(t *testing.T, f *fixture, tn *spec.Tenant) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, _ := secret.NewBox(f.key)
+	box, err := secret.NewBox(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pw, err := box.Open(c.Sealed, sealContext(tn.Name, landlord.RoleMigrator))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := mysql.ParseDSN(dbtest.DSN(t))
+	cfg, err := mysql.ParseDSN(dbtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg.User, cfg.Passwd, cfg.DBName = c.User, pw, tn.Database
 	return cfg.FormatDSN()
 }

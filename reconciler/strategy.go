@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/planner/drift"
@@ -12,31 +13,39 @@ import (
 
 // Notes on statements a drift strategy does not run.
 const (
-	withheldConservative = " [withheld: drift strategy conservative repairs additive differences only]"
-	withheldReport       = " [withheld: drift strategy report does not repair drift]"
+	withheldConservative = " [withheld: it touches drifted objects and drift strategy conservative repairs additive differences only]"
+	withheldReport       = " [withheld: it touches drifted objects and drift strategy report does not repair drift]"
 )
 
 // driftStrategy handles a tenant that drifted since its last apply (its live
 // fingerprint differs from its last snapshot's) before anything runs: the
 // drift is recorded, then
-//   - report (the default) repairs nothing: statements that would undo the
-//     hand changes (those of the live -> snapshot plan) are withheld, spec
+//   - report (the default) repairs nothing: every statement that touches a
+//     table, column, index, key or check the drift names is withheld (Atlas
+//     merges a spec change and a repair of the same table into one ALTER,
+//     so withholding repairs by their text would let them run), other spec
 //     changes still run, no new snapshot is taken (it would hide the
 //     drift), and the tenant stays drifted (outcome drifted);
-//   - conservative runs only additive statements, the others are withheld;
+//   - conservative runs, of the statements that touch drifted objects, only
+//     the additive ones;
 //   - strict runs the plan as approvals allow, like a tenant without drift.
 //
-// Unmanaged tables are never dropped by any strategy without approval: the
-// planner already keeps them out of the plan.
+// A difference left by strata's own run since the snapshot (interrupted, or
+// failed after applying statements: the landlord records which ran) is not
+// drift: the plan converges it. Unmanaged tables are never dropped by any
+// strategy without approval: the planner already keeps them out of the plan.
 func (j *job) driftStrategy(ctx context.Context) error {
 	b, ok := j.live.baselines[j.t.Name]
 	fp, exists := j.live.fingerprint(j.t)
 	if !ok || !exists || b.Fingerprint == "" || fp == b.Fingerprint {
 		return nil
 	}
-	// A failed or running apply leaves strata's own partial work: not drift.
-	if j.rec.Status != landlord.StatusActive && j.rec.Status != landlord.StatusDrifted {
+	switch run, err := j.r.store.PartialRunSince(ctx, j.t.Name, b.SnapshotID); {
+	case err == nil:
+		j.log.Info("live schema differs from the snapshot after a partial run; converging it, not treating it as drift", "run", run.ID, "run_outcome", run.Outcome)
 		return nil
+	case !landlord.IsNotFound(err):
+		return err
 	}
 	td := j.r.detect(ctx, TenantDrift{Name: j.t.Name, Database: j.t.Database, Server: j.t.Server, Severity: drift.None}, j.t, b, fp, true)
 	if td.State == DriftFailed {
@@ -50,13 +59,10 @@ func (j *job) driftStrategy(ctx context.Context) error {
 	case spec.DriftStrict:
 		return nil
 	case spec.DriftConservative:
-		j.conservative = true
+		j.conservative, j.repairs = true, driftedObjects(td.Differences)
 		j.withhold(withheldConservative)
 	default: // report
-		j.repairs = map[string]bool{}
-		for _, st := range td.Repair {
-			j.repairs[st.SQL] = true
-		}
+		j.repairs = driftedObjects(td.Differences)
 		j.withhold(withheldReport)
 		j.res.Error = fmt.Sprintf("drifted since the last apply (severity %s, %d differences); drift strategy report repairs nothing: run strata drift --tenant %s, then repair by hand or set drift.strategy to conservative or strict", td.Severity, len(td.Differences), j.t.Name)
 	}
@@ -75,10 +81,86 @@ func (j *job) withhold(note string) {
 	}
 }
 
-// withheld reports whether the tenant's drift strategy keeps st from running.
+// withheld reports whether the tenant's drift strategy keeps st from
+// running: it touches a drifted object, and the strategy is report, or
+// conservative and st is not additive.
 func (j *job) withheld(st planner.Statement) bool {
-	return (j.conservative && st.Kind != planner.Additive) || j.repairs[st.SQL]
+	if j.repairs == nil || !touches(j.repairs, st.SQL) {
+		return false
+	}
+	return !j.conservative || st.Kind != planner.Additive
 }
 
 // reportOnly reports whether the tenant drifted under strategy report.
-func (j *job) reportOnly() bool { return j.repairs != nil }
+func (j *job) reportOnly() bool { return j.repairs != nil && !j.conservative }
+
+// Keys of driftedObjects: "table\x00" for a whole table, "table\x00name" for
+// a column, index, foreign key or check of it, allObjects for the schema.
+const allObjects = "*"
+
+// driftedObjects returns the objects differences name, as keys for touches.
+// A difference that is not one named object of a table (a table added or
+// removed, a primary key, table options, a rename) stands for its whole
+// table; one without a table (schema options) for every statement.
+func driftedObjects(diffs []drift.Difference) map[string]bool {
+	out := map[string]bool{}
+	for _, d := range diffs {
+		switch {
+		case d.Table == "":
+			out[allObjects] = true
+		case d.Name != "" && d.Change != drift.Renamed &&
+			(d.Object == drift.Column || d.Object == drift.Index || d.Object == drift.ForeignKey || d.Object == drift.Check):
+			out[d.Table+"\x00"+d.Name] = true
+		default:
+			out[d.Table+"\x00"] = true
+		}
+	}
+	return out
+}
+
+// touches reports whether statement q (as Atlas writes it: every name
+// backquoted) names a drifted object: a drifted table, or a drifted
+// column, index, key or check together with its table.
+func touches(objects map[string]bool, q string) bool {
+	if objects[allObjects] {
+		return true
+	}
+	names := backquoted(q)
+	for key := range objects {
+		table, name, _ := strings.Cut(key, "\x00")
+		if names[table] && (name == "" || names[name]) {
+			return true
+		}
+	}
+	return false
+}
+
+// backquoted returns the backquoted identifiers of q, outside string literals.
+func backquoted(q string) map[string]bool {
+	out := map[string]bool{}
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '\'', '"':
+			for i++; i < len(q) && q[i] != c; i++ {
+				if q[i] == '\\' {
+					i++
+				}
+			}
+		case '`':
+			var b strings.Builder
+			for i++; i < len(q); i++ {
+				if q[i] == '`' {
+					if i+1 < len(q) && q[i+1] == '`' { // a doubled backquote
+						b.WriteByte('`')
+						i++
+						continue
+					}
+					break
+				}
+				b.WriteByte(q[i])
+			}
+			out[b.String()] = true
+		}
+	}
+	return out
+}

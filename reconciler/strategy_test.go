@@ -1,0 +1,142 @@
+package reconciler
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stratadb/strata/planner/drift"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
+)
+
+func TestTouches(t *testing.T) {
+	objects := driftedObjects([]drift.Difference{
+		{Object: drift.Column, Change: drift.Modified, Table: "settings", Name: "v"},
+		{Object: drift.Index, Change: drift.Removed, Table: "members", Name: "members_email"},
+		{Object: drift.Table, Change: drift.Added, Table: "notes"},
+	})
+	tests := []struct {
+		sql  string
+		want bool
+	}{
+		{"ALTER TABLE `settings` MODIFY COLUMN `v` text NULL, ADD COLUMN `note` varchar(20) NULL", true},
+		{"ALTER TABLE `settings` ADD COLUMN `note` varchar(20) NULL", false},
+		{"ALTER TABLE `settings` ADD COLUMN `x` varchar(20) NULL DEFAULT '`v`'", false}, // a literal, not a name
+		{"ALTER TABLE `members` ADD UNIQUE INDEX `members_email` (`email`)", true},
+		{"ALTER TABLE `members` ADD COLUMN `v` int NULL", false}, // v of another table
+		{"CREATE INDEX `events_v` ON `events` (`title`)", false},
+		{"ALTER TABLE `events` ADD CONSTRAINT `fk` FOREIGN KEY (`note_id`) REFERENCES `notes` (`id`)", true},
+		{"DROP TABLE `notes`", true},
+	}
+	for _, tt := range tests {
+		if got := touches(objects, tt.sql); got != tt.want {
+			t.Errorf("touches(%s) = %v, want %v", tt.sql, got, tt.want)
+		}
+	}
+	if !touches(driftedObjects([]drift.Difference{{Object: drift.SchemaOption, Change: drift.Modified, Name: "charset"}}), "CREATE TABLE `a` (`id` int)") {
+		t.Error("a schema-wide difference must touch every statement")
+	}
+}
+
+// TestReportWithholdsMergedRepair: a hand change and a spec change to the
+// same table, which Atlas merges into one ALTER. Under report that ALTER is
+// withheld (the hand change stays), a spec change to another table runs;
+// under conservative the additive ALTER runs; strict runs it too.
+func TestReportWithholdsMergedRepair(t *testing.T) {
+	tests := []struct {
+		strategy spec.DriftStrategy
+		outcome  Outcome
+		vHand    bool // settings.v still has its hand-made type
+	}{
+		{spec.DriftReport, OutcomeDrifted, true},
+		{spec.DriftConservative, OutcomeConverged, false},
+		{spec.DriftStrict, OutcomeConverged, false},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.strategy), func(t *testing.T) {
+			f := newFixture(t)
+			tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+			f.apply(Options{})
+			f.exec("ALTER TABLE `" + tn.Database + "`.settings MODIFY v VARCHAR(10) NULL")
+			withNote := map[string]string{}
+			for p, q := range basicSQL {
+				withNote[p] = strings.Replace(q, "v TEXT NULL,", "v TEXT NULL,\n  note VARCHAR(20) NULL,", 1)
+			}
+			tn.Layers = []*spec.Layer{layer(spec.LayerBasic, "basic", withNote, nil), layer(spec.LayerModule, "events", eventsSQL, nil)}
+			tn.Drift = tc.strategy
+			tr := f.result(f.apply(Options{}), "acme")
+			if tr.Outcome != tc.outcome {
+				t.Fatalf("outcome %s (%s), want %s; statements %v", tr.Outcome, tr.Error, tc.outcome, sqls(tr.Statements))
+			}
+			merged := false
+			for _, st := range tr.Statements {
+				merged = merged || (strings.Contains(st.SQL, "`v`") && strings.Contains(st.SQL, "`note`"))
+			}
+			if !merged {
+				t.Fatalf("statements %v: Atlas no longer merges the two changes of settings, so this test no longer tests that", sqls(tr.Statements))
+			}
+			typ := ""
+			if err := f.db.QueryRowContext(f.ctx, "SELECT column_type FROM information_schema.columns WHERE table_schema = ? AND table_name = 'settings' AND column_name = 'v'", tn.Database).Scan(&typ); err != nil {
+				t.Fatal(err)
+			}
+			if (typ == "varchar(10)") != tc.vHand {
+				t.Errorf("settings.v is %s; hand change kept = %v, want %v", typ, typ == "varchar(10)", tc.vHand)
+			}
+			if n := f.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'events'", tn.Database); n != 1 {
+				t.Error("the spec change to another table did not run")
+			}
+		})
+	}
+}
+
+// TestDriftAfterFailedRun: after a failed run that applied nothing the
+// drift strategy still applies (report keeps a hand-added column even when
+// its drop is approved); after a run a killed strata left half done, the
+// difference is strata's own work and is converged, not reported.
+func TestDriftAfterFailedRun(t *testing.T) {
+	f := newFixture(t)
+	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	tn := f.tenant("acme", basic)
+	f.apply(Options{})
+	f.exec("ALTER TABLE `" + tn.Database + "`.members ADD fax INT NULL")
+	tn.Approve.Destructive = []string{"DROP COLUMN members.fax"}
+	fax := func() int {
+		return f.count("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ? AND column_name = 'fax'", tn.Database)
+	}
+
+	// A seed that fails: the run fails without applying a statement.
+	tn.Layers = []*spec.Layer{layer(spec.LayerBasic, "basic", basicSQL, map[string]string{"basic/seed/01.sql": "INSERT INTO nowhere VALUES (1);"})}
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeFailed {
+		t.Fatalf("with a failing seed: %s %s", tr.Outcome, tr.Error)
+	}
+	if rec, err := f.store().Tenant(f.ctx, "acme"); err != nil || rec.Status != landlord.StatusFailed {
+		t.Fatalf("record %+v, %v; want failed", rec, err)
+	}
+	tr := f.result(f.apply(Options{}), "acme")
+	if fax() != 1 {
+		t.Fatalf("after a failed run, drift strategy report dropped the hand-added column (statements %v)", sqls(tr.Statements))
+	}
+
+	// A run a killed strata left running after the snapshot: what differs is
+	// its partial work, converged as the approvals allow.
+	tn.Layers = []*spec.Layer{basic}
+	if _, err := f.store().StartRun(f.ctx, "acme", "killed", 0); err != nil {
+		t.Fatal(err)
+	}
+	tr = f.result(f.apply(Options{}), "acme")
+	if tr.Outcome != OutcomeConverged || fax() != 0 || tr.Interrupted != 1 {
+		t.Fatalf("after an interrupted run: %s %q, fax columns %d, interrupted %d; want converged, fax dropped, 1 run closed (statements %v)",
+			tr.Outcome, tr.Error, fax(), tr.Interrupted, sqls(tr.Statements))
+	}
+	runs, err := f.store().History(f.ctx, "acme", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for _, r := range runs {
+		outcomes = append(outcomes, r.Outcome)
+	}
+	if !strings.Contains(strings.Join(outcomes, ","), landlord.RunInterrupted) {
+		t.Fatalf("runs %v: the killed run was not closed as interrupted", outcomes)
+	}
+}
