@@ -79,11 +79,22 @@ func (p *Planner) Plan(ctx context.Context, t *spec.Tenant, desired *layers.Desi
 	if desired == nil || desired.Schema == nil {
 		return failed(tp, errors.New("no desired schema (composition failed)"))
 	}
-	tp.DesiredHash = desired.Hash
 	live, err := p.Inspect(ctx, t.Database)
 	if err != nil {
 		return failed(tp, err)
 	}
+	return p.PlanFrom(ctx, t, live, desired)
+}
+
+// PlanFrom is Plan with the live schema given instead of inspected (nil: the
+// database does not exist): the caller knows it, e.g. from a composition
+// whose fingerprint equals the live one. live is diffed, not copied.
+func (p *Planner) PlanFrom(ctx context.Context, t *spec.Tenant, live *schema.Schema, desired *layers.Desired) TenantPlan {
+	tp := TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Statements: []Statement{}}
+	if desired == nil || desired.Schema == nil {
+		return failed(tp, errors.New("no desired schema (composition failed)"))
+	}
+	tp.DesiredHash = desired.Hash
 	tp.Action = ActionCreate
 	if live != nil {
 		tp.Action = ActionNone
