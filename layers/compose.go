@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/stratadb/strata/planner/fingerprint"
+	"github.com/stratadb/strata/reconciler/snapshot"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -41,6 +42,11 @@ type Desired struct {
 	// in the scratch database before it is dropped: a tenant whose live
 	// fingerprint equals it is in sync without an Atlas inspect.
 	Fingerprint string
+	// Snapshot is the composition's canonical DDL (SHOW CREATE TABLE, as
+	// reconciler/snapshot records it), taken in the scratch database: a
+	// tenant whose live fingerprint equals Fingerprint has this schema, so
+	// its snapshot is this one without reading every table again.
+	Snapshot *snapshot.Schema
 }
 
 // Composer composes desired schemas on a dev server and caches them by hash.
@@ -163,7 +169,11 @@ func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Laye
 	if err != nil {
 		return nil, fmt.Errorf("layers: fingerprint composition: %w", err)
 	}
+	sn, err := snapshot.Take(ctx, c.dev, sc.name)
+	if err != nil {
+		return nil, fmt.Errorf("layers: snapshot composition: %w", err)
+	}
 	s.Name = ""
 	s.Realm = nil
-	return &Desired{Hash: hash, Schema: s, Fingerprint: fp}, nil
+	return &Desired{Hash: hash, Schema: s, Fingerprint: fp, Snapshot: sn}, nil
 }
