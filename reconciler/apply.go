@@ -31,6 +31,12 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 		Plan:    &planner.Plan{Commit: r.opts.Commit, Tenants: make([]planner.TenantPlan, len(sel))},
 		Tenants: make([]TenantResult, len(sel)),
 	}
+	// Every tenant's newest run, read before the pass, tells under each
+	// tenant's lock whether the pass still describes it (fastpath.go).
+	runs, err := r.store.LastRuns(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
 	// One bulk fingerprint pass per server and the landlord's snapshots:
 	// in-sync tenants skip the Atlas inspect, drifted ones get their drift
 	// strategy (insync.go, strategy.go).
@@ -39,7 +45,7 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
 	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
-		res.Tenants[i], res.Plan.Tenants[i] = r.applyTenant(ctx, t, live)
+		res.Tenants[i], res.Plan.Tenants[i] = r.applyTenant(ctx, t, live, runs)
 	})
 	for i, t := range sel { // slots a cancelled run never reached
 		if res.Tenants[i].Name == "" {
@@ -64,24 +70,40 @@ type job struct {
 	migrator *sql.DB // the tenant's migrator user on its database
 	unlock   func()
 
-	live         *liveState      // the bulk pass before the run
-	fast         bool            // planned in sync by fingerprint: nothing to run or verify
-	drifted      bool            // drifted since its last snapshot (strategy.go)
-	conservative bool            // drift strategy conservative: of the statements touching drifted objects only additive ones run
-	repairs      map[string]bool // drifted objects (strategy.go driftedObjects); nil without drift or under strict
+	live         *liveState                  // the bulk pass before the run
+	runs         map[string]landlord.RunMark // every tenant's newest run, read before the pass
+	fresh        *bool                       // the pass still describes the tenant (freshSincePass); nil: not asked yet
+	fast         bool                        // planned in sync by fingerprint: nothing to run or verify
+	liveFP       string                      // the fingerprint read under the lock after the plan ran; "" if not read
+	drifted      bool                        // drifted since its last snapshot (strategy.go)
+	conservative bool                        // drift strategy conservative: of the statements touching drifted objects only additive ones run
+	repairs      map[string]bool             // drifted objects (strategy.go driftedObjects); nil without drift or under strict
 }
 
 // errStop ends a tenant's steps early without failing it (outcome already set).
 var errStop = errors.New("stop")
 
-// step is one stage of a tenant's apply. It returns errStop to end the
+// step is one stage of a tenant's apply. Its run returns errStop to end the
 // apply with the outcome it set, or an error to fail the tenant.
-type step func(ctx context.Context, j *job) error
+type step struct {
+	name string // in the debug log of each step's duration
+	run  func(ctx context.Context, j *job) error
+}
+
+// The steps of each kind of tenant, in order.
+var (
+	suspendSteps      = []step{{"lock", lockStep}, {"start", startStep}, {"suspend", suspendStep}}
+	decommissionSteps = []step{{"lock", lockStep}, {"start", startStep}, {"decommission", decommissionStep}}
+	activeSteps       = []step{
+		{"lock", lockStep}, {"start", startStep}, {"compose", composeStep}, {"provision", provisionStep},
+		{"migrate", migrateStep}, {"verify", verifyStep}, {"seed", seedStep}, {"snapshot", snapshotStep},
+	}
+)
 
 // applyTenant runs t's steps in order and records the outcome.
-func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant, live *liveState) (TenantResult, planner.TenantPlan) {
+func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant, live *liveState, runs map[string]landlord.RunMark) (TenantResult, planner.TenantPlan) {
 	start := time.Now()
-	j := &job{r: r, t: t, log: r.log.With("tenant", t.Name, "server", t.Server), live: live}
+	j := &job{r: r, t: t, log: r.log.With("tenant", t.Name, "server", t.Server), live: live, runs: runs}
 	j.res = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server}
 	j.plan = planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, DesiredHash: t.LayerHash(), Action: planner.ActionSkip}
 	defer func() {
@@ -93,18 +115,19 @@ func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant, live *live
 		}
 	}()
 
-	var steps []step
+	steps := activeSteps
 	switch t.Status {
 	case spec.StatusSuspended:
-		steps = []step{lockStep, startStep, suspendStep}
+		steps = suspendSteps
 	case spec.StatusDecommissioned:
-		steps = []step{lockStep, startStep, decommissionStep}
-	default:
-		steps = []step{lockStep, startStep, composeStep, provisionStep, migrateStep, verifyStep, seedStep, snapshotStep}
+		steps = decommissionSteps
 	}
 	var err error
 	for _, s := range steps {
-		if err = s(ctx, j); err != nil {
+		began := time.Now()
+		err = s.run(ctx, j)
+		j.log.Debug("step", "step", s.name, "took", time.Since(began))
+		if err != nil {
 			break
 		}
 	}
@@ -119,7 +142,9 @@ func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant, live *live
 	}
 	j.res.Duration = time.Since(start)
 	if j.res.Outcome != OutcomeLocked {
+		began := time.Now()
 		j.record(context.WithoutCancel(ctx))
+		j.log.Debug("step", "step", "record", "took", time.Since(began))
 	}
 	return j.res, j.plan
 }
@@ -217,7 +242,11 @@ func migrateStep(ctx context.Context, j *job) error {
 		j.plan, j.fast = noChange(j.t, j.desired), true
 		return nil
 	}
-	j.plan = j.r.planOn(ctx, j.srv, j.t, j.desired)
+	if qp, ok := j.quickPlan(ctx); ok {
+		j.plan = qp
+	} else {
+		j.plan = j.r.planOn(ctx, j.srv, j.t, j.desired)
+	}
 	j.res.Unmanaged = j.plan.Unmanaged
 	if j.plan.Action == planner.ActionFailed {
 		return fmt.Errorf("plan: %s", j.plan.Error)
@@ -257,9 +286,11 @@ func migrateStep(ctx context.Context, j *job) error {
 	return failed
 }
 
-// verifyStep plans again and requires that only blocked statements remain.
+// verifyStep requires that the live schema is the desired one: its
+// fingerprint equals the composition's, or a full plan finds only blocked
+// or withheld statements left (and names the first other one).
 func verifyStep(ctx context.Context, j *job) error {
-	if j.fast {
+	if j.fast || j.verifyFingerprint(ctx) {
 		return nil
 	}
 	again := j.r.planOn(ctx, j.srv, j.t, j.desired)
@@ -280,7 +311,7 @@ func snapshotStep(ctx context.Context, j *job) error {
 		j.res.Outcome = OutcomeDrifted // the last snapshot stays the baseline
 		return nil
 	}
-	sn, err := takeSnapshot(ctx, j)
+	sn, err := j.saveSnapshot(ctx)
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,7 @@ type Reconciler struct {
 	planners map[string]*planner.Planner
 
 	fullPlans atomic.Int64 // plans that needed an Atlas inspect (see FullPlans)
+	fast      fastPath     // compositions and plans shared by the apply fast path
 }
 
 // server is one configured database server.
@@ -103,6 +104,7 @@ func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
 		charset:   or(fleet.Config.Defaults.Charset, DefaultCharset),
 		collation: or(fleet.Config.Defaults.Collation, DefaultCollation),
 		planners:  map[string]*planner.Planner{},
+		fast:      fastPath{bases: map[string]*layers.Desired{}, plans: map[string]*planner.TenantPlan{}},
 	}
 	if len(opts.SecretKey) > 0 {
 		box, err := secret.NewBox(opts.SecretKey)
@@ -135,7 +137,7 @@ func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
 		r.Close()
 		return nil, fmt.Errorf("reconciler: landlord server: %w", err)
 	}
-	if r.store, err = landlord.Open(ll.cfg.FormatDSN(), fleet.Config.Landlord.Database); err != nil {
+	if r.store, err = landlord.Open(interpolated(ll.cfg).FormatDSN(), fleet.Config.Landlord.Database); err != nil {
 		r.Close()
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
@@ -148,7 +150,7 @@ func openServer(name, dsn string, concurrency int) (*server, error) {
 		// The driver's error can quote the DSN, which holds a password.
 		return nil, fmt.Errorf("reconciler: server %s: its dsn is not a valid go-sql-driver/mysql DSN (user:password@tcp(host:port)/); fix it in strata.yaml", name)
 	}
-	admin := cfg.Clone()
+	admin := interpolated(cfg)
 	admin.DBName = ""
 	admin.ParseTime = true
 	admin.Loc = time.UTC
@@ -162,6 +164,19 @@ func openServer(name, dsn string, concurrency int) (*server, error) {
 	db.SetMaxIdleConns(2*concurrency + 2)
 	db.SetConnMaxIdleTime(time.Minute)
 	return &server{name: name, db: db, cfg: cfg}, nil
+}
+
+// interpolated returns a copy of cfg whose query arguments the driver
+// quotes itself: one round trip per query instead of prepare, execute and
+// close. The driver refuses it with collations where client-side quoting
+// is unsafe (GBK, SJIS, ...); those keep server-side prepares.
+func interpolated(cfg *mysql.Config) *mysql.Config {
+	c := cfg.Clone()
+	c.InterpolateParams = true
+	if _, err := mysql.NewConnector(c); err != nil {
+		c.InterpolateParams = false
+	}
+	return c
 }
 
 // Close closes every connection pool.

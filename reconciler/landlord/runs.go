@@ -3,6 +3,7 @@ package landlord
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -76,6 +77,47 @@ func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText strin
 		return fmt.Errorf("landlord: finish run %d: %w", run, err)
 	}
 	return nil
+}
+
+// RunMark is a tenant's newest run: its id and outcome.
+type RunMark struct {
+	ID      int64
+	Outcome string
+}
+
+// LastRuns returns every tenant's newest run, by tenant name, in one query.
+// Compared with LastRun under the tenant's lock, it tells whether any strata
+// run touched the tenant in between (every change is made inside a run).
+func (s *Store) LastRuns(ctx context.Context) (map[string]RunMark, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT r.tenant, r.id, r.outcome FROM "+s.t("apply_runs")+" r"+
+		" JOIN (SELECT tenant, MAX(id) AS id FROM "+s.t("apply_runs")+" GROUP BY tenant) m ON m.id = r.id")
+	if err != nil {
+		return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]RunMark{}
+	for rows.Next() {
+		var tenant string
+		var m RunMark
+		if err := rows.Scan(&tenant, &m.ID, &m.Outcome); err != nil {
+			return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
+		}
+		out[tenant] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
+	}
+	return out, nil
+}
+
+// LastRun returns the tenant's newest run; the zero RunMark when it has none.
+func (s *Store) LastRun(ctx context.Context, tenant string) (RunMark, error) {
+	var m RunMark
+	err := s.db.QueryRowContext(ctx, "SELECT id, outcome FROM "+s.t("apply_runs")+" WHERE tenant = ? ORDER BY id DESC LIMIT 1", tenant).Scan(&m.ID, &m.Outcome)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("landlord: newest run of %s: %w", tenant, err)
+	}
+	return m, nil
 }
 
 // History returns the tenant's last limit runs, newest first, with their statements.

@@ -1,0 +1,234 @@
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/fingerprint"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/snapshot"
+	"github.com/stratadb/strata/spec"
+)
+
+// The apply fast path: a tenant is planned, verified and snapshotted
+// without an Atlas inspect or SHOW CREATE TABLE when fingerprints prove what
+// its live schema is (planner/fingerprint is exact for everything Atlas
+// plans). Measured at N=200 on 2 cores, an inspect + diff cost ~13 ms per
+// tenant, the verifying re-inspect ~13 ms and the SHOW CREATE TABLE
+// snapshot ~6 ms, around an ALTER TABLE of ~9 ms.
+//
+//   - Plan: a tenant whose live fingerprint (the bulk pass) equals its last
+//     snapshot's is at that snapshot, so its plan is the diff from the
+//     snapshot's composition (made once per snapshot, shared by every tenant
+//     at it) to the desired one, computed once per pair. Only plans of
+//     additive statements only take this path: a plan computed from a state
+//     that was stale after all could then only fail loudly (duplicate
+//     column), never drop or narrow anything.
+//   - Verify: one single-schema fingerprint under the tenant's lock, equal to
+//     the desired composition's; on a mismatch the full Atlas plan runs to
+//     name what differs.
+//   - Snapshot: the desired composition's own (layers.Desired.Snapshot) when
+//     the live fingerprint equals it.
+//
+// The bulk pass runs before the tenant's lock is taken. Every change strata
+// makes is inside a run recorded before it (openRun), so the pass still
+// describes the tenant when its newest run under the lock is the one read
+// before the pass, and that run was not running then (freshSincePass).
+// Changes made by hand meanwhile are not covered, as they are not between an
+// inspect and the DDL on the full path either: verification catches them.
+
+// fastPath holds the compositions and plans the fast path shares between
+// tenants. It is safe for concurrent use.
+type fastPath struct {
+	mu    sync.Mutex
+	bases map[string]*layers.Desired // baseKey -> the snapshot's composition; nil: unusable
+	plans map[string]*planner.TenantPlan
+}
+
+func baseKey(b landlord.Baseline) string { return b.Hash + "/" + b.Fingerprint }
+
+// freshSincePass reports whether no strata run touched j's tenant between the
+// newest-runs read before the bulk pass and now (j holds the tenant's lock).
+// It asks the landlord once per tenant.
+func (j *job) freshSincePass(ctx context.Context) bool {
+	if j.fresh != nil {
+		return *j.fresh
+	}
+	fresh := false
+	if j.runs != nil {
+		before := j.runs[j.t.Name]
+		now, err := j.r.store.LastRun(ctx, j.t.Name)
+		if err != nil {
+			j.log.Warn("cannot tell whether the bulk pass is still current; planning in full", "err", err)
+		}
+		fresh = err == nil && now == before && before.Outcome != landlord.RunRunning
+	}
+	j.fresh = &fresh
+	return fresh
+}
+
+// quickPlan returns j's plan from its baseline snapshot's composition, and
+// false when the tenant must be planned with an Atlas inspect.
+func (j *job) quickPlan(ctx context.Context) (planner.TenantPlan, bool) {
+	b, ok := j.live.baselines[j.t.Name]
+	fp, exists := j.live.fingerprint(j.t)
+	if !ok || !exists || b.Fingerprint == "" || fp != b.Fingerprint || j.rec.Status != landlord.StatusActive {
+		return planner.TenantPlan{}, false
+	}
+	if !j.freshSincePass(ctx) {
+		return planner.TenantPlan{}, false
+	}
+	shared := j.r.sharedPlan(ctx, j.srv, b, j.desired)
+	if shared == nil {
+		return planner.TenantPlan{}, false
+	}
+	tp := *shared
+	tp.Name, tp.Database, tp.Server = j.t.Name, j.t.Database, j.t.Server
+	// The drift strategy marks statements withheld in place: each tenant
+	// gets its own copy.
+	tp.Statements = append([]planner.Statement(nil), shared.Statements...)
+	return tp, true
+}
+
+// sharedPlan returns the plan from b's composition to desired, made once per
+// pair; nil when the fast path does not apply (the snapshot's composition
+// does not reproduce its fingerprint, or the plan is not additive only, or
+// it meets tables no layer declares, which approvals may drop).
+func (r *Reconciler) sharedPlan(ctx context.Context, s *server, b landlord.Baseline, desired *layers.Desired) *planner.TenantPlan {
+	key := baseKey(b) + "->" + desired.Hash
+	r.fast.mu.Lock()
+	tp, done := r.fast.plans[key]
+	r.fast.mu.Unlock()
+	if done {
+		return tp
+	}
+	base, err := r.baseComposition(ctx, b)
+	if err != nil {
+		r.log.Warn("cannot compose a snapshot for the fast path; planning in full", "snapshot", b.SnapshotID, "err", err)
+		return nil
+	}
+	if base != nil {
+		p, err := r.planner(ctx, s)
+		if err != nil {
+			return nil
+		}
+		// A tenant without approvals: only additive plans are used, and
+		// approvals change nothing in those.
+		plan := p.PlanFrom(ctx, &spec.Tenant{}, planner.CopySchema(base.Schema, ""), desired)
+		if plan.Action == planner.ActionFailed {
+			return nil // not cached: the full path reports it
+		}
+		if additiveOnly(plan) {
+			tp = &plan
+		}
+	}
+	r.fast.mu.Lock()
+	r.fast.plans[key] = tp
+	r.fast.mu.Unlock()
+	return tp
+}
+
+func additiveOnly(tp planner.TenantPlan) bool {
+	if len(tp.Unmanaged) > 0 || len(tp.Statements) == 0 {
+		return false
+	}
+	for _, st := range tp.Statements {
+		if st.Kind != planner.Additive || st.Blocked {
+			return false
+		}
+	}
+	return true
+}
+
+// baseComposition returns the composition of snapshot b's DDL, made once
+// per snapshot hash, or nil when its fingerprint is not b's (then it does
+// not stand for the tenants at b).
+func (r *Reconciler) baseComposition(ctx context.Context, b landlord.Baseline) (*layers.Desired, error) {
+	key := baseKey(b)
+	r.fast.mu.Lock()
+	d, done := r.fast.bases[key]
+	r.fast.mu.Unlock()
+	if done {
+		return d, nil
+	}
+	ddl, err := r.store.SnapshotDDL(ctx, b.SnapshotID)
+	if err != nil {
+		return nil, err
+	}
+	l, err := snapshotLayer(b, ddl)
+	if err != nil {
+		return nil, err
+	}
+	d, err = r.composer.ComposeLayers(ctx, []*spec.Layer{l})
+	if err != nil {
+		return nil, err
+	}
+	if d.Fingerprint != b.Fingerprint {
+		d = nil
+	}
+	r.fast.mu.Lock()
+	r.fast.bases[key] = d
+	r.fast.mu.Unlock()
+	return d, nil
+}
+
+// verifyFingerprint reads j's live fingerprint under the lock and reports
+// whether it equals the desired composition's.
+func (j *job) verifyFingerprint(ctx context.Context) bool {
+	fp, err := fingerprint.Schema(ctx, j.srv.db, j.t.Database)
+	if err != nil {
+		j.log.Warn("fingerprint after apply failed; verifying with a full plan", "err", err)
+		return false
+	}
+	j.liveFP = fp
+	return fp == j.desired.Fingerprint
+}
+
+// snapshotNow returns j's live schema and fingerprint for its snapshot: the
+// desired composition's when the live fingerprint read under the lock (or a
+// bulk pass still current) equals it, else read from the database.
+func (j *job) snapshotNow(ctx context.Context) (*snapshot.Schema, string, error) {
+	d := j.desired
+	switch {
+	case d.Snapshot != nil && j.liveFP == d.Fingerprint:
+		return d.Snapshot, d.Fingerprint, nil
+	case d.Snapshot != nil && j.fast && j.freshSincePass(ctx):
+		return d.Snapshot, d.Fingerprint, nil
+	}
+	s, err := snapshot.Take(ctx, j.srv.db, j.t.Database)
+	if err != nil {
+		return nil, "", fmt.Errorf("reconciler: %w", err)
+	}
+	fp := j.liveFP
+	if fp == "" {
+		// The fingerprint is the drift sweep's baseline (see drift.go).
+		if fp, err = fingerprint.Schema(ctx, j.srv.db, j.t.Database); err != nil {
+			return nil, "", fmt.Errorf("reconciler: %w", err)
+		}
+	}
+	return s, fp, nil
+}
+
+// saveSnapshot records j's live schema as its new baseline. When nothing
+// ran and the newest snapshot already holds this schema it records nothing:
+// converging an in-sync fleet would otherwise store a copy of every
+// tenant's DDL per apply.
+func (j *job) saveSnapshot(ctx context.Context) (*snapshot.Schema, error) {
+	s, fp, err := j.snapshotNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, ok := j.live.baselines[j.t.Name]
+	if ok && j.res.RunID == 0 && j.rec.Status == landlord.StatusActive && b.Hash == s.Hash && b.Fingerprint == fp && j.freshSincePass(ctx) {
+		return s, nil
+	}
+	err = j.r.store.SaveSnapshot(ctx, landlord.Snapshot{
+		Tenant: j.t.Name, RunID: j.res.RunID, Commit: j.r.opts.Commit,
+		Hash: s.Hash, Tables: s.Tables, Indexes: s.Indexes, ForeignKeys: s.ForeignKeys, DDL: s.DDL,
+		Fingerprint: fp,
+	})
+	return s, err
+}
