@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	"ariga.io/atlas/sql/schema"
+
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/planner/fingerprint"
@@ -14,18 +16,19 @@ import (
 )
 
 // The apply fast path: a tenant is planned, verified and snapshotted
-// without an Atlas inspect or SHOW CREATE TABLE when fingerprints prove what
-// its live schema is (planner/fingerprint is exact for everything Atlas
-// plans). Measured at N=200 on 2 cores, an inspect + diff cost ~13 ms per
+// without an Atlas inspect or SHOW CREATE TABLE when its live schema is
+// known. Measured at N=200 on 2 cores, an inspect + diff cost ~13 ms per
 // tenant, the verifying re-inspect ~13 ms and the SHOW CREATE TABLE
 // snapshot ~6 ms, around an ALTER TABLE of ~9 ms.
 //
-//   - Plan: a tenant whose live fingerprint (the bulk pass) equals its last
-//     snapshot's is at that snapshot, so its plan is the diff from the
-//     snapshot's composition (made once per snapshot, shared by every tenant
-//     at it) to the desired one, computed once per pair. Only plans of
-//     additive statements only take this path: a plan computed from a state
-//     that was stale after all could then only fail loudly (duplicate
+//   - Plan: a database this run created is empty, so its plan is the one
+//     from nothing to the desired composition, computed once. A tenant whose
+//     live fingerprint (the bulk pass) equals its last snapshot's is at that
+//     snapshot (planner/fingerprint is exact for everything Atlas plans), so
+//     its plan is the diff from the snapshot's composition (made once per
+//     snapshot, shared by every tenant at it) to the desired one, computed
+//     once per pair. Only additive plans take this path: one computed from a
+//     state that was stale after all can then only fail loudly (duplicate
 //     column), never drop or narrow anything.
 //   - Verify: one single-schema fingerprint under the tenant's lock, equal to
 //     the desired composition's; on a mismatch the full Atlas plan runs to
@@ -70,18 +73,31 @@ func (j *job) freshSincePass(ctx context.Context) bool {
 	return fresh
 }
 
-// quickPlan returns j's plan from its baseline snapshot's composition, and
-// false when the tenant must be planned with an Atlas inspect.
+// quickPlan returns j's plan without an Atlas inspect when its live schema
+// is known: empty (this run created the database, under the lock) or its
+// baseline snapshot's composition. It returns false when the tenant must be
+// planned in full.
 func (j *job) quickPlan(ctx context.Context) (planner.TenantPlan, bool) {
-	b, ok := j.live.baselines[j.t.Name]
-	fp, exists := j.live.fingerprint(j.t)
-	if !ok || !exists || b.Fingerprint == "" || fp != b.Fingerprint || j.rec.Status != landlord.StatusActive {
-		return planner.TenantPlan{}, false
+	var shared *planner.TenantPlan
+	if j.res.Provisioned {
+		shared = j.r.sharedPlan(ctx, j.srv, "empty", func(context.Context) (*schema.Schema, error) { return &schema.Schema{}, nil }, j.desired)
+	} else {
+		b, ok := j.live.baselines[j.t.Name]
+		fp, exists := j.live.fingerprint(j.t)
+		if !ok || !exists || b.Fingerprint == "" || fp != b.Fingerprint || j.rec.Status != landlord.StatusActive {
+			return planner.TenantPlan{}, false
+		}
+		if !j.freshSincePass(ctx) {
+			return planner.TenantPlan{}, false
+		}
+		shared = j.r.sharedPlan(ctx, j.srv, baseKey(b), func(ctx context.Context) (*schema.Schema, error) {
+			d, err := j.r.baseComposition(ctx, b)
+			if d == nil || err != nil {
+				return nil, err
+			}
+			return d.Schema, nil
+		}, j.desired)
 	}
-	if !j.freshSincePass(ctx) {
-		return planner.TenantPlan{}, false
-	}
-	shared := j.r.sharedPlan(ctx, j.srv, b, j.desired)
 	if shared == nil {
 		return planner.TenantPlan{}, false
 	}
@@ -93,21 +109,22 @@ func (j *job) quickPlan(ctx context.Context) (planner.TenantPlan, bool) {
 	return tp, true
 }
 
-// sharedPlan returns the plan from b's composition to desired, made once per
-// pair; nil when the fast path does not apply (the snapshot's composition
-// does not reproduce its fingerprint, or the plan is not additive only, or
-// it meets tables no layer declares, which approvals may drop).
-func (r *Reconciler) sharedPlan(ctx context.Context, s *server, b landlord.Baseline, desired *layers.Desired) *planner.TenantPlan {
-	key := baseKey(b) + "->" + desired.Hash
+// sharedPlan returns the plan from the schema from returns (named by
+// fromKey) to desired, made once per pair; nil when the fast path does not
+// apply: from is nil (a snapshot's composition that does not reproduce its
+// fingerprint), or the plan is not additive only, or it meets tables no
+// layer declares, which approvals may drop.
+func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, from func(context.Context) (*schema.Schema, error), desired *layers.Desired) *planner.TenantPlan {
+	key := fromKey + "->" + desired.Hash
 	r.fast.mu.Lock()
 	tp, done := r.fast.plans[key]
 	r.fast.mu.Unlock()
 	if done {
 		return tp
 	}
-	base, err := r.baseComposition(ctx, b)
+	base, err := from(ctx)
 	if err != nil {
-		r.log.Warn("cannot compose a snapshot for the fast path; planning in full", "snapshot", b.SnapshotID, "err", err)
+		r.log.Warn("cannot compose a snapshot for the fast path; planning in full", "from", fromKey, "err", err)
 		return nil
 	}
 	if base != nil {
@@ -117,7 +134,7 @@ func (r *Reconciler) sharedPlan(ctx context.Context, s *server, b landlord.Basel
 		}
 		// A tenant without approvals: only additive plans are used, and
 		// approvals change nothing in those.
-		plan := p.PlanFrom(ctx, &spec.Tenant{}, planner.CopySchema(base.Schema, ""), desired)
+		plan := p.PlanFrom(ctx, &spec.Tenant{}, planner.CopySchema(base, ""), desired)
 		if plan.Action == planner.ActionFailed {
 			return nil // not cached: the full path reports it
 		}

@@ -14,7 +14,7 @@ import (
 // nickSQL adds a column to every tenant of the basic layer: an additive rollout.
 var nickSQL = map[string]string{"basic/03_nick.sql": "ALTER TABLE members ADD COLUMN nick VARCHAR(50) NULL;\n"}
 
-// TestRolloutFastPath: an additive rollout to tenants at their last snapshot
+// TestRolloutFastPath: provisioning, then an additive rollout to tenants at their last snapshot
 // runs with no Atlas inspect (planned from the snapshot's composition,
 // verified by fingerprint, snapshotted from the composition), and leaves
 // each live schema equal to its layers run by hand, recorded statement by
@@ -26,15 +26,25 @@ func TestRolloutFastPath(t *testing.T) {
 	f.tenant("a", basic)
 	f.tenant("b", basic)
 	f.tenant("c", basic, events)
-	if res := f.apply(Options{Commit: "c1"}); res.ExitCode() != 0 {
-		t.Fatalf("provision: exit %d: %+v", res.ExitCode(), res.Tenants)
+	// Databases this run creates are empty: planned from nothing.
+	r := f.reconciler(Options{Commit: "c1"})
+	if res, err := r.Apply(f.ctx, nil); err != nil || res.ExitCode() != 0 {
+		t.Fatalf("provision: %v: %+v", err, res.Tenants)
+	}
+	if n := r.FullPlans(); n != 0 {
+		t.Errorf("%d Atlas inspects to provision, want 0", n)
+	}
+	for _, tn := range f.fleet.Tenants {
+		if live, want := f.live(tn.Database), f.reference(tn); live != want {
+			t.Errorf("%s: provisioned schema differs from its layers run by hand:\n%s\nwant:\n%s", tn.Name, live, want)
+		}
 	}
 
 	rollout := layer(spec.LayerBasic, "basic", merge(basicSQL, nickSQL), nil)
 	f.tenant("a", rollout)
 	f.tenant("b", rollout)
 	f.tenant("c", rollout, events)
-	r := f.reconciler(Options{Commit: "c2"})
+	r = f.reconciler(Options{Commit: "c2"})
 	res, err := r.Apply(f.ctx, nil)
 	if err != nil || res.ExitCode() != 0 {
 		t.Fatalf("rollout: %v, exit %d: %+v", err, res.ExitCode(), res.Tenants)
