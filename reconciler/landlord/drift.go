@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // Baseline is what a tenant's live schema is compared with to find drift:
@@ -96,7 +98,26 @@ func (s *Store) OpenDetection(ctx context.Context, tenant string) (*Detection, e
 // row each), closes the tenant's older open detections, and marks the
 // tenant drifted, in one transaction. It returns the detection's id.
 func (s *Store) RecordDrift(ctx context.Context, d Detection) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	// A sweep records many tenants at once, and InnoDB may still pick one of
+	// their transactions as a deadlock victim (index locks on the open
+	// detections); as InnoDB asks, the victim is simply run again.
+	for attempt := 1; ; attempt++ {
+		id, err := s.recordDrift(ctx, d)
+		var me *mysql.MySQLError
+		if err != nil && attempt < 5 && errors.As(err, &me) && me.Number == errDeadlock {
+			continue
+		}
+		return id, err
+	}
+}
+
+// errDeadlock is InnoDB's ER_LOCK_DEADLOCK: the transaction was rolled back.
+const errDeadlock = 1213
+
+func (s *Store) recordDrift(ctx context.Context, d Detection) (int64, error) {
+	// READ COMMITTED: under REPEATABLE READ the update of open detections
+	// takes gap locks that conflict with other tenants' detections.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return 0, fmt.Errorf("landlord: record drift of %s: %w", d.Tenant, err)
 	}
