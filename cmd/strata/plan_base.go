@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/spf13/cobra"
@@ -114,13 +113,10 @@ func planOnDev(ctx context.Context, base, head planner.PRSide, concurrency int) 
 	if !ok {
 		return nil, fmt.Errorf("plan: dev server %q is not under servers: in strata.yaml", name)
 	}
-	dsn, err := mysql.ParseDSN(srv.DSN)
+	dsn, err := spec.ParseServerDSN(srv.DSN)
 	if err != nil {
-		// The driver's error can quote the DSN, which holds a password.
-		return nil, fmt.Errorf("plan: server %s: its dsn is not a valid go-sql-driver/mysql DSN; fix it in strata.yaml", name)
+		return nil, fmt.Errorf("plan: server %s: its dsn is %w; fix it in strata.yaml", name, err)
 	}
-	dsn.DBName = ""
-	dsn.ParseTime, dsn.Loc = true, time.UTC
 	connector, err := mysql.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("plan: server %s: %w", name, err)

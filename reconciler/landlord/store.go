@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/stratadb/strata/spec"
+
 	"github.com/stratadb/strata/reconciler/internal/ident"
 )
 
@@ -35,14 +37,10 @@ func Open(serverDSN, database string) (*Store, error) {
 	if database == "" {
 		database = DefaultDatabase
 	}
-	cfg, err := mysql.ParseDSN(serverDSN)
+	cfg, err := spec.ParseServerDSN(serverDSN)
 	if err != nil {
-		// The driver's message can quote the DSN; do not pass it on.
-		return nil, errors.New("landlord: the landlord server's DSN is not a valid go-sql-driver/mysql DSN (user:pass@tcp(host:port)/)")
+		return nil, fmt.Errorf("landlord: the landlord server's DSN is %w", err)
 	}
-	cfg.DBName = ""
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: %w", err)
