@@ -8,10 +8,8 @@ import (
 	"time"
 
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/fingerprint"
 	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
-	"github.com/stratadb/strata/reconciler/snapshot"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -180,22 +178,3 @@ func accountLocked(ctx context.Context, db *sql.DB, user string) (locked, exists
 
 // account is user@host, quoted, for account management statements.
 func account(user string) string { return ident.String(user) + "@" + ident.String(host) }
-
-// takeSnapshot reads the tenant's live schema and records it.
-func takeSnapshot(ctx context.Context, j *job) (*snapshot.Schema, error) {
-	s, err := snapshot.Take(ctx, j.srv.db, j.t.Database)
-	if err != nil {
-		return nil, fmt.Errorf("reconciler: %w", err)
-	}
-	// The fingerprint is the drift sweep's baseline (see drift.go).
-	fp, err := fingerprint.Schema(ctx, j.srv.db, j.t.Database)
-	if err != nil {
-		return nil, fmt.Errorf("reconciler: %w", err)
-	}
-	err = j.r.store.SaveSnapshot(ctx, landlord.Snapshot{
-		Tenant: j.t.Name, RunID: j.res.RunID, Commit: j.r.opts.Commit,
-		Hash: s.Hash, Tables: s.Tables, Indexes: s.Indexes, ForeignKeys: s.ForeignKeys, DDL: s.DDL,
-		Fingerprint: fp,
-	})
-	return s, err
-}
