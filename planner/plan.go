@@ -20,7 +20,7 @@ const (
 	ActionNone    Action = "none"    // in sync
 	ActionBlocked Action = "blocked" // at least one statement waits for approval
 	ActionFailed  Action = "failed"  // the tenant could not be planned
-	ActionSkip    Action = "skip"    // not planned: suspended or decommissioned
+	ActionSkip    Action = "skip"    // nothing to do: suspended or decommissioned, and that already took effect
 )
 
 // Statement is one planned DDL statement for a tenant.

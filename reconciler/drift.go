@@ -131,12 +131,6 @@ func (r *Reconciler) driftTenant(ctx context.Context, t *spec.Tenant, live *live
 		td.State, td.Note = DriftUnknown, "no snapshot yet: run strata apply first"
 		return td
 	}
-	if b.Status != landlord.StatusActive && b.Status != landlord.StatusDrifted {
-		// A failed or running apply leaves strata's own partial work behind:
-		// that is a pending plan, not drift.
-		td.State, td.Note = DriftUnknown, fmt.Sprintf("last apply left the tenant %s: strata apply converges it", b.Status)
-		return td
-	}
 	fp, exists := live.fingerprint(t)
 	if exists && fp == b.Fingerprint {
 		if b.Status == landlord.StatusDrifted {
@@ -145,6 +139,16 @@ func (r *Reconciler) driftTenant(ctx context.Context, t *spec.Tenant, live *live
 			}
 		}
 		return td
+	}
+	// Strata's own half-done run since the snapshot (running, interrupted, or
+	// failed after applying statements) explains the difference: that is a
+	// pending plan, not drift. Apply's drift strategy uses the same rule.
+	switch run, err := r.store.PartialRunSince(ctx, t.Name, b.SnapshotID); {
+	case err == nil:
+		td.State, td.Note = DriftUnknown, fmt.Sprintf("apply run %d (%s) left strata's own changes half done: strata apply converges it", run.ID, run.Outcome)
+		return td
+	case !landlord.IsNotFound(err):
+		return driftFailed(td, err)
 	}
 	return r.detect(ctx, td, t, b, fp, exists)
 }

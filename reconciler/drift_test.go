@@ -172,3 +172,51 @@ func hasRepair(td TenantDrift, sub string) bool {
 	}
 	return false
 }
+
+// TestSweepAfterFailedRun: a failed apply that ran nothing does not hide a
+// hand change from the sweep; a failed run that applied statements does
+// (strata's own half-done work is a pending plan, not drift).
+func TestSweepAfterFailedRun(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("flaky", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("apply: exit %d", res.ExitCode())
+	}
+	store := f.store()
+	rec, err := store.Tenant(f.ctx, tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Status, rec.LastError = landlord.StatusFailed, "seed failed" // a failure that changed no schema
+	if err := store.PutTenant(f.ctx, *rec); err != nil {
+		t.Fatal(err)
+	}
+	f.exec("ALTER TABLE `" + tn.Database + "`.members ADD fax INT NULL")
+	r := f.reconciler(Options{})
+	res, err := r.Drift(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td := res.Tenants[0]; td.State != DriftFound {
+		t.Fatalf("after a failed run that ran nothing: %s (%s), want drifted", td.State, td.Note)
+	}
+
+	// A run that applied a statement and then failed: its work explains the difference.
+	run, err := store.StartRun(f.ctx, tn.Name, "c2", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.AddStatement(f.ctx, run, landlord.StatementRecord{Seq: 1, SQL: "ALTER TABLE members ADD fax INT NULL", Outcome: landlord.StatementApplied}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.FinishRun(f.ctx, run, landlord.RunFailed, "statement 2 failed"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = r.Drift(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td := res.Tenants[0]; td.State != DriftUnknown {
+		t.Fatalf("after a partial run: %s, want unknown (a pending plan)", td.State)
+	}
+}
