@@ -18,7 +18,7 @@ type DriftState string
 const (
 	DriftNone    DriftState = "none"    // live schema equals the last apply's snapshot
 	DriftFound   DriftState = "drifted" // changed outside strata since the last apply
-	DriftUnknown DriftState = "unknown" // no baseline: never applied, or the last apply failed or is running
+	DriftUnknown DriftState = "unknown" // no baseline yet, or strata's own run since it is half done
 	DriftSkipped DriftState = "skipped" // suspended or decommissioned
 	DriftFailed  DriftState = "failed"  // could not be checked: see Error
 )
