@@ -84,6 +84,34 @@
 //	              "blocked": 1, "in_sync": 2, "failed": 0, "skipped": 0}
 //	}
 //
+// # Pull-request plans
+//
+// strata plan --base REF --format json writes a PRPlan (the change merging
+// the head makes to every tenant's desired schema) with its groups: tenants
+// whose change is identical, as the Markdown comment shows them. Fields are
+// only ever added.
+//
+//	{
+//	  "base": {"ref": "main", "commit": "…", "diagnostics": [...]},   // diagnostics: spec.Diagnostic, when the side is invalid
+//	  "head": {"ref": "worktree"},
+//	  "tenants": [{ …a tenant of the JSON plan above…,
+//	    "template": "ngo",
+//	    "approve_in": ["templates/ngo/template.yaml", "tenants/acme/tenant.yaml"], // where an approval may go
+//	    "status_change": "active -> suspended"
+//	  }],
+//	  "removed": ["old-tenant"],
+//	  "summary": {"tenants": 31, "create": 1, "change": 30, "blocked": 0, "unchanged": 0, "skipped": 0,
+//	              "removed": 0, "statements": 31, "failed_validation": 0, "problems": 0},
+//	  "live": {                                          // --live only
+//	    "tenants": [{"name": "ngo-02", "finding": "failed|missing|drifted|pending|exists|unmanaged",
+//	                 "action": "change", "extra": [statements], "absent": [statements], "unmanaged": [...]}],
+//	    "note": "…", "summary": {"tenants": 31, "at_base": 27, "drifted": 1, …}
+//	  },
+//	  "groups": [{"action": "change", "tenants": ["ngo-01", …], "template": "ngo",
+//	              "statements": [statements], "approve_in": [...]}],
+//	  "live_groups": [{"finding": "drifted", "tenants": [...], "action": "change", "extra": [...], "absent": [...]}]
+//	}
+//
 // The summary is recomputed from the tenants on every render. Text and
 // Markdown show only the tenants that need attention (in-sync and skipped
 // tenants are counted in the summary line).
