@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -53,14 +54,22 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 		j.res.Provisioned = true
 		j.log.Info("created database")
 	}
-	grants := map[landlord.Role]string{
-		landlord.RoleApp:      "SELECT, INSERT, UPDATE, DELETE",
-		landlord.RoleMigrator: "ALL PRIVILEGES",
+	// What exists already, in three queries for both users: an apply of a
+	// provisioned tenant then writes nothing to the server's grant tables.
+	have, err := j.accounts(ctx)
+	if err != nil {
+		return "", err
 	}
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
-		pw, err := j.ensureUser(ctx, role, &c)
+		pw, err := j.ensureUser(ctx, role, have[role], &c)
 		if err != nil {
 			return "", err
+		}
+		if have[role].granted {
+			if role == landlord.RoleMigrator {
+				migratorPassword = pw
+			}
+			continue
 		}
 		user := userName(j.t.Database, role)
 		q := "GRANT " + grants[role] + " ON " + ident.GrantDB(j.t.Database) + ".* TO " + account(user)
@@ -74,19 +83,120 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 	return migratorPassword, nil
 }
 
+// grants are the privileges of each tenant user on its database only.
+var grants = map[landlord.Role]string{
+	landlord.RoleApp:      "SELECT, INSERT, UPDATE, DELETE",
+	landlord.RoleMigrator: "ALL PRIVILEGES",
+}
+
+// appPrivileges are the mysql.db columns the app user's grant sets.
+var appPrivileges = []string{"Select_priv", "Insert_priv", "Update_priv", "Delete_priv"}
+
+// tenantUser is what the server and the landlord hold of one tenant user.
+type tenantUser struct {
+	exists  bool                 // in mysql.user
+	granted bool                 // holds at least its privileges on the tenant database
+	cred    *landlord.Credential // stored password; nil when none
+}
+
+// accounts looks up both tenant users: existence, database privileges (as
+// the escaped GRANT wrote them to mysql.db) and stored credentials.
+func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error) {
+	users := map[string]landlord.Role{}
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		users[userName(j.t.Database, role)] = role
+	}
+	app, mig := userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator)
+	out := map[landlord.Role]tenantUser{}
+	rows, err := j.srv.db.QueryContext(ctx, "SELECT user FROM mysql.user WHERE host = ? AND user IN (?, ?)", host, app, mig)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
+	}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
+		}
+		a := out[users[u]]
+		a.exists = true
+		out[users[u]] = a
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
+	}
+	if err := j.grantedTo(ctx, users, out); err != nil {
+		return nil, err
+	}
+	creds, err := j.r.store.Credentials(ctx, j.t.Name)
+	if err != nil {
+		return nil, err
+	}
+	for role, c := range creds {
+		a := out[role]
+		a.cred = c
+		out[role] = a
+	}
+	return out, nil
+}
+
+// grantedTo marks the accounts whose mysql.db row for the tenant database
+// has every privilege their GRANT gives: the app's four, and for the
+// migrator every privilege column but Grant_priv (ALL PRIVILEGES).
+func (j *job) grantedTo(ctx context.Context, users map[string]landlord.Role, out map[landlord.Role]tenantUser) error {
+	rows, err := j.srv.db.QueryContext(ctx, "SELECT * FROM mysql.db WHERE host = ? AND db = ? AND user IN (?, ?)",
+		host, ident.GrantPattern(j.t.Database), userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator))
+	if err != nil {
+		return fmt.Errorf("reconciler: look up grants of %s: %w", j.t.Name, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return fmt.Errorf("reconciler: look up grants of %s: %w", j.t.Name, err)
+	}
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("reconciler: look up grants of %s: %w", j.t.Name, err)
+		}
+		row := map[string]string{}
+		for i, c := range cols {
+			row[strings.ToLower(c)] = vals[i].String
+		}
+		role, ok := users[row["user"]]
+		if !ok {
+			continue
+		}
+		granted := true
+		if role == landlord.RoleApp {
+			for _, p := range appPrivileges {
+				granted = granted && row[strings.ToLower(p)] == "Y"
+			}
+		} else {
+			for c, v := range row {
+				if strings.HasSuffix(c, "_priv") && c != "grant_priv" && v != "Y" {
+					granted = false
+				}
+			}
+		}
+		a := out[role]
+		a.granted = granted
+		out[role] = a
+	}
+	return rows.Err()
+}
+
 // ensureUser makes sure the tenant user of role exists and its password is
 // stored, and returns the password.
-func (j *job) ensureUser(ctx context.Context, role landlord.Role, c *created) (string, error) {
+func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUser, c *created) (string, error) {
 	user := userName(j.t.Database, role)
-	var n int
-	if err := j.srv.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE user = ? AND host = ?", user, host).Scan(&n); err != nil {
-		return "", fmt.Errorf("reconciler: look up user %s: %w", user, err)
-	}
-	cred, err := j.r.store.Credential(ctx, j.t.Name, role)
-	if err != nil && !landlord.IsNotFound(err) {
-		return "", err
-	}
-	if n > 0 && cred != nil && cred.User == user {
+	cred := have.cred
+	if have.exists && cred != nil && cred.User == user {
 		if j.r.box == nil {
 			return "", fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
 		}
@@ -108,7 +218,7 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, c *created) (s
 	if err != nil {
 		return "", err
 	}
-	if n == 0 {
+	if !have.exists {
 		// The password goes in the statement; the error below never quotes it.
 		if _, err := j.srv.db.ExecContext(ctx, "CREATE USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
 			return "", fmt.Errorf("reconciler: create user %s: %w", user, redact(err))

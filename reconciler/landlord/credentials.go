@@ -50,6 +50,27 @@ func (s *Store) Credential(ctx context.Context, tenant string, role Role) (*Cred
 	return &c, nil
 }
 
+// Credentials returns every stored credential of tenant, by role.
+func (s *Store) Credentials(ctx context.Context, tenant string) (map[Role]*Credential, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT role, user_name, sealed FROM "+s.t("credentials")+" WHERE tenant = ?", tenant)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
+	}
+	defer rows.Close()
+	out := map[Role]*Credential{}
+	for rows.Next() {
+		c := Credential{Tenant: tenant}
+		if err := rows.Scan(&c.Role, &c.User, &c.Sealed); err != nil {
+			return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
+		}
+		out[c.Role] = &c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
+	}
+	return out, nil
+}
+
 // DeleteCredentials forgets every credential of tenant (its users were dropped).
 func (s *Store) DeleteCredentials(ctx context.Context, tenant string) error {
 	if _, err := s.db.ExecContext(ctx, "DELETE FROM "+s.t("credentials")+" WHERE tenant = ?", tenant); err != nil {

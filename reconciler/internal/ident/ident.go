@@ -13,8 +13,13 @@ func Quote(name string) string {
 // the LIKE wildcards `_` and `%` escaped so the grant matches this database
 // only (an unescaped tenant_ab_c would also match tenant_abxc).
 func GrantDB(database string) string {
-	r := strings.NewReplacer("`", "``", `\`, `\\`, "_", `\_`, "%", `\%`)
-	return "`" + r.Replace(database) + "`"
+	return "`" + strings.ReplaceAll(GrantPattern(database), "`", "``") + "`"
+}
+
+// GrantPattern is database as a GRANT pattern with its wildcards escaped,
+// as the server stores it in mysql.db: tenant_ab_c is tenant\_ab\_c.
+func GrantPattern(database string) string {
+	return strings.NewReplacer(`\`, `\\`, "_", `\_`, "%", `\%`).Replace(database)
 }
 
 // String returns s as a single-quoted string literal, for account names in
