@@ -1,12 +1,135 @@
 package reconciler
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
 )
+
+// TestMigratorSessionIsStrict: on a server whose sessions are neither
+// strict nor read backslash escapes (set through the configured DSN), the
+// migrator still runs strict: an approved narrowing that does not fit the
+// stored data fails and changes nothing, instead of truncating it; and
+// quoted seed values still read back verbatim.
+func TestMigratorSessionIsStrict(t *testing.T) {
+	f := newFixture(t)
+	cfg, err := mysql.ParseDSN(dbtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Params = map[string]string{"sql_mode": "'NO_BACKSLASH_ESCAPES'"}
+	f.fleet.Config.Servers["main"] = spec.Server{Name: "main", DSN: cfg.FormatDSN()}
+	hostile := `back\slash 'quote' \'`
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, map[string]string{
+		"basic/seed/01.sql": "INSERT INTO settings (k, v) VALUES ('display_name', {{ quote .Vars.display_name }});",
+	}))
+	tn.Vars["display_name"] = hostile
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("first apply: %s %s", tr.Outcome, tr.Error)
+	}
+	var got string
+	if err := f.db.QueryRowContext(f.ctx, "SELECT v FROM `"+tn.Database+"`.settings WHERE k = 'display_name'").Scan(&got); err != nil || got != hostile {
+		t.Fatalf("seeded value %q (%v), want %q", got, err, hostile)
+	}
+
+	// The migrator's own session, as openAs opens it.
+	r := f.reconciler(Options{})
+	s, err := r.server("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := f.store().Credential(f.ctx, "acme", landlord.RoleMigrator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secret.NewBox(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := box.Open(cred.Sealed, sealContext("acme", landlord.RoleMigrator))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mig, err := openAs(s, cred.User, pw, tn.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mig.Close()
+	var mode string
+	if err := mig.QueryRowContext(f.ctx, "SELECT @@SESSION.sql_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"STRICT_ALL_TABLES", "ERROR_FOR_DIVISION_BY_ZERO", "NO_ENGINE_SUBSTITUTION", "NO_AUTO_CREATE_USER"} {
+		if !strings.Contains(mode, want) {
+			t.Errorf("migrator sql_mode %q lacks %s", mode, want)
+		}
+	}
+	if strings.Contains(mode, "NO_BACKSLASH_ESCAPES") {
+		t.Errorf("migrator sql_mode %q has NO_BACKSLASH_ESCAPES", mode)
+	}
+
+	// An approved narrowing below a stored value fails; nothing is truncated.
+	long := strings.Repeat("x", 40) + "@example.org"
+	f.exec("INSERT INTO `"+tn.Database+"`.members (email) VALUES (?)", long)
+	narrow := map[string]string{}
+	for p, q := range basicSQL {
+		narrow[p] = strings.Replace(q, "email VARCHAR(190)", "email VARCHAR(20)", 1)
+	}
+	tn.Layers = []*spec.Layer{layer(spec.LayerBasic, "basic", narrow, nil)}
+	tn.Approve.Destructive = []string{"MODIFY COLUMN members.email"}
+	tr := f.result(f.apply(Options{}), "acme")
+	if tr.Outcome != OutcomeFailed || !strings.Contains(tr.Error, "email") {
+		t.Fatalf("narrowing below the data: %s %q, want failed naming the column; statements %v", tr.Outcome, tr.Error, sqls(tr.Statements))
+	}
+	if err := f.db.QueryRowContext(f.ctx, "SELECT email FROM `"+tn.Database+"`.members").Scan(&got); err != nil || got != long {
+		t.Fatalf("email is %q (%v) after the failed narrowing, want it intact %q", got, err, long)
+	}
+}
+
+// TestRollbackKeepsCredentialsItDidNotCreate: a provisioning that fails
+// after creating one user drops that user and its credential only; the
+// credential of the user it found keeps opening with the right key.
+func TestRollbackKeepsCredentialsItDidNotCreate(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("first apply: %s %s", tr.Outcome, tr.Error)
+	}
+	before, err := f.store().Credential(f.ctx, "acme", landlord.RoleMigrator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The app user is dropped by hand; then an apply with the wrong key
+	// creates it again but cannot open the migrator's password: it fails.
+	f.exec("DROP USER '" + tn.Database + "_app'@'%'")
+	wrong := make([]byte, 32)
+	if tr := f.result(f.apply(Options{SecretKey: wrong}), "acme"); tr.Outcome != OutcomeFailed || !strings.Contains(tr.Error, "secret key") {
+		t.Fatalf("apply with a wrong key: %s %q, want failed on the migrator's password", tr.Outcome, tr.Error)
+	}
+	if n := f.count("SELECT COUNT(*) FROM mysql.user WHERE user = ?", tn.Database+"_app"); n != 0 {
+		t.Fatal("the app user the failed run created was not dropped")
+	}
+	if _, err := f.store().Credential(f.ctx, "acme", landlord.RoleApp); !landlord.IsNotFound(err) {
+		t.Fatalf("the failed run's app credential was kept: %v", err)
+	}
+	after, err := f.store().Credential(f.ctx, "acme", landlord.RoleMigrator)
+	if err != nil || after.Sealed != before.Sealed {
+		t.Fatalf("the migrator credential the failed run did not create was lost or changed: %+v, %v", after, err)
+	}
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("apply with the right key: %s %s", tr.Outcome, tr.Error)
+	}
+	if again, err := f.store().Credential(f.ctx, "acme", landlord.RoleMigrator); err != nil || again.Sealed != before.Sealed {
+		t.Fatalf("the migrator's password was reset: %+v, %v", again, err)
+	}
+}
 
 // TestGrantsCheckedNotRepeated: a provisioned tenant's users are found with
 // their privileges (so an apply re-grants nothing), a revoked privilege is
