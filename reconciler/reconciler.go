@@ -145,15 +145,11 @@ func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
 }
 
 func openServer(name, dsn string, concurrency int) (*server, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+	cfg, err := spec.ParseServerDSN(dsn)
 	if err != nil {
-		// The driver's error can quote the DSN, which holds a password.
-		return nil, fmt.Errorf("reconciler: server %s: its dsn is not a valid go-sql-driver/mysql DSN (user:password@tcp(host:port)/); fix it in strata.yaml", name)
+		return nil, fmt.Errorf("reconciler: server %s: its dsn is %w; fix it in strata.yaml", name, err)
 	}
 	admin := interpolated(cfg)
-	admin.DBName = ""
-	admin.ParseTime = true
-	admin.Loc = time.UTC
 	connector, err := mysql.NewConnector(admin)
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: server %s: %w", name, err)
