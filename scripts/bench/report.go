@@ -95,8 +95,9 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   composition's, and snapshotted from the composition; query arguments are quoted by the driver
   (one round trip instead of prepare/execute/close). Before: 23.96 ms/tenant. What remains, per
   tenant, in worker time at concurrency 4 (debug log of each step, N = 200): the ALTER on a new
-  connection as the tenant's migrator ~9 ms (~2 ms of it the connection), provisioning checks ~6-9
-  ms (database, both users and their stored passwords, both GRANTs re-run), the verifying
+  connection as the tenant's migrator ~9 ms (~2 ms of it the connection), provisioning checks
+  (database, both users, their privileges and stored passwords: three queries, and a GRANT only
+  when a privilege is missing; re-running both GRANTs cost ~1 ms/tenant more), the verifying
   fingerprint ~5-7 ms, landlord writes ~5 ms (run opened before the DDL, the statement's outcome,
   snapshot, tenant record, run closed), lock + records read + seed check ~2-3 ms; plus the bulk pass
   (~1.1 ms/tenant) before any tenant. MariaDB's CPU over a 200-tenant rollout was 11 ms/tenant
