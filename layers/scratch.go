@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/stratadb/strata/spec"
@@ -26,8 +27,13 @@ type scratch struct {
 }
 
 // ScratchPrefix starts the name of every scratch database, so leftovers of
-// a killed process can be found and dropped.
-const ScratchPrefix = "strata_dev_"
+// a killed process can be found and dropped (spec keeps tenant and landlord
+// databases out of it).
+const ScratchPrefix = spec.ScratchPrefix
+
+// scratchPattern is the exact shape scratchName gives: only such databases
+// are ever swept.
+var scratchPattern = regexp.MustCompile(`^` + ScratchPrefix + `[0-9a-f]{1,12}_[0-9a-f]{8}$`)
 
 func scratchName(hash string) (string, error) {
 	var b [4]byte

@@ -12,7 +12,8 @@ import (
 // database whose lock is free was left behind by a killed process.
 func scratchLockName(database string) string { return "strata:scratch:" + database }
 
-// SweepScratch drops scratch databases on the dev server that no live
+// SweepScratch drops scratch databases (named exactly as scratchName names
+// them) on the dev server that no live
 // composer holds (leftovers of a process killed mid-composition) and
 // reports how many it dropped. Each is locked while it is dropped, so a
 // composer on another host that is still using its own is never touched.
@@ -29,7 +30,9 @@ func SweepScratch(ctx context.Context, dev *sql.DB) (int, error) {
 			rows.Close()
 			return 0, fmt.Errorf("layers: list scratch databases: %w", err)
 		}
-		names = append(names, n)
+		if scratchPattern.MatchString(n) {
+			names = append(names, n)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

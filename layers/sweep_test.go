@@ -12,9 +12,17 @@ import (
 func TestSweepScratch(t *testing.T) {
 	db := dbtest.Open(t)
 	ctx := context.Background()
-	abandoned := dbtest.Name(ScratchPrefix + "abandoned_")
-	live := dbtest.Name(ScratchPrefix + "live_")
-	for _, n := range []string{abandoned, live} {
+	abandoned, err := scratchName("deadbeef0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := scratchName("deadbeef0002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Named like a scratch database but not in its exact shape: never swept.
+	lookalike := dbtest.Name(ScratchPrefix + "eu_")
+	for _, n := range []string{abandoned, live, lookalike} {
 		if _, err := db.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(n)); err != nil {
 			t.Fatal(err)
 		}
@@ -45,5 +53,8 @@ func TestSweepScratch(t *testing.T) {
 	}
 	if !exists(live) {
 		t.Errorf("scratch database %s held by a live composer was dropped", live)
+	}
+	if !exists(lookalike) {
+		t.Errorf("database %s, not of the scratch shape, was dropped", lookalike)
 	}
 }

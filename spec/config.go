@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/stratadb/strata/schemas"
 )
@@ -67,6 +68,10 @@ func (l *loader) loadConfig() Config {
 		c.Dev.Server = c.Defaults.Server
 	} else {
 		l.checkServer(d.pos("dev", "server"), "dev.server", c.Dev.Server, names)
+	}
+	if strings.HasPrefix(c.Landlord.Database, ScratchPrefix) {
+		l.ds.at(d.pos("landlord", "database"), "choose another landlord.database",
+			"landlord.database %q starts with %q, which strata reserves for its scratch databases (they are dropped)", c.Landlord.Database, ScratchPrefix)
 	}
 	return c
 }

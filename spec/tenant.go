@@ -8,6 +8,11 @@ import (
 	"github.com/stratadb/strata/schemas"
 )
 
+// ScratchPrefix starts the name of every scratch database strata composes
+// in on the dev server. No tenant or landlord database may start with it:
+// abandoned scratch databases are dropped.
+const ScratchPrefix = "strata_dev_"
+
 // maxDatabaseName is MySQL's limit on a database name.
 const maxDatabaseName = 64
 
@@ -36,6 +41,10 @@ func (l *loader) loadTenants(fleet *Fleet) []*Tenant {
 		if len(t.Database) > maxDatabaseName {
 			l.ds.at(d.pos("name"), fmt.Sprintf("shorten the tenant name or database_prefix so the name fits %d characters", maxDatabaseName),
 				"database name %q is %d characters long; MySQL allows %d", t.Database, len(t.Database), maxDatabaseName)
+		}
+		if strings.HasPrefix(t.Database, ScratchPrefix) {
+			l.ds.at(d.pos("name"), "change database_prefix or the tenant name",
+				"database name %q starts with %q, which strata reserves for its scratch databases (they are dropped)", t.Database, ScratchPrefix)
 		}
 		key := t.Server + "/" + t.Database
 		if other, taken := databases[key]; taken {
