@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/schema"
 
 	"github.com/stratadb/strata/layers"
@@ -112,8 +113,9 @@ func (j *job) quickPlan(ctx context.Context) (planner.TenantPlan, bool) {
 // sharedPlan returns the plan from the schema from returns (named by
 // fromKey) to desired, made once per pair; nil when the fast path does not
 // apply: from is nil (a snapshot's composition that does not reproduce its
-// fingerprint), or the plan is not additive only, or it meets tables no
-// layer declares, which approvals may drop.
+// fingerprint), or desired declares an AUTO_INCREMENT start for a table from
+// already has (see declaresCounter), or the plan is not additive only, or it
+// meets tables no layer declares, which approvals may drop.
 func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, from func(context.Context) (*schema.Schema, error), desired *layers.Desired) *planner.TenantPlan {
 	key := fromKey + "->" + desired.Hash
 	r.fast.mu.Lock()
@@ -127,7 +129,7 @@ func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, 
 		r.log.Warn("cannot compose a snapshot for the fast path; planning in full", "from", fromKey, "err", err)
 		return nil
 	}
-	if base != nil {
+	if base != nil && !declaresCounter(base, desired.Schema) {
 		p, err := r.planner(ctx, s)
 		if err != nil {
 			return nil
@@ -146,6 +148,24 @@ func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, 
 	r.fast.plans[key] = tp
 	r.fast.mu.Unlock()
 	return tp
+}
+
+// declaresCounter reports whether desired declares an AUTO_INCREMENT start
+// for a table that base already has. Snapshots strip counters, so a plan
+// from base would set the declared start on that table's next ALTER even
+// when the live counter is higher, and ids would be reused; only the full
+// path, which diffs the live counter, knows whether the start must be raised.
+func declaresCounter(base, desired *schema.Schema) bool {
+	for _, t := range desired.Tables {
+		for _, a := range t.Attrs {
+			if ai, ok := a.(*mysql.AutoIncrement); ok && ai.V > 1 {
+				if _, ok := base.Table(t.Name); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func additiveOnly(tp planner.TenantPlan) bool {
