@@ -238,7 +238,9 @@ func provisionStep(ctx context.Context, j *job) error {
 // failure the rest are recorded skipped and the tenant fails; DDL is not
 // transactional, so the next run re-plans from what is live.
 func migrateStep(ctx context.Context, j *job) error {
-	if j.live.inSync(j.t, j.desired) {
+	// The pass ran before our lock: another strata may have changed the
+	// tenant since.
+	if j.live.inSync(j.t, j.desired) && j.freshSincePass(ctx) {
 		j.plan, j.fast = noChange(j.t, j.desired), true
 		return nil
 	}

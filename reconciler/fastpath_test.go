@@ -273,3 +273,47 @@ func TestFastPathKeepsAutoIncrement(t *testing.T) {
 		t.Errorf("next id after the rollout = %d (%v), want 1001: the counter was lowered and ids get reused", id, err)
 	}
 }
+
+// TestInSyncNeedsFreshPass: a tenant the bulk pass found in sync is not
+// taken as in sync when another strata ran on it between the pass and our
+// lock: it is planned in full and verified, and what that run changed is
+// converged.
+func TestInSyncNeedsFreshPass(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("a", layer(spec.LayerBasic, "basic", merge(basicSQL, nickSQL), nil))
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("provision: %+v", res.Tenants)
+	}
+	r := f.reconciler(Options{})
+	store, err := r.Landlord(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Our run: the newest runs, then the pass, which finds a in sync.
+	runs, err := store.LastRuns(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := r.readLive(f.ctx, []*spec.Tenant{tn})
+	if live.baselines, err = store.Baselines(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Another strata, at an older commit, takes the lock first and drops
+	// the column (its spec approved that).
+	id, err := store.StartRun(f.ctx, "a", "older", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec("ALTER TABLE " + ident.Quote(tn.Database) + ".members DROP COLUMN nick")
+	if err := store.FinishRun(f.ctx, id, landlord.RunConverged, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	tr, _ := r.applyTenant(f.ctx, tn, live, runs)
+	if got := sqls(tr.Statements); tr.Outcome != OutcomeConverged || len(got) != 1 || !strings.Contains(got[0], "ADD COLUMN `nick`") {
+		t.Errorf("%s %s, ran %q: want the dropped column added back", tr.Outcome, tr.Error, got)
+	}
+	if got, want := f.live(tn.Database), f.reference(tn); got != want {
+		t.Errorf("live schema after apply:\n%s\nwant:\n%s", got, want)
+	}
+}
