@@ -56,6 +56,23 @@ func (r *Reconciler) detect(ctx context.Context, td TenantDrift, t *spec.Tenant,
 	if err != nil {
 		return driftFailed(td, err)
 	}
+	if rep.Drifted() {
+		// What strata itself ran since the snapshot is not drift (drift_own.go).
+		own, err := r.store.AppliedSince(ctx, t.Name, b.SnapshotID)
+		if err != nil {
+			return driftFailed(td, err)
+		}
+		if adjusted := withOwn(base, live, rep.Differences, own); adjusted != base {
+			base = adjusted
+			if rep, err = drift.Compare(base, live, drift.WithDiffer(drv)); err != nil {
+				return driftFailed(td, err)
+			}
+			if !rep.Drifted() {
+				td.Note = "the live schema differs from the snapshot only by statements strata applied since"
+				return td
+			}
+		}
+	}
 	if !rep.Drifted() {
 		td.Note = "the fingerprint differs from the snapshot's but Atlas finds no difference to plan"
 		return td

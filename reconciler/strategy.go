@@ -30,7 +30,9 @@ const (
 //     the additive ones;
 //   - strict runs the plan as approvals allow, like a tenant without drift.
 //
-// A difference left by strata's own run since the snapshot (interrupted, or
+// Objects strata's own applied statements changed since the snapshot are
+// not drift either (drift_own.go). A difference left by strata's own run
+// since the snapshot (interrupted, or
 // failed after applying statements: the landlord records which ran) is not
 // drift: the plan converges it. Unmanaged tables are never dropped by any
 // strategy without approval: the planner already keeps them out of the plan.
@@ -138,6 +140,16 @@ func touches(objects map[string]bool, q string) bool {
 // backquoted returns the backquoted identifiers of q, outside string literals.
 func backquoted(q string) map[string]bool {
 	out := map[string]bool{}
+	for _, n := range backquotedList(q) {
+		out[n] = true
+	}
+	return out
+}
+
+// backquotedList returns the backquoted identifiers of q in order, outside
+// string literals.
+func backquotedList(q string) []string {
+	var out []string
 	for i := 0; i < len(q); i++ {
 		switch c := q[i]; c {
 		case '\'', '"':
@@ -159,7 +171,7 @@ func backquoted(q string) map[string]bool {
 				}
 				b.WriteByte(q[i])
 			}
-			out[b.String()] = true
+			out = append(out, b.String())
 		}
 	}
 	return out

@@ -140,3 +140,85 @@ func TestDriftAfterFailedRun(t *testing.T) {
 		t.Fatalf("runs %v: the killed run was not closed as interrupted", outcomes)
 	}
 }
+
+// TestReportKeepsStrataChanges: under report no snapshot is taken, so the
+// baseline stays the one before the drift; what strata itself applied since
+// (a module's table, then a column of it) is not drift: the drift report
+// names only the hand change, and later spec changes to strata's own objects
+// still run.
+func TestReportKeepsStrataChanges(t *testing.T) {
+	f := newFixture(t)
+	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	tn := f.tenant("acme", basic) // c1
+	if res := f.apply(Options{Commit: "c1"}); res.ExitCode() != 0 {
+		t.Fatalf("c1: %+v", res.Tenants)
+	}
+	f.exec("ALTER TABLE `" + tn.Database + "`.settings MODIFY v VARCHAR(10) NULL")
+
+	tn.Layers = []*spec.Layer{basic, layer(spec.LayerModule, "events", eventsSQL, nil)}
+	tr := f.result(f.apply(Options{Commit: "c2"}), "acme")
+	if got := applied(tr); tr.Outcome != OutcomeDrifted || len(got) != 1 || !strings.HasPrefix(got[0], "CREATE TABLE `events`") {
+		t.Fatalf("c2: %s %q, ran %q; want drifted with events created", tr.Outcome, tr.Error, got)
+	}
+
+	withBody := map[string]string{"modules/events/01_events.sql": strings.Replace(eventsSQL["modules/events/01_events.sql"], "title VARCHAR(200) NOT NULL,", "title VARCHAR(200) NOT NULL,\n  body TEXT NULL,", 1)}
+	tn.Layers = []*spec.Layer{basic, layer(spec.LayerModule, "events", withBody, nil)}
+	tr = f.result(f.apply(Options{Commit: "c3"}), "acme")
+	if got := applied(tr); tr.Outcome != OutcomeDrifted || len(got) != 1 || !strings.Contains(got[0], "ADD COLUMN `body`") {
+		t.Fatalf("c3: %s %q, ran %q (all %+v); want drifted with events.body added", tr.Outcome, tr.Error, got, tr.Statements)
+	}
+
+	d, err := f.reconciler(Options{}).Drift(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := d.Tenants[0]
+	if td.State != DriftFound || len(td.Differences) != 1 || td.Differences[0].Table != "settings" || td.Differences[0].Name != "v" || len(td.Unmanaged) != 0 {
+		t.Errorf("drift report: %s, differences %v, unmanaged %v; want only settings.v", td.State, td.Differences, td.Unmanaged)
+	}
+	for _, st := range td.Repair {
+		if strings.Contains(st.SQL, "`events`") {
+			t.Errorf("the repair undoes strata's own change: %s", st.SQL)
+		}
+	}
+}
+
+// applied returns the SQL of the statements tr ran.
+func applied(tr TenantResult) []string {
+	var out []string
+	for _, st := range tr.Statements {
+		if st.Outcome == landlord.StatementApplied {
+			out = append(out, st.SQL)
+		}
+	}
+	return out
+}
+
+// TestExplains: a statement strata ran explains a difference of its own
+// table only, and of a named object only when it names it.
+func TestExplains(t *testing.T) {
+	stmts := []string{
+		"CREATE TABLE `events` (`id` int NOT NULL, `member_id` int NOT NULL, CONSTRAINT `events_member_fk` FOREIGN KEY (`member_id`) REFERENCES `members` (`id`))",
+		"ALTER TABLE `settings` ADD COLUMN `note` varchar(20) NULL",
+		"CREATE INDEX `notes_title` ON `notes` (`title`)",
+	}
+	tests := []struct {
+		d    drift.Difference
+		want bool
+	}{
+		{drift.Difference{Object: drift.Table, Change: drift.Added, Table: "events"}, true},
+		{drift.Difference{Object: drift.ForeignKey, Change: drift.Added, Table: "events", Name: "events_member_fk"}, true},
+		{drift.Difference{Object: drift.Column, Change: drift.Modified, Table: "members", Name: "id"}, false}, // only referenced
+		{drift.Difference{Object: drift.Table, Change: drift.Added, Table: "members"}, false},
+		{drift.Difference{Object: drift.Column, Change: drift.Added, Table: "settings", Name: "note"}, true},
+		{drift.Difference{Object: drift.Column, Change: drift.Modified, Table: "settings", Name: "v"}, false}, // a hand change beside strata's
+		{drift.Difference{Object: drift.TableOption, Change: drift.Modified, Table: "settings", Name: "engine"}, false},
+		{drift.Difference{Object: drift.Index, Change: drift.Added, Table: "notes", Name: "notes_title"}, true},
+		{drift.Difference{Object: drift.SchemaOption, Change: drift.Modified, Name: "charset"}, false},
+	}
+	for _, tt := range tests {
+		if got := explains(stmts, tt.d); got != tt.want {
+			t.Errorf("explains(%s) = %v, want %v", tt.d, got, tt.want)
+		}
+	}
+}

@@ -79,6 +79,33 @@ func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText strin
 	return nil
 }
 
+// AppliedSince returns the SQL of every statement strata applied to tenant
+// in runs started after snapshot (a snapshots id), in the order they ran.
+// The live schema differs from the snapshot by these without any drift: a
+// tenant drifted under strategy report keeps its old snapshot while later
+// spec changes still run.
+func (s *Store) AppliedSince(ctx context.Context, tenant string, snapshot int64) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT st.sql_text FROM "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
+		" WHERE r.tenant = ? AND r.started_at > (SELECT taken_at FROM "+s.t("snapshots")+" WHERE id = ?) AND st.outcome = ?"+
+		" ORDER BY r.id, st.seq", tenant, snapshot, StatementApplied)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: statements applied to %s since snapshot %d: %w", tenant, snapshot, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var q string
+		if err := rows.Scan(&q); err != nil {
+			return nil, fmt.Errorf("landlord: statements applied to %s since snapshot %d: %w", tenant, snapshot, err)
+		}
+		out = append(out, q)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("landlord: statements applied to %s since snapshot %d: %w", tenant, snapshot, err)
+	}
+	return out, nil
+}
+
 // RunMark is a tenant's newest run: its id and outcome.
 type RunMark struct {
 	ID      int64
