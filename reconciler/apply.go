@@ -265,6 +265,9 @@ func migrateStep(ctx context.Context, j *job) error {
 	for i, st := range j.plan.Statements {
 		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind)}
 		switch {
+		case st.Blocked && st.Approval == "": // withheld by the drift strategy
+			rec.Outcome = landlord.StatementBlocked
+			rec.Error = "withheld by " + j.strategyNote()
 		case st.Blocked:
 			rec.Outcome = landlord.StatementBlocked
 			rec.Error = "awaits approval: add " + st.Approval + " under approve.destructive"

@@ -111,13 +111,14 @@ func (j *job) quickPlan(ctx context.Context) (planner.TenantPlan, bool) {
 }
 
 // sharedPlan returns the plan from the schema from returns (named by
-// fromKey) to desired, made once per pair; nil when the fast path does not
+// fromKey) to desired, made once per server and pair; nil when the fast path does not
 // apply: from is nil (a snapshot's composition that does not reproduce its
 // fingerprint), or desired declares an AUTO_INCREMENT start for a table from
 // already has (see declaresCounter), or the plan is not additive only, or it
 // meets tables no layer declares, which approvals may drop.
 func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, from func(context.Context) (*schema.Schema, error), desired *layers.Desired) *planner.TenantPlan {
-	key := fromKey + "->" + desired.Hash
+	// Per server: each server's planner plans for its own version and defaults.
+	key := s.name + "/" + fromKey + "->" + desired.Hash
 	r.fast.mu.Lock()
 	tp, done := r.fast.plans[key]
 	r.fast.mu.Unlock()

@@ -1,10 +1,14 @@
 package reconciler
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/planner/fingerprint"
 	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
@@ -315,5 +319,35 @@ func TestInSyncNeedsFreshPass(t *testing.T) {
 	}
 	if got, want := f.live(tn.Database), f.reference(tn); got != want {
 		t.Errorf("live schema after apply:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestSharedPlanPerServer: a plan the fast path shares is made by each
+// server's own planner, never reused from another server's.
+func TestSharedPlanPerServer(t *testing.T) {
+	f := newFixture(t)
+	f.fleet.Config.Servers["eu"] = spec.Server{Name: "eu", DSN: dbtest.DSN(t)}
+	tn := f.tenant("a", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	r := f.reconciler(Options{})
+	desired, err := r.compose(f.ctx, tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := map[string]int{}
+	for _, name := range []string{"main", "eu", "main"} {
+		s, err := r.server(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := r.sharedPlan(f.ctx, s, "empty", func(context.Context) (*schema.Schema, error) {
+			made[name]++
+			return &schema.Schema{}, nil
+		}, desired)
+		if tp == nil || len(tp.Statements) != 2 {
+			t.Fatalf("plan on %s: %+v, want the two CREATE TABLEs", name, tp)
+		}
+	}
+	if made["main"] != 1 || made["eu"] != 1 {
+		t.Errorf("plans made per server: %v, want one each (cached per server)", made)
 	}
 }

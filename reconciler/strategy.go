@@ -93,6 +93,18 @@ func (j *job) withheld(st planner.Statement) bool {
 	return !j.conservative || st.Kind != planner.Additive
 }
 
+// strategyNote says why the tenant's drift strategy withholds a statement,
+// and what to do, for the statement's landlord record.
+func (j *job) strategyNote() string {
+	strategy := j.t.Drift
+	if j.conservative {
+		strategy = spec.DriftConservative
+	} else if strategy == "" {
+		strategy = spec.DriftReport
+	}
+	return fmt.Sprintf("drift strategy %s: it touches objects changed by hand since the last apply; see strata drift --tenant %s", strategy, j.t.Name)
+}
+
 // reportOnly reports whether the tenant drifted under strategy report.
 func (j *job) reportOnly() bool { return j.repairs != nil && !j.conservative }
 

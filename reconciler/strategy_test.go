@@ -75,6 +75,11 @@ func TestReportWithholdsMergedRepair(t *testing.T) {
 			if !merged {
 				t.Fatalf("statements %v: Atlas no longer merges the two changes of settings, so this test no longer tests that", sqls(tr.Statements))
 			}
+			for _, st := range tr.Statements {
+				if st.Outcome == landlord.StatementBlocked && (!strings.Contains(st.Error, "drift strategy "+string(tc.strategy)) || strings.Contains(st.Error, "approve.destructive")) {
+					t.Errorf("withheld %s recorded as %q; want the drift strategy named", firstLine(st.SQL), st.Error)
+				}
+			}
 			typ := ""
 			if err := f.db.QueryRowContext(f.ctx, "SELECT column_type FROM information_schema.columns WHERE table_schema = ? AND table_name = 'settings' AND column_name = 'v'", tn.Database).Scan(&typ); err != nil {
 				t.Fatal(err)

@@ -20,7 +20,7 @@ const (
 const (
 	StatementApplied = "applied"
 	StatementFailed  = "failed"
-	StatementBlocked = "blocked" // not run: awaits approval
+	StatementBlocked = "blocked" // not run: awaits approval, or withheld by the drift strategy
 	StatementSkipped = "skipped" // not run: an earlier statement failed
 )
 
