@@ -274,6 +274,12 @@ func migrateStep(ctx context.Context, j *job) error {
 		case failed != nil:
 			rec.Outcome = landlord.StatementSkipped
 		default:
+			// Recorded running first: if strata dies during it, the drift
+			// check knows the objects it may have changed are strata's own.
+			rec.Outcome = landlord.StatementRunning
+			if err := j.r.store.AddStatement(ctx, j.res.RunID, rec); err != nil {
+				return err
+			}
 			began := time.Now()
 			_, err := j.migrator.ExecContext(ctx, st.SQL)
 			rec.Duration = time.Since(began)
@@ -282,6 +288,11 @@ func migrateStep(ctx context.Context, j *job) error {
 				rec.Outcome, rec.Error = landlord.StatementFailed, err.Error()
 				failed = fmt.Errorf("statement %d of %d failed: %s: %w", i+1, len(j.plan.Statements), firstLine(st.SQL), err)
 			}
+			j.res.Statements = append(j.res.Statements, rec)
+			if err := j.r.store.FinishStatement(ctx, j.res.RunID, rec); err != nil {
+				return err
+			}
+			continue
 		}
 		j.res.Statements = append(j.res.Statements, rec)
 		if err := j.r.store.AddStatement(ctx, j.res.RunID, rec); err != nil {

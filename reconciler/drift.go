@@ -18,7 +18,7 @@ type DriftState string
 const (
 	DriftNone    DriftState = "none"    // live schema equals the last apply's snapshot
 	DriftFound   DriftState = "drifted" // changed outside strata since the last apply
-	DriftUnknown DriftState = "unknown" // no baseline yet, or strata's own run since it is half done
+	DriftUnknown DriftState = "unknown" // no baseline yet
 	DriftSkipped DriftState = "skipped" // suspended or decommissioned
 	DriftFailed  DriftState = "failed"  // could not be checked: see Error
 )
@@ -140,15 +140,7 @@ func (r *Reconciler) driftTenant(ctx context.Context, t *spec.Tenant, live *live
 		}
 		return td
 	}
-	// Strata's own half-done run since the snapshot (running, interrupted, or
-	// failed after applying statements) explains the difference: that is a
-	// pending plan, not drift. Apply's drift strategy uses the same rule.
-	switch run, err := r.store.PartialRunSince(ctx, t.Name, b.SnapshotID); {
-	case err == nil:
-		td.State, td.Note = DriftUnknown, fmt.Sprintf("apply run %d (%s) left strata's own changes half done: strata apply converges it", run.ID, run.Outcome)
-		return td
-	case !landlord.IsNotFound(err):
-		return driftFailed(td, err)
-	}
+	// Objects strata's own runs since the snapshot changed are not drift
+	// (drift_own.go); apply's drift strategy uses the same rule.
 	return r.detect(ctx, td, t, b, fp, exists)
 }

@@ -58,7 +58,7 @@ func (r *Reconciler) detect(ctx context.Context, td TenantDrift, t *spec.Tenant,
 	}
 	if rep.Drifted() {
 		// What strata itself ran since the snapshot is not drift (drift_own.go).
-		own, err := r.store.AppliedSince(ctx, t.Name, b.SnapshotID)
+		own, err := r.store.OwnSince(ctx, t.Name, b.SnapshotID)
 		if err != nil {
 			return driftFailed(td, err)
 		}

@@ -14,9 +14,12 @@ import (
 // report no snapshot is taken, so the baseline stays the one from before the
 // drift while spec changes that do not touch drifted objects still run; a
 // table strata created since would otherwise be "added by hand", and every
-// later spec change to it withheld. withOwn moves the objects strata's
-// recorded statements changed from the live schema into the baseline, so
-// that neither the drift report, nor the repair, nor the strategy sees them.
+// later spec change to it withheld. Likewise a failed or killed run leaves
+// its work half done, and only that work is exempt: a hand change beside it
+// is still drift. withOwn moves the objects strata's recorded statements
+// (applied, or running when a strata died) changed from the live schema into
+// the baseline, so that neither the drift report, nor the repair, nor the
+// strategy sees them.
 
 // withOwn returns base with every difference from base to live that one of
 // stmts (statements strata ran since base was taken) explains taken from

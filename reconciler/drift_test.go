@@ -174,8 +174,8 @@ func hasRepair(td TenantDrift, sub string) bool {
 }
 
 // TestSweepAfterFailedRun: a failed apply that ran nothing does not hide a
-// hand change from the sweep; a failed run that applied statements does
-// (strata's own half-done work is a pending plan, not drift).
+// hand change from the sweep; the objects a failed or killed run changed are
+// strata's own half-done work, not drift, and hide nothing else.
 func TestSweepAfterFailedRun(t *testing.T) {
 	f := newFixture(t)
 	tn := f.tenant("flaky", layer(spec.LayerBasic, "basic", basicSQL, nil))
@@ -201,22 +201,41 @@ func TestSweepAfterFailedRun(t *testing.T) {
 		t.Fatalf("after a failed run that ran nothing: %s (%s), want drifted", td.State, td.Note)
 	}
 
-	// A run that applied a statement and then failed: its work explains the difference.
-	run, err := store.StartRun(f.ctx, tn.Name, "c2", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.AddStatement(f.ctx, run, landlord.StatementRecord{Seq: 1, SQL: "ALTER TABLE members ADD fax INT NULL", Outcome: landlord.StatementApplied}); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.FinishRun(f.ctx, run, landlord.RunFailed, "statement 2 failed"); err != nil {
-		t.Fatal(err)
+	// A run that applied a statement and then failed, and one a killed
+	// strata left with a statement running: their work is not drift, a hand
+	// change they did not touch still is.
+	f.exec("ALTER TABLE `" + tn.Database + "`.members DROP COLUMN fax")
+	for _, st := range []landlord.StatementRecord{
+		{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `fax` int NULL", Outcome: landlord.StatementApplied},
+		{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `nick` varchar(50) NULL", Outcome: landlord.StatementRunning},
+	} {
+		run, err := store.StartRun(f.ctx, tn.Name, "c2", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.AddStatement(f.ctx, run, st); err != nil {
+			t.Fatal(err)
+		}
+		f.exec(strings.Replace(st.SQL, "`members`", "`"+tn.Database+"`.`members`", 1)) // it took effect
+		if st.Outcome == landlord.StatementApplied {
+			if err := store.FinishRun(f.ctx, run, landlord.RunFailed, "statement 2 failed"); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	res, err = r.Drift(f.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if td := res.Tenants[0]; td.State != DriftUnknown {
-		t.Fatalf("after a partial run: %s, want unknown (a pending plan)", td.State)
+	if td := res.Tenants[0]; td.State != DriftNone {
+		t.Fatalf("after partial runs: %s %v (%s), want none: the differences are strata's own", td.State, td.Differences, td.Note)
+	}
+	f.exec("ALTER TABLE `" + tn.Database + "`.settings ADD hand INT NULL")
+	res, err = r.Drift(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td := res.Tenants[0]; td.State != DriftFound || len(td.Differences) != 1 || td.Differences[0].Table != "settings" {
+		t.Fatalf("a hand change beside partial runs: %s %v, want drifted by settings.hand only", td.State, td.Differences)
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/planner/drift"
-	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -30,24 +29,16 @@ const (
 //     the additive ones;
 //   - strict runs the plan as approvals allow, like a tenant without drift.
 //
-// Objects strata's own applied statements changed since the snapshot are
-// not drift either (drift_own.go). A difference left by strata's own run
-// since the snapshot (interrupted, or
-// failed after applying statements: the landlord records which ran) is not
-// drift: the plan converges it. Unmanaged tables are never dropped by any
+// Objects that strata's own statements since the snapshot changed are not
+// drift (drift_own.go): those applied, and those a killed strata was
+// running. The rest of the difference is drift, whatever strata's runs
+// since ended in. Unmanaged tables are never dropped by any
 // strategy without approval: the planner already keeps them out of the plan.
 func (j *job) driftStrategy(ctx context.Context) error {
 	b, ok := j.live.baselines[j.t.Name]
 	fp, exists := j.live.fingerprint(j.t)
 	if !ok || !exists || b.Fingerprint == "" || fp == b.Fingerprint {
 		return nil
-	}
-	switch run, err := j.r.store.PartialRunSince(ctx, j.t.Name, b.SnapshotID); {
-	case err == nil:
-		j.log.Info("live schema differs from the snapshot after a partial run; converging it, not treating it as drift", "run", run.ID, "run_outcome", run.Outcome)
-		return nil
-	case !landlord.IsNotFound(err):
-		return err
 	}
 	td := j.r.detect(ctx, TenantDrift{Name: j.t.Name, Database: j.t.Database, Server: j.t.Server, Severity: drift.None}, j.t, b, fp, true)
 	if td.State == DriftFailed {

@@ -94,10 +94,11 @@ func TestReportWithholdsMergedRepair(t *testing.T) {
 	}
 }
 
-// TestDriftAfterFailedRun: after a failed run that applied nothing the
-// drift strategy still applies (report keeps a hand-added column even when
-// its drop is approved); after a run a killed strata left half done, the
-// difference is strata's own work and is converged, not reported.
+// TestDriftAfterFailedRun: after a failed run that applied nothing, or a
+// run a killed strata left running, the drift strategy still applies to
+// what the run did not touch (report keeps a hand-added column even when its
+// drop is approved); the objects the killed run's recorded statements
+// changed are strata's own work, neither drift nor withheld.
 func TestDriftAfterFailedRun(t *testing.T) {
 	f := newFixture(t)
 	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
@@ -122,15 +123,15 @@ func TestDriftAfterFailedRun(t *testing.T) {
 		t.Fatalf("after a failed run, drift strategy report dropped the hand-added column (statements %v)", sqls(tr.Statements))
 	}
 
-	// A run a killed strata left running after the snapshot: what differs is
-	// its partial work, converged as the approvals allow.
+	// A killed strata left a run running that applied nothing: the hand
+	// change is still drift.
 	tn.Layers = []*spec.Layer{basic}
 	if _, err := f.store().StartRun(f.ctx, "acme", "killed", 0); err != nil {
 		t.Fatal(err)
 	}
 	tr = f.result(f.apply(Options{}), "acme")
-	if tr.Outcome != OutcomeConverged || fax() != 0 || tr.Interrupted != 1 {
-		t.Fatalf("after an interrupted run: %s %q, fax columns %d, interrupted %d; want converged, fax dropped, 1 run closed (statements %v)",
+	if tr.Outcome != OutcomeDrifted || fax() != 1 || tr.Interrupted != 1 {
+		t.Fatalf("after an interrupted run that ran nothing: %s %q, fax columns %d, interrupted %d; want drifted, fax kept, 1 run closed (statements %v)",
 			tr.Outcome, tr.Error, fax(), tr.Interrupted, sqls(tr.Statements))
 	}
 	runs, err := f.store().History(f.ctx, "acme", 10)
@@ -143,6 +144,22 @@ func TestDriftAfterFailedRun(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(outcomes, ","), landlord.RunInterrupted) {
 		t.Fatalf("runs %v: the killed run was not closed as interrupted", outcomes)
+	}
+
+	// A killed strata whose statement adding nick was running (and took
+	// effect): nick is its work, and the spec's next change to it runs.
+	run, err := f.store().StartRun(f.ctx, "acme", "killed", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store().AddStatement(f.ctx, run, landlord.StatementRecord{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `nick` varchar(50) NULL", Outcome: landlord.StatementRunning}); err != nil {
+		t.Fatal(err)
+	}
+	f.exec("ALTER TABLE `" + tn.Database + "`.members ADD COLUMN nick varchar(50) NULL")
+	tn.Layers = []*spec.Layer{layer(spec.LayerBasic, "basic", merge(basicSQL, map[string]string{"basic/03_nick.sql": "ALTER TABLE members ADD COLUMN nick VARCHAR(80) NULL;\n"}), nil)}
+	tr = f.result(f.apply(Options{}), "acme")
+	if got := applied(tr); tr.Outcome != OutcomeDrifted || fax() != 1 || len(got) != 1 || !strings.Contains(got[0], "`nick` varchar(80)") {
+		t.Fatalf("after a killed run that added nick: %s %q, fax columns %d, ran %q; want drifted, fax kept, nick widened", tr.Outcome, tr.Error, fax(), got)
 	}
 }
 

@@ -2,6 +2,8 @@ package landlord
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,25 +79,26 @@ func TestCloseRunning(t *testing.T) {
 	}
 }
 
-// TestPartialRunSince: a run after the snapshot that is running,
-// interrupted, or failed after applying a statement is partial; a failed run
-// that applied nothing, a converged run, or any run before the snapshot is not.
-func TestPartialRunSince(t *testing.T) {
+// TestOwnSince: the statements of runs after the snapshot that were applied,
+// or left running by a strata that died, are strata's own; failed, skipped
+// and blocked ones, those finished as failed, and runs before the snapshot
+// are not.
+func TestOwnSince(t *testing.T) {
 	tests := []struct {
 		name       string
 		outcome    string
-		statements []string // outcomes of its statements
+		statements []string // outcomes of its statements, as first recorded
+		failSecond bool     // the second statement, recorded running, then failed
 		before     bool     // the run started before the snapshot
-		partial    bool
+		want       []int    // seqs of its statements OwnSince returns
 	}{
-		{"running", RunRunning, nil, false, true},
-		{"interrupted", RunInterrupted, []string{StatementApplied}, false, true},
-		{"failed half way", RunFailed, []string{StatementApplied, StatementFailed, StatementSkipped}, false, true},
-		{"failed at the first statement", RunFailed, []string{StatementFailed, StatementSkipped}, false, false},
-		{"failed before any statement", RunFailed, nil, false, false},
-		{"blocked", RunBlocked, []string{StatementApplied, StatementBlocked}, false, false},
-		{"converged", RunConverged, []string{StatementApplied}, false, false},
-		{"failed half way before the snapshot", RunFailed, []string{StatementApplied, StatementFailed}, true, false},
+		{"killed while running", RunRunning, []string{StatementApplied, StatementRunning}, false, false, []int{1, 2}},
+		{"interrupted", RunInterrupted, []string{StatementApplied}, false, false, []int{1}},
+		{"failed half way", RunFailed, []string{StatementApplied, StatementRunning, StatementSkipped}, true, false, []int{1}},
+		{"failed at the first statement", RunFailed, []string{StatementFailed, StatementSkipped}, false, false, nil},
+		{"blocked", RunBlocked, []string{StatementApplied, StatementBlocked}, false, false, []int{1}},
+		{"converged", RunConverged, []string{StatementApplied}, false, false, []int{1}},
+		{"before the snapshot", RunFailed, []string{StatementApplied, StatementFailed}, false, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,33 +120,42 @@ func TestPartialRunSince(t *testing.T) {
 			if !tt.before {
 				snapshot = snap()
 			}
-			id, err := s.StartRun(ctx, "a", "c2", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, o := range tt.statements {
-				if err := s.AddStatement(ctx, id, StatementRecord{Seq: i + 1, SQL: "ALTER TABLE x ADD y INT", Outcome: o}); err != nil {
+			sql := func(seq int) string { return fmt.Sprintf("ALTER TABLE `x` ADD COLUMN `c%d` int", seq) }
+			for _, tenant := range []string{"other", "a"} {
+				id, err := s.StartRun(ctx, tenant, "c2", 0)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			if tt.outcome != RunRunning {
-				if err := s.FinishRun(ctx, id, tt.outcome, ""); err != nil {
-					t.Fatal(err)
+				for i, o := range tt.statements {
+					if err := s.AddStatement(ctx, id, StatementRecord{Seq: i + 1, SQL: sql(i + 1), Outcome: o}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if tt.failSecond {
+					if err := s.FinishStatement(ctx, id, StatementRecord{Seq: 2, Outcome: StatementFailed, Error: "duplicate column"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if tt.outcome != RunRunning {
+					if err := s.FinishRun(ctx, id, tt.outcome, ""); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			if tt.before {
 				time.Sleep(2 * time.Millisecond)
 				snapshot = snap()
 			}
-			r, err := s.PartialRunSince(ctx, "a", snapshot)
-			switch {
-			case tt.partial && (err != nil || r.ID != id):
-				t.Fatalf("PartialRunSince = %+v, %v; want run %d", r, err, id)
-			case !tt.partial && !IsNotFound(err):
-				t.Fatalf("PartialRunSince = %+v, %v; want not found", r, err)
+			got, err := s.OwnSince(ctx, "a", snapshot)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if _, err := s.PartialRunSince(ctx, "other", snapshot); !IsNotFound(err) {
-				t.Fatalf("another tenant's run counted: %v", err)
+			var want []string
+			for _, seq := range tt.want {
+				want = append(want, sql(seq))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("OwnSince = %q, want %q", got, want)
 			}
 		})
 	}

@@ -22,6 +22,10 @@ const (
 	StatementFailed  = "failed"
 	StatementBlocked = "blocked" // not run: awaits approval, or withheld by the drift strategy
 	StatementSkipped = "skipped" // not run: an earlier statement failed
+	// StatementRunning is recorded before a statement runs and replaced by
+	// its outcome after (FinishStatement). Left running in a finished run, it
+	// was cut off by a strata that died: it may or may not have taken effect.
+	StatementRunning = "running"
 )
 
 // Run is one apply attempt on a tenant.
@@ -58,13 +62,25 @@ func (s *Store) StartRun(ctx context.Context, tenant, commit string, pr int) (in
 	return res.LastInsertId()
 }
 
-// AddStatement records a statement of run as it finishes.
+// AddStatement records a statement of run: before it runs (outcome
+// running), or one that does not run.
 func (s *Store) AddStatement(ctx context.Context, run int64, st StatementRecord) error {
 	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
 		" (run_id, seq, sql_text, kind, outcome, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds())
 	if err != nil {
 		return fmt.Errorf("landlord: record statement of run %d: %w", run, err)
+	}
+	return nil
+}
+
+// FinishStatement records the outcome, error and duration of statement
+// st.Seq of run, recorded running by AddStatement.
+func (s *Store) FinishStatement(ctx context.Context, run int64, st StatementRecord) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" SET outcome = ?, error = ?, duration_ms = ? WHERE run_id = ? AND seq = ?",
+		st.Outcome, nullString(st.Error), st.Duration.Milliseconds(), run, st.Seq)
+	if err != nil {
+		return fmt.Errorf("landlord: record the outcome of statement %d of run %d: %w", st.Seq, run, err)
 	}
 	return nil
 }
@@ -79,29 +95,31 @@ func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText strin
 	return nil
 }
 
-// AppliedSince returns the SQL of every statement strata applied to tenant
-// in runs started after snapshot (a snapshots id), in the order they ran.
-// The live schema differs from the snapshot by these without any drift: a
-// tenant drifted under strategy report keeps its old snapshot while later
-// spec changes still run.
-func (s *Store) AppliedSince(ctx context.Context, tenant string, snapshot int64) ([]string, error) {
+// OwnSince returns the SQL of every statement strata ran on tenant in runs
+// started after snapshot (a snapshots id), in the order they ran: those
+// applied, and those a strata that died was running (they may have taken
+// effect). The live schema differs from the snapshot by these without any
+// drift: a tenant drifted under strategy report keeps its old snapshot while
+// later spec changes still run, and a failed or killed run leaves its work
+// half done.
+func (s *Store) OwnSince(ctx context.Context, tenant string, snapshot int64) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT st.sql_text FROM "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
-		" WHERE r.tenant = ? AND r.started_at > (SELECT taken_at FROM "+s.t("snapshots")+" WHERE id = ?) AND st.outcome = ?"+
-		" ORDER BY r.id, st.seq", tenant, snapshot, StatementApplied)
+		" WHERE r.tenant = ? AND r.started_at > (SELECT taken_at FROM "+s.t("snapshots")+" WHERE id = ?) AND st.outcome IN (?, ?)"+
+		" ORDER BY r.id, st.seq", tenant, snapshot, StatementApplied, StatementRunning)
 	if err != nil {
-		return nil, fmt.Errorf("landlord: statements applied to %s since snapshot %d: %w", tenant, snapshot, err)
+		return nil, fmt.Errorf("landlord: statements run on %s since snapshot %d: %w", tenant, snapshot, err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var q string
 		if err := rows.Scan(&q); err != nil {
-			return nil, fmt.Errorf("landlord: statements applied to %s since snapshot %d: %w", tenant, snapshot, err)
+			return nil, fmt.Errorf("landlord: statements run on %s since snapshot %d: %w", tenant, snapshot, err)
 		}
 		out = append(out, q)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("landlord: statements applied to %s since snapshot %d: %w", tenant, snapshot, err)
+		return nil, fmt.Errorf("landlord: statements run on %s since snapshot %d: %w", tenant, snapshot, err)
 	}
 	return out, nil
 }
