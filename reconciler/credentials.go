@@ -40,5 +40,6 @@ func (r *Reconciler) Credentials(ctx context.Context, tenant string) (string, er
 	}
 	cfg := s.cfg.Clone()
 	cfg.User, cfg.Passwd, cfg.DBName = cred.User, pw, t.Database
+	cfg.ParseTime = false // strata's own connection setting, not the application's
 	return cfg.FormatDSN(), nil
 }

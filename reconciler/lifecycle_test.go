@@ -113,6 +113,9 @@ func TestSuspendAndDecommission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if strings.Contains(dsn, "parseTime") {
+		t.Errorf("app DSN %q carries strata's own connection settings", dsn)
+	}
 	connects := func() error {
 		db, err := sql.Open("mysql", dsn)
 		if err != nil {
