@@ -101,8 +101,9 @@ func tenantLine(t reconciler.TenantResult) string {
 	if t.Error != "" {
 		facts = append(facts, t.Error)
 	}
-	if len(facts) == 0 && t.Outcome == reconciler.OutcomeConverged {
-		return ""
+	quiet := t.Outcome == reconciler.OutcomeConverged || t.Outcome == reconciler.OutcomeSuspended || t.Outcome == reconciler.OutcomeDecommissioned
+	if len(facts) == 0 && quiet && len(t.Statements) == 0 {
+		return "" // nothing happened: counted in the summary line only
 	}
 	line := t.Name + ": " + string(t.Outcome)
 	if len(facts) > 0 {
