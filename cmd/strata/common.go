@@ -115,6 +115,21 @@ func formatFlag(cmd *cobra.Command) func() (planner.Format, error) {
 	return func() (planner.Format, error) { return planner.ParseFormat(*s) }
 }
 
+// jsonFlag registers --format for verbs that print text or JSON and returns
+// a function that reports whether JSON was asked for.
+func jsonFlag(cmd *cobra.Command) func() (bool, error) {
+	s := cmd.Flags().String("format", "text", "output format: text or json")
+	return func() (bool, error) {
+		switch *s {
+		case "text":
+			return false, nil
+		case "json":
+			return true, nil
+		}
+		return false, fmt.Errorf("unknown format %q: use text or json", *s)
+	}
+}
+
 // colorFor reports whether output to w should be coloured: a terminal, and
 // NO_COLOR unset (https://no-color.org).
 func colorFor(w io.Writer) bool {

@@ -15,10 +15,7 @@ import (
 // last apply, how badly, and what would repair them. Exit 0 no drift, 2
 // drift found, 1 error.
 func newDriftCmd() *cobra.Command {
-	var (
-		ff     fleetFlags
-		format string
-	)
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "drift",
 		Short: "Find tenant databases changed by hand since their last apply",
@@ -32,10 +29,11 @@ Exit status: 0 no drift, 2 drift found, 1 error.`,
 		Args: cobra.NoArgs,
 	}
 	ff.register(cmd)
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	format := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if format != "text" && format != "json" {
-			return fmt.Errorf("unknown format %q: use text or json", format)
+		asJSON, err := format()
+		if err != nil {
+			return err
 		}
 		r, _, err := ff.reconciler(cmd.ErrOrStderr())
 		if err != nil {
@@ -47,7 +45,7 @@ Exit status: 0 no drift, 2 drift found, 1 error.`,
 			return err
 		}
 		out := cmd.OutOrStdout()
-		if format == "json" {
+		if asJSON {
 			err = writeJSON(out, res)
 		} else {
 			err = renderDrift(out, res)

@@ -21,10 +21,7 @@ const attentionLimit = 50
 // newStatusCmd: strata status — what the landlord knows, compact enough for
 // thousands of tenants.
 func newStatusCmd() *cobra.Command {
-	var (
-		ff     fleetFlags
-		format string
-	)
+	var ff fleetFlags
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show tenant counts per status and the tenants that need attention",
@@ -34,10 +31,11 @@ record and its apply history.`,
 		Args: cobra.NoArgs,
 	}
 	ff.register(cmd)
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	format := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if format != "text" && format != "json" {
-			return fmt.Errorf("unknown format %q: use text or json", format)
+		asJSON, err := format()
+		if err != nil {
+			return err
 		}
 		r, _, err := ff.reconciler(cmd.ErrOrStderr())
 		if err != nil {
@@ -51,14 +49,14 @@ record and its apply history.`,
 		}
 		out := cmd.OutOrStdout()
 		if len(ff.tenants) > 0 {
-			return tenantStatus(ctx, out, store, ff.tenants, format)
+			return tenantStatus(ctx, out, store, ff.tenants, asJSON)
 		}
-		return fleetStatus(ctx, out, store, format)
+		return fleetStatus(ctx, out, store, asJSON)
 	}
 	return cmd
 }
 
-func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, format string) error {
+func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, asJSON bool) error {
 	counts, err := store.Counts(ctx)
 	if err != nil {
 		return err
@@ -71,7 +69,7 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, format
 	if err != nil {
 		return err
 	}
-	if format == "json" {
+	if asJSON {
 		return writeJSON(w, struct {
 			Counts    map[landlord.Status]int `json:"counts"`
 			Drift     map[string]int          `json:"drift_by_severity"`
@@ -122,7 +120,7 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, format
 // historyLimit is how many apply runs --tenant shows.
 const historyLimit = 10
 
-func tenantStatus(ctx context.Context, w io.Writer, store *landlord.Store, names []string, format string) error {
+func tenantStatus(ctx context.Context, w io.Writer, store *landlord.Store, names []string, asJSON bool) error {
 	type detail struct {
 		Tenant  *landlord.Tenant `json:"tenant"`
 		History []landlord.Run   `json:"history"`
@@ -142,7 +140,7 @@ func tenantStatus(ctx context.Context, w io.Writer, store *landlord.Store, names
 		}
 		details = append(details, detail{t, h})
 	}
-	if format == "json" {
+	if asJSON {
 		return writeJSON(w, details)
 	}
 	for i, d := range details {
