@@ -78,9 +78,6 @@ type job struct {
 	drifted      bool                        // drifted since its last snapshot (strategy.go)
 	conservative bool                        // drift strategy conservative: of the statements touching drifted objects only additive ones run
 	repairs      map[string]bool             // drifted objects (strategy.go driftedObjects); nil without drift or under strict
-
-	snap         *landlord.Snapshot // the new baseline, recorded with the run's close (record); nil: none
-	resolveDrift bool               // snap closes the tenant's open drift
 }
 
 // errStop ends a tenant's steps early without failing it (outcome already set).
@@ -259,22 +256,10 @@ func migrateStep(ctx context.Context, j *job) error {
 	if err := j.driftStrategy(ctx); err != nil {
 		return err
 	}
-	// The records are written in batches (landlord.RecordStatements): before
-	// a statement runs, the previous one's outcome, the statements not run
-	// since, and this one as running, in one transaction; the rest after the
-	// last. The run itself opens with the first batch.
-	var done *landlord.StatementRecord
-	var batch []landlord.StatementRecord
-	flush := func() error {
-		if j.res.RunID == 0 {
-			id, err := j.r.store.OpenRun(ctx, j.t.Name, j.r.opts.Commit, j.r.opts.PR, batch)
-			j.res.RunID = id
-			done, batch = nil, nil
+	if len(j.plan.Statements) > 0 {
+		if err := j.openRun(ctx); err != nil {
 			return err
 		}
-		err := j.r.store.RecordStatements(ctx, j.res.RunID, done, batch)
-		done, batch = nil, nil
-		return err
 	}
 	var failed error
 	for i, st := range j.plan.Statements {
@@ -292,8 +277,7 @@ func migrateStep(ctx context.Context, j *job) error {
 			// Recorded running first: if strata dies during it, the drift
 			// check knows the objects it may have changed are strata's own.
 			rec.Outcome = landlord.StatementRunning
-			batch = append(batch, rec)
-			if err := flush(); err != nil {
+			if err := j.r.store.AddStatement(ctx, j.res.RunID, rec); err != nil {
 				return err
 			}
 			began := time.Now()
@@ -305,14 +289,13 @@ func migrateStep(ctx context.Context, j *job) error {
 				failed = fmt.Errorf("statement %d of %d failed: %s: %w", i+1, len(j.plan.Statements), firstLine(st.SQL), err)
 			}
 			j.res.Statements = append(j.res.Statements, rec)
-			done = &rec
+			if err := j.r.store.FinishStatement(ctx, j.res.RunID, rec); err != nil {
+				return err
+			}
 			continue
 		}
 		j.res.Statements = append(j.res.Statements, rec)
-		batch = append(batch, rec)
-	}
-	if done != nil || len(batch) > 0 {
-		if err := flush(); err != nil {
+		if err := j.r.store.AddStatement(ctx, j.res.RunID, rec); err != nil {
 			return err
 		}
 	}
@@ -338,26 +321,26 @@ func verifyStep(ctx context.Context, j *job) error {
 	return nil
 }
 
-// snapshotStep takes the live schema after a successful apply; record
-// stores it with the tenant's record and the run's close.
+// snapshotStep records the live schema after a successful apply.
 func snapshotStep(ctx context.Context, j *job) error {
 	if j.reportOnly() {
 		j.res.Outcome = OutcomeDrifted // the last snapshot stays the baseline
 		return nil
 	}
-	sn, err := j.takeSnapshot(ctx)
+	sn, err := j.saveSnapshot(ctx)
 	if err != nil {
 		return err
 	}
 	j.res.SchemaHash = sn.Hash
 	j.rec.LiveHash = sn.Hash
-	// The new snapshot is the baseline from now on: the drift is closed.
-	j.resolveDrift = j.drifted || j.rec.Status == landlord.StatusDrifted
+	if j.drifted || j.rec.Status == landlord.StatusDrifted {
+		// The new snapshot is the baseline from now on: the drift is closed.
+		return j.r.store.ResolveDrift(ctx, j.t.Name)
+	}
 	return nil
 }
 
-// record writes the tenant's record, the new snapshot and the run's close,
-// from the outcome, in one landlord transaction.
+// record writes the tenant's record and closes its run, from the outcome.
 func (j *job) record(ctx context.Context) {
 	if j.rec.Name == "" { // failed before startStep loaded the record
 		if rec, err := j.r.store.Tenant(ctx, j.t.Name); err == nil {
@@ -393,12 +376,13 @@ func (j *job) record(ctx context.Context) {
 			j.fail(err)
 		}
 	}
-	c := landlord.Closing{Tenant: j.rec, Run: j.res.RunID, Outcome: run, Error: j.res.Error}
-	if j.res.Outcome == OutcomeConverged || j.res.Outcome == OutcomeBlocked {
-		c.Snapshot, c.ResolveDrift = j.snap, j.resolveDrift
-	}
-	if err := j.r.store.CloseRun(ctx, c); err != nil {
+	if err := j.r.store.PutTenant(ctx, j.rec); err != nil {
 		j.fail(err)
+	}
+	if j.res.RunID > 0 {
+		if err := j.r.store.FinishRun(ctx, j.res.RunID, run, j.res.Error); err != nil {
+			j.fail(err)
+		}
 	}
 }
 

@@ -250,11 +250,11 @@ func (j *job) snapshotNow(ctx context.Context) (*snapshot.Schema, string, error)
 	return s, fp, nil
 }
 
-// takeSnapshot returns j's live schema and sets j.snap to the baseline
-// record writes. When nothing ran and the newest snapshot already holds
-// this schema j.snap stays nil: converging an in-sync fleet would otherwise
-// store a copy of every tenant's DDL per apply.
-func (j *job) takeSnapshot(ctx context.Context) (*snapshot.Schema, error) {
+// saveSnapshot records j's live schema as its new baseline. When nothing
+// ran and the newest snapshot already holds this schema it records nothing:
+// converging an in-sync fleet would otherwise store a copy of every
+// tenant's DDL per apply.
+func (j *job) saveSnapshot(ctx context.Context) (*snapshot.Schema, error) {
 	s, fp, err := j.snapshotNow(ctx)
 	if err != nil {
 		return nil, err
@@ -263,10 +263,10 @@ func (j *job) takeSnapshot(ctx context.Context) (*snapshot.Schema, error) {
 	if ok && j.res.RunID == 0 && j.rec.Status == landlord.StatusActive && b.Hash == s.Hash && b.Fingerprint == fp && j.freshSincePass(ctx) {
 		return s, nil
 	}
-	j.snap = &landlord.Snapshot{
+	err = j.r.store.SaveSnapshot(ctx, landlord.Snapshot{
 		Tenant: j.t.Name, RunID: j.res.RunID, Commit: j.r.opts.Commit,
 		Hash: s.Hash, Tables: s.Tables, Indexes: s.Indexes, ForeignKeys: s.ForeignKeys, DDL: s.DDL,
 		Fingerprint: fp,
-	}
-	return s, nil
+	})
+	return s, err
 }

@@ -157,19 +157,15 @@ func (s *Store) recordDrift(ctx context.Context, d Detection) (int64, error) {
 // ResolveDrift closes the tenant's open detections and reports and turns a
 // drifted tenant active again: its live schema matches a snapshot again.
 func (s *Store) ResolveDrift(ctx context.Context, tenant string) error {
-	return s.resolveDrift(ctx, s.db, tenant)
-}
-
-func (s *Store) resolveDrift(ctx context.Context, db execer, tenant string) error {
 	for _, q := range []string{
 		"UPDATE " + s.t("drift_detections") + " SET resolved_at = UTC_TIMESTAMP(6) WHERE tenant = ? AND resolved_at IS NULL",
 		"UPDATE " + s.t("drift_reports") + " SET resolved_at = UTC_TIMESTAMP(6) WHERE tenant = ? AND resolved_at IS NULL",
 	} {
-		if _, err := db.ExecContext(ctx, q, tenant); err != nil {
+		if _, err := s.db.ExecContext(ctx, q, tenant); err != nil {
 			return fmt.Errorf("landlord: resolve drift of %s: %w", tenant, err)
 		}
 	}
-	if _, err := db.ExecContext(ctx, "UPDATE "+s.t("tenants")+" SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE name = ? AND status = ?",
+	if _, err := s.db.ExecContext(ctx, "UPDATE "+s.t("tenants")+" SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE name = ? AND status = ?",
 		string(StatusActive), tenant, string(StatusDrifted)); err != nil {
 		return fmt.Errorf("landlord: resolve drift of %s: %w", tenant, err)
 	}

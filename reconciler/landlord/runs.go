@@ -53,11 +53,7 @@ type StatementRecord struct {
 
 // StartRun records the start of a run and returns its id.
 func (s *Store) StartRun(ctx context.Context, tenant, commit string, pr int) (int64, error) {
-	return s.startRun(ctx, s.db, tenant, commit, pr)
-}
-
-func (s *Store) startRun(ctx context.Context, db execer, tenant, commit string, pr int) (int64, error) {
-	res, err := db.ExecContext(ctx, "INSERT INTO "+s.t("apply_runs")+
+	res, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_runs")+
 		" (tenant, commit_sha, pr_number, started_at, outcome) VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?)",
 		tenant, commit, sql.NullInt64{Int64: int64(pr), Valid: pr > 0}, RunRunning)
 	if err != nil {
@@ -69,11 +65,7 @@ func (s *Store) startRun(ctx context.Context, db execer, tenant, commit string, 
 // AddStatement records a statement of run: before it runs (outcome
 // running), or one that does not run.
 func (s *Store) AddStatement(ctx context.Context, run int64, st StatementRecord) error {
-	return s.addStatement(ctx, s.db, run, st)
-}
-
-func (s *Store) addStatement(ctx context.Context, db execer, run int64, st StatementRecord) error {
-	_, err := db.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
+	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
 		" (run_id, seq, sql_text, kind, outcome, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds())
 	if err != nil {
@@ -85,11 +77,7 @@ func (s *Store) addStatement(ctx context.Context, db execer, run int64, st State
 // FinishStatement records the outcome, error and duration of statement
 // st.Seq of run, recorded running by AddStatement.
 func (s *Store) FinishStatement(ctx context.Context, run int64, st StatementRecord) error {
-	return s.finishStatement(ctx, s.db, run, st)
-}
-
-func (s *Store) finishStatement(ctx context.Context, db execer, run int64, st StatementRecord) error {
-	_, err := db.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" SET outcome = ?, error = ?, duration_ms = ? WHERE run_id = ? AND seq = ?",
+	_, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" SET outcome = ?, error = ?, duration_ms = ? WHERE run_id = ? AND seq = ?",
 		st.Outcome, nullString(st.Error), st.Duration.Milliseconds(), run, st.Seq)
 	if err != nil {
 		return fmt.Errorf("landlord: record the outcome of statement %d of run %d: %w", st.Seq, run, err)
@@ -99,11 +87,7 @@ func (s *Store) finishStatement(ctx context.Context, db execer, run int64, st St
 
 // FinishRun records a run's outcome.
 func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText string) error {
-	return s.finishRun(ctx, s.db, run, outcome, errText)
-}
-
-func (s *Store) finishRun(ctx context.Context, db execer, run int64, outcome, errText string) error {
-	_, err := db.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+
+	_, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+
 		" SET finished_at = UTC_TIMESTAMP(6), outcome = ?, error = ? WHERE id = ?", outcome, nullString(errText), run)
 	if err != nil {
 		return fmt.Errorf("landlord: finish run %d: %w", run, err)

@@ -26,11 +26,7 @@ type Snapshot struct {
 
 // SaveSnapshot records a snapshot (TakenAt is set by the server).
 func (s *Store) SaveSnapshot(ctx context.Context, sn Snapshot) error {
-	return s.saveSnapshot(ctx, s.db, sn)
-}
-
-func (s *Store) saveSnapshot(ctx context.Context, db execer, sn Snapshot) error {
-	_, err := db.ExecContext(ctx, "INSERT INTO "+s.t("snapshots")+
+	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("snapshots")+
 		" (tenant, run_id, commit_sha, taken_at, schema_hash, table_count, index_count, fk_count, schema_ddl, fingerprint)"+
 		" VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?, ?, ?, ?, ?, ?)",
 		sn.Tenant, sql.NullInt64{Int64: sn.RunID, Valid: sn.RunID > 0}, sn.Commit, sn.Hash, sn.Tables, sn.Indexes, sn.ForeignKeys, sn.DDL, sn.Fingerprint)

@@ -55,17 +55,13 @@ const tenantColumns = "name, database_name, server, status, template, template_v
 
 // PutTenant inserts or replaces t's record; CreatedAt is kept from the first insert.
 func (s *Store) PutTenant(ctx context.Context, t Tenant) error {
-	return s.putTenant(ctx, s.db, t)
-}
-
-func (s *Store) putTenant(ctx context.Context, db execer, t Tenant) error {
 	q := "INSERT INTO " + s.t("tenants") + " (" + tenantColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?) " +
 		"ON DUPLICATE KEY UPDATE database_name = VALUES(database_name), server = VALUES(server), status = VALUES(status), " +
 		"template = VALUES(template), template_version = VALUES(template_version), modules = VALUES(modules), " +
 		"desired_hash = VALUES(desired_hash), live_hash = VALUES(live_hash), last_applied_commit = VALUES(last_applied_commit), " +
 		"last_attempted_commit = VALUES(last_attempted_commit), last_error = VALUES(last_error), updated_at = UTC_TIMESTAMP(6), " +
 		"last_applied_at = VALUES(last_applied_at)"
-	_, err := db.ExecContext(ctx, q, t.Name, t.Database, t.Server, string(t.Status), t.Template, t.TemplateVersion,
+	_, err := s.db.ExecContext(ctx, q, t.Name, t.Database, t.Server, string(t.Status), t.Template, t.TemplateVersion,
 		strings.Join(t.Modules, ","), t.DesiredHash, t.LiveHash, t.LastAppliedCommit, t.LastAttemptedCommit,
 		nullString(t.LastError), nullTime(t.LastAppliedAt))
 	if err != nil {
