@@ -24,12 +24,47 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.Landlord(ctx); err != nil {
+	pass, err := r.Prepare(ctx, tenants)
+	if err != nil {
 		return nil, err
 	}
 	res := &Result{
 		Plan:    &planner.Plan{Commit: r.opts.Commit, Tenants: make([]planner.TenantPlan, len(sel))},
 		Tenants: make([]TenantResult, len(sel)),
+	}
+	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
+		res.Tenants[i], res.Plan.Tenants[i] = pass.applyTenant(ctx, t)
+	})
+	for i, t := range sel { // slots a cancelled run never reached
+		if res.Tenants[i].Name == "" {
+			res.Tenants[i] = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server, Outcome: OutcomeFailed, Error: "not reached: " + fmt.Sprint(ctx.Err())}
+			res.Plan.Tenants[i] = planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Action: planner.ActionFailed, Error: res.Tenants[i].Error}
+		}
+	}
+	res.Plan.Summarize()
+	return res, err
+}
+
+// Pass is an apply prepared once for many tenants: the landlord migrated,
+// every tenant's newest run and baseline read, and one bulk fingerprint pass
+// per server. The daemon prepares one per commit and applies its tenants
+// one at a time; each tenant checks under its lock that the pass still
+// describes it (fastpath.go), so a pass may be used long after it was made.
+type Pass struct {
+	r    *Reconciler
+	live *liveState
+	runs map[string]landlord.RunMark
+}
+
+// Prepare reads what an apply of the named tenants (all when empty) needs
+// from the landlord and the servers, once.
+func (r *Reconciler) Prepare(ctx context.Context, tenants []string) (*Pass, error) {
+	sel, err := r.selectTenants(tenants)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Landlord(ctx); err != nil {
+		return nil, err
 	}
 	// Every tenant's newest run, read before the pass, tells under each
 	// tenant's lock whether the pass still describes it (fastpath.go).
@@ -44,17 +79,17 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 	if live.baselines, err = r.store.Baselines(ctx); err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
-	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
-		res.Tenants[i], res.Plan.Tenants[i] = r.applyTenant(ctx, t, live, runs)
-	})
-	for i, t := range sel { // slots a cancelled run never reached
-		if res.Tenants[i].Name == "" {
-			res.Tenants[i] = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server, Outcome: OutcomeFailed, Error: "not reached: " + fmt.Sprint(ctx.Err())}
-			res.Plan.Tenants[i] = planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Action: planner.ActionFailed, Error: res.Tenants[i].Error}
-		}
+	return &Pass{r: r, live: live, runs: runs}, nil
+}
+
+// Apply converges one tenant of the pass and records it in the landlord.
+func (p *Pass) Apply(ctx context.Context, name string) (TenantResult, planner.TenantPlan, error) {
+	t := p.r.fleet.Tenant(name)
+	if t == nil {
+		return TenantResult{}, planner.TenantPlan{}, fmt.Errorf("reconciler: unknown tenant %q: there is no tenants/%s/tenant.yaml in the config repo", name, name)
 	}
-	res.Plan.Summarize()
-	return res, err
+	tr, tp := p.applyTenant(ctx, t)
+	return tr, tp, nil
 }
 
 // job is one tenant's apply: the steps share it.
@@ -101,9 +136,9 @@ var (
 )
 
 // applyTenant runs t's steps in order and records the outcome.
-func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant, live *liveState, runs map[string]landlord.RunMark) (TenantResult, planner.TenantPlan) {
-	start := time.Now()
-	j := &job{r: r, t: t, log: r.log.With("tenant", t.Name, "server", t.Server), live: live, runs: runs}
+func (p *Pass) applyTenant(ctx context.Context, t *spec.Tenant) (TenantResult, planner.TenantPlan) {
+	start, r := time.Now(), p.r
+	j := &job{r: r, t: t, log: r.log.With("tenant", t.Name, "server", t.Server), live: p.live, runs: p.runs}
 	j.res = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server}
 	j.plan = planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, DesiredHash: t.LayerHash(), Action: planner.ActionSkip}
 	defer func() {
@@ -132,7 +167,7 @@ func (r *Reconciler) applyTenant(ctx context.Context, t *spec.Tenant, live *live
 		}
 	}
 	if err != nil && !errors.Is(err, errStop) {
-		j.res.Outcome, j.res.Error = OutcomeFailed, err.Error()
+		j.res.Outcome, j.res.Error, j.res.Err = OutcomeFailed, err.Error(), err
 		j.log.Error("apply failed", "err", err)
 	} else if j.res.Outcome == "" {
 		j.res.Outcome = OutcomeConverged

@@ -313,7 +313,7 @@ func TestInSyncNeedsFreshPass(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tr, _ := r.applyTenant(f.ctx, tn, live, runs)
+	tr, _ := (&Pass{r: r, live: live, runs: runs}).applyTenant(f.ctx, tn)
 	if got := sqls(tr.Statements); tr.Outcome != OutcomeConverged || len(got) != 1 || !strings.Contains(got[0], "ADD COLUMN `nick`") {
 		t.Errorf("%s %s, ran %q: want the dropped column added back", tr.Outcome, tr.Error, got)
 	}

@@ -48,9 +48,12 @@ type TenantResult struct {
 	RunID        int64           `json:"run_id,omitempty"`      // landlord apply_runs id
 	// Interrupted is how many runs a killed strata had left running on this
 	// tenant, closed as interrupted once this run held the tenant's lock.
-	Interrupted int64         `json:"interrupted_runs,omitempty"`
-	Error       string        `json:"error,omitempty"`
-	Duration    time.Duration `json:"duration_ns"`
+	Interrupted int64  `json:"interrupted_runs,omitempty"`
+	Error       string `json:"error,omitempty"`
+	// Err is the typed failure behind Error (see KindOf): nil for a tenant
+	// that converged, was suspended or decommissioned as asked.
+	Err      error         `json:"-"`
+	Duration time.Duration `json:"duration_ns"`
 }
 
 // Failed reports whether any tenant failed.
