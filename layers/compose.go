@@ -25,8 +25,8 @@ import (
 	"ariga.io/atlas/sql/schema"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/stratadb/strata/planner/fingerprint"
-	"github.com/stratadb/strata/reconciler/snapshot"
+	"github.com/stratadb/strata/layers/fingerprint"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -38,12 +38,12 @@ type Desired struct {
 	// tenant with the same hash and by concurrent planners: treat it as
 	// read-only and diff a copy (Atlas's SchemaDiff mutates its inputs).
 	Schema *schema.Schema
-	// Fingerprint is the planner/fingerprint hash of the composition, taken
+	// Fingerprint is the layers/fingerprint hash of the composition, taken
 	// in the scratch database before it is dropped: a tenant whose live
 	// fingerprint equals it is in sync without an Atlas inspect.
 	Fingerprint string
 	// Snapshot is the composition's canonical DDL (SHOW CREATE TABLE, as
-	// reconciler/snapshot records it), taken in the scratch database: a
+	// layers/snapshot records it), taken in the scratch database: a
 	// tenant whose live fingerprint equals Fingerprint has this schema, so
 	// its snapshot is this one without reading every table again.
 	Snapshot *snapshot.Schema

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
-	"github.com/stratadb/strata/reconciler/snapshot"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/spec"
 )
 

@@ -8,9 +8,9 @@ import (
 	"ariga.io/atlas/sql/schema"
 
 	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/planner/drift"
 	"github.com/stratadb/strata/reconciler/landlord"
-	"github.com/stratadb/strata/reconciler/snapshot"
 	"github.com/stratadb/strata/spec"
 )
 

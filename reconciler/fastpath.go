@@ -9,10 +9,10 @@ import (
 	"ariga.io/atlas/sql/schema"
 
 	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/layers/fingerprint"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/fingerprint"
 	"github.com/stratadb/strata/reconciler/landlord"
-	"github.com/stratadb/strata/reconciler/snapshot"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -25,7 +25,7 @@ import (
 //   - Plan: a database this run created is empty, so its plan is the one
 //     from nothing to the desired composition, computed once. A tenant whose
 //     live fingerprint (the bulk pass) equals its last snapshot's is at that
-//     snapshot (planner/fingerprint is exact for everything Atlas plans), so
+//     snapshot (layers/fingerprint is exact for everything Atlas plans), so
 //     its plan is the diff from the snapshot's composition (made once per
 //     snapshot, shared by every tenant at it) to the desired one, computed
 //     once per pair. Only additive plans take this path: one computed from a

@@ -9,10 +9,10 @@ import (
 	"ariga.io/atlas/sql/schema"
 
 	"github.com/stratadb/strata/layers/dbtest"
-	"github.com/stratadb/strata/planner/fingerprint"
-	"github.com/stratadb/strata/reconciler/internal/ident"
+	"github.com/stratadb/strata/layers/fingerprint"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // nickSQL adds a column to every tenant of the basic layer: an additive rollout.

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/stratadb/strata/layers/dbtest"
-	"github.com/stratadb/strata/reconciler/internal/ident"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/reconciler/landlord"
-	"github.com/stratadb/strata/reconciler/snapshot"
 	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // fixture is a fleet on the test server whose databases and users all start

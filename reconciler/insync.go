@@ -5,8 +5,8 @@ import (
 	"sync"
 
 	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/layers/fingerprint"
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/fingerprint"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 )
@@ -31,7 +31,7 @@ func (s *liveState) fingerprint(t *spec.Tenant) (string, bool) {
 }
 
 // inSync reports whether t's live schema is certainly desired: equal
-// fingerprints mean Atlas would plan nothing (planner/fingerprint is exact
+// fingerprints mean Atlas would plan nothing (layers/fingerprint is exact
 // for everything Atlas plans). A schema with tables no layer declares has
 // a different fingerprint, so it is never reported in sync by mistake.
 func (s *liveState) inSync(t *spec.Tenant, desired *layers.Desired) bool {

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // approveDropDatabase is the approval that lets decommissioning drop a

@@ -10,9 +10,9 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // created is what one provisioning run made, so a failure can drop it again.

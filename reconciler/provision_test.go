@@ -7,10 +7,10 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/layers/dbtest"
-	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // TestMigratorSessionIsStrict: on a server whose sessions are neither

@@ -13,8 +13,8 @@ import (
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/reconciler/internal/ident"
 	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 //go:embed schema/*.sql

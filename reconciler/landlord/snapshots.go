@@ -19,7 +19,7 @@ type Snapshot struct {
 	Indexes     int       `json:"indexes"`
 	ForeignKeys int       `json:"foreign_keys"`
 	DDL         string    `json:"-"` // canonical DDL of every table, by name
-	// Fingerprint is the planner/fingerprint hash of the schema, compared in
+	// Fingerprint is the layers/fingerprint hash of the schema, compared in
 	// bulk by drift sweeps; "" for snapshots taken before it was recorded.
 	Fingerprint string `json:"fingerprint,omitempty"`
 }

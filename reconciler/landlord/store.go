@@ -15,7 +15,7 @@ import (
 
 	"github.com/stratadb/strata/spec"
 
-	"github.com/stratadb/strata/reconciler/internal/ident"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // DefaultDatabase is the landlord database when strata.yaml names none.

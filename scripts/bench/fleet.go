@@ -19,7 +19,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/stratadb/strata/planner/fingerprint"
+	"github.com/stratadb/strata/layers/fingerprint"
 )
 
 // fleet is a config repo of n tenants in a temporary directory, whose

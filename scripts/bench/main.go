@@ -117,7 +117,7 @@ func measure(ctx context.Context, cfg config, db *sql.DB, n int) (rep *report, e
 	if err := expectPlan(res.stdout, n, 0); err != nil {
 		return nil, err
 	}
-	rep.add("no-op reconcile (plan)", res, fp, "the bulk information_schema queries alone (planner/fingerprint, one pass)", 1.5)
+	rep.add("no-op reconcile (plan)", res, fp, "the bulk information_schema queries alone (layers/fingerprint, one pass)", 1.5)
 
 	// Rollout of one additive column to every tenant.
 	floor, err = f.clientFloor(ctx, f.rolloutScript)

@@ -1,4 +1,4 @@
--- Drift detection (issue 4). A snapshot's fingerprint (planner/fingerprint)
+-- Drift detection (issue 4). A snapshot's fingerprint (layers/fingerprint)
 -- lets a drift sweep compare every tenant in one bulk pass and inspect only
 -- those whose schema changed since their last successful apply.
 ALTER TABLE snapshots ADD COLUMN fingerprint VARCHAR(64) NOT NULL DEFAULT '';

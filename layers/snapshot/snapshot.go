@@ -11,7 +11,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/stratadb/strata/reconciler/internal/ident"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // Schema is a database's schema at one moment.

@@ -71,7 +71,7 @@ func createTenant(ctx context.Context, db *sql.DB, name string) error {
 // BenchmarkSchemas measures the bulk pass over a server holding 100, then
 // 1,000 ten-table tenant schemas. Schema creation is outside the timings.
 //
-//	go test -run '^$' -bench Schemas -benchtime 10x ./planner/fingerprint/
+//	go test -run '^$' -bench Schemas -benchtime 10x ./layers/fingerprint/
 func BenchmarkSchemas(b *testing.B) {
 	db := dbtest.Open(b)
 	db.SetMaxOpenConns(8)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/stratadb/strata/layers/dbtest"
-	"github.com/stratadb/strata/planner/fingerprint"
+	"github.com/stratadb/strata/layers/fingerprint"
 )
 
 // baseDDL is a small tenant schema with every kind of object the
