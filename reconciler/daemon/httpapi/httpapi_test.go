@@ -30,6 +30,10 @@ func TestRoutesAndToken(t *testing.T) {
 		{"api without token", "/api/v1/tenants", "", 401, "bearer token"},
 		{"api with wrong token", "/api/v1/tenants", "Bearer nope", 401, "bearer token"},
 		{"api with token", "/api/v1/tenants", "Bearer s3cret", 200, `"valid": true`},
+		{"scheme in lower case", "/api/v1/tenants", "bearer s3cret", 200, `"valid": true`},
+		{"scheme in upper case", "/api/v1/tenants", "BEARER s3cret", 200, `"valid": true`},
+		{"other scheme", "/api/v1/tenants", "Basic s3cret", 401, "bearer token"},
+		{"token as prefix", "/api/v1/tenants", "Bearer s3cretX", 401, "bearer token"},
 		{"unknown tenant", "/api/v1/tenants/acme", "Bearer s3cret", 404, "no tenant acme"},
 		{"post is not allowed", "/api/v1/tenants", "Bearer s3cret", 405, ""},
 	}
@@ -48,5 +52,29 @@ func TestRoutesAndToken(t *testing.T) {
 			assert.Equal(t, tt.code, rec.Code, rec.Body.String())
 			assert.Contains(t, rec.Body.String(), tt.body)
 		})
+	}
+}
+
+// The token check compares inputs of one length whatever the request sends,
+// so how long it takes says nothing about the token's length.
+func TestTokenCompareHidesLength(t *testing.T) {
+	var lens [][2]int
+	orig := constantTimeCompare
+	constantTimeCompare = func(a, b []byte) int {
+		lens = append(lens, [2]int{len(a), len(b)})
+		return orig(a, b)
+	}
+	defer func() { constantTimeCompare = orig }()
+	d, err := daemon.New(daemon.Options{Source: daemon.DirSource(t.TempDir())})
+	require.NoError(t, err)
+	h := New(d, Options{Token: "s3cret"})
+	for _, auth := range []string{"Bearer x", "Bearer s3cret", "Bearer " + strings.Repeat("y", 500), "Bearer s3cre"} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/tenants", nil)
+		req.Header.Set("Authorization", auth)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	require.Len(t, lens, 4)
+	for _, l := range lens {
+		assert.Equal(t, lens[0], l, "compared inputs of different lengths: %v", lens)
 	}
 }
