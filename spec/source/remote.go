@@ -119,12 +119,17 @@ func (r *Remote) Sync(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	err = r.repo.FetchContext(ctx, &git.FetchOptions{
-		RemoteName: remoteName,
-		RefSpecs:   []config.RefSpec{r.refSpec()},
-		Auth:       auth,
-		Tags:       git.NoTags,
-	})
+	err = r.fetch(ctx, auth)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		// The branch's history was replaced (an unrelated force push, or the
+		// repo recreated at the same URL): the commits the cache offers as
+		// "haves" mean nothing to the remote. Forget them and fetch afresh.
+		r.log.WarnContext(ctx, "config repo history was replaced; fetching it afresh", "repo", r.String(), "err", err)
+		if err := dropTrackingRefs(r.repo); err != nil {
+			return Snapshot{}, fmt.Errorf("source: reset cache %s: %w; remove it to clone again", r.dir, err)
+		}
+		err = r.fetch(ctx, auth)
+	}
 	switch {
 	case errors.Is(err, git.NoErrAlreadyUpToDate):
 		r.log.DebugContext(ctx, "config repo up to date", "repo", r.String())
@@ -145,6 +150,16 @@ func (r *Remote) Sync(ctx context.Context) (Snapshot, error) {
 	}
 	r.log.DebugContext(ctx, "config repo synced", "repo", r.String(), "commit", snap.Commit)
 	return snap, nil
+}
+
+// fetch fetches the branch into its tracking ref.
+func (r *Remote) fetch(ctx context.Context, auth transport.AuthMethod) error {
+	return r.repo.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: remoteName,
+		RefSpecs:   []config.RefSpec{r.refSpec()},
+		Auth:       auth,
+		Tags:       git.NoTags,
+	})
 }
 
 // open opens the cache repository, creating it on first use, and points its
@@ -182,10 +197,19 @@ func (r *Remote) open() error {
 	return nil
 }
 
-// repointCache removes the remote and its tracking refs. Fetch offers every
-// local ref to the server as a commit it already has; go-git's in-process
-// server fails on commits it does not know, as a different repository's are.
+// repointCache removes the remote and its tracking refs (dropTrackingRefs).
 func repointCache(repo *git.Repository) error {
+	if err := dropTrackingRefs(repo); err != nil {
+		return err
+	}
+	return repo.DeleteRemote(remoteName)
+}
+
+// dropTrackingRefs removes the remote's tracking refs. Fetch offers every
+// local ref to the server as a commit it already has; go-git's in-process
+// server fails on commits it does not know, as a different repository's (or
+// a replaced history's) are. The objects stay until a gc; only the refs go.
+func dropTrackingRefs(repo *git.Repository) error {
 	refs, err := repo.References()
 	if err != nil {
 		return err
@@ -205,7 +229,7 @@ func repointCache(repo *git.Repository) error {
 			return err
 		}
 	}
-	return repo.DeleteRemote(remoteName)
+	return nil
 }
 
 // initCache makes an empty bare repository in r.dir, refusing to write into

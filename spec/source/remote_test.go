@@ -296,3 +296,48 @@ func TestRemoteSyncHonoursContext(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
+
+// TestRemoteFollowsRecreatedRepo replaces the remote under a Remote that
+// has synced it: the repository deleted and made again at the same path with
+// unrelated history, and then a force push of unrelated history. The cache
+// holds commits the new remote never had; each Sync must still reach the tip.
+func TestRemoteFollowsRecreatedRepo(t *testing.T) {
+	bare := newBare(t)
+	f := newFixture(t)
+	f.write(map[string]string{"strata.yaml": "kind: Config\n", "basic/001.sql": "CREATE TABLE a (id INT);\n"})
+	f.commit("Old history 1")
+	f.write(map[string]string{"basic/002.sql": "CREATE TABLE b (id INT);\n"})
+	f.commit("Old history 2")
+	f.push(bare)
+	r, err := NewRemote(RemoteOptions{URL: bare, CacheDir: filepath.Join(t.TempDir(), "cache")})
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = r.Sync(ctx)
+	require.NoError(t, err)
+
+	// The repo is recreated at the same URL.
+	require.NoError(t, os.RemoveAll(bare))
+	_, err = git.PlainInit(bare, true)
+	require.NoError(t, err)
+	g := newFixture(t)
+	g.write(map[string]string{"strata.yaml": "kind: Config\n", "basic/001.sql": "CREATE TABLE c (id INT);\n"})
+	c1 := g.commit("New history")
+	g.push(bare)
+	for range 2 { // the first Sync recovers; the next finds the cache sound
+		snap, err := r.Sync(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, c1.String(), snap.Commit)
+		got, err := fs.ReadFile(snap.FS, "basic/001.sql")
+		require.NoError(t, err)
+		assert.Equal(t, "CREATE TABLE c (id INT);\n", string(got))
+	}
+
+	// A force push of unrelated history onto the same repository.
+	h := newFixture(t)
+	h.write(map[string]string{"strata.yaml": "kind: Config\n", "basic/001.sql": "CREATE TABLE d (id INT);\n"})
+	c2 := h.commit("Unrelated history")
+	h.push(bare)
+	snap, err := r.Sync(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, c2.String(), snap.Commit)
+}
