@@ -320,8 +320,8 @@ func migrateStep(ctx context.Context, j *job) error {
 			rec.Duration = time.Since(began)
 			rec.Outcome = landlord.StatementApplied
 			if err != nil {
-				rec.Outcome, rec.Error = landlord.StatementFailed, err.Error()
-				failed = fmt.Errorf("statement %d of %d failed: %s: %w", i+1, len(j.plan.Statements), firstLine(st.SQL), err)
+				rec.Outcome = landlord.StatementFailed
+				rec.Error, failed = j.statementFailed(ctx, i, st.SQL, err)
 			}
 			j.res.Statements = append(j.res.Statements, rec)
 			if err := j.r.store.FinishStatement(ctx, j.res.RunID, rec); err != nil {

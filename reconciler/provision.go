@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -282,7 +284,10 @@ const migratorSQLMode = "IF(VERSION() LIKE '%MariaDB%'," +
 	" 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_CREATE_USER'," +
 	" 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION')"
 
-// openAs connects to the tenant database on s as user, with migratorSQLMode.
+// openAs connects to the tenant database on s as user, with migratorSQLMode
+// and s's lock_wait_timeout: a schema change that waits for a metadata lock
+// makes every later query on its table wait behind it, so it gives up soon
+// (lockwait.go) instead of after the server's default of a day.
 func openAs(s *server, user, password, database string) (*sql.DB, error) {
 	cfg := s.cfg.Clone()
 	cfg.User, cfg.Passwd, cfg.DBName = user, password, database
@@ -293,6 +298,9 @@ func openAs(s *server, user, password, database string) (*sql.DB, error) {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["sql_mode"] = migratorSQLMode // sent as SET sql_mode=<value> on connect
+	if s.lockWait > 0 {
+		cfg.Params["lock_wait_timeout"] = strconv.Itoa(int(math.Ceil(s.lockWait.Seconds())))
+	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: connect as %s: %w", user, err)

@@ -16,6 +16,7 @@
 package reconciler
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -80,9 +81,10 @@ type Reconciler struct {
 
 // server is one configured database server.
 type server struct {
-	name string
-	db   *sql.DB
-	cfg  *mysql.Config // as configured: a secret, never logged
+	name     string
+	db       *sql.DB
+	cfg      *mysql.Config // as configured: a secret, never logged
+	lockWait time.Duration // the migrator sessions' lock_wait_timeout (apply.lock_wait_timeout)
 }
 
 // New opens a connection pool per server of fleet (lazily: nothing is
@@ -124,6 +126,7 @@ func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
 			r.Close()
 			return nil, err
 		}
+		s.lockWait = cmp.Or(fleet.Config.Apply.LockWaitTimeout, spec.DefaultLockWaitTimeout)
 		r.servers[n] = s
 	}
 	dev, err := r.server(or(fleet.Config.Dev.Server, fleet.Config.Defaults.Server))

@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/stratadb/strata/schemas"
 )
+
+// DefaultLockWaitTimeout is apply.lock_wait_timeout when strata.yaml sets none.
+const DefaultLockWaitTimeout = 5 * time.Second
 
 // loadConfig reads strata.yaml, expands the server DSNs and checks that the
 // servers it names exist.
@@ -29,6 +33,10 @@ func (l *loader) loadConfig() Config {
 		Dev:            Dev{Server: raw.Dev.Server},
 		Drift:          Drift{Strategy: DriftStrategy(raw.Drift.Strategy)},
 		Approve:        Approve{Destructive: normApprovals(raw.Approve.Destructive)},
+		Apply:          Apply{LockWaitTimeout: DefaultLockWaitTimeout},
+	}
+	if w, err := time.ParseDuration(raw.Apply.LockWaitTimeout); err == nil {
+		c.Apply.LockWaitTimeout = w // the schema allows whole seconds or minutes only
 	}
 	names := make([]string, 0, len(raw.Servers))
 	for name := range raw.Servers {

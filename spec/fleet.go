@@ -9,6 +9,7 @@ package spec
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"time"
 )
 
 // Fleet is a validated config repo with every tenant resolved.
@@ -39,6 +40,14 @@ type Config struct {
 	Dev            Dev      // where desired schemas are composed
 	Drift          Drift    // fleet-wide drift handling
 	Approve        Approve  // destructive changes approved for every tenant
+	Apply          Apply    // how changes run on tenant databases
+}
+
+// Apply tunes how strata changes tenant databases.
+type Apply struct {
+	// LockWaitTimeout bounds a schema change's wait for a metadata lock
+	// (the migrator session's lock_wait_timeout), in whole seconds.
+	LockWaitTimeout time.Duration
 }
 
 // Server is a named MySQL/MariaDB server.

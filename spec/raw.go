@@ -30,6 +30,9 @@ type rawConfig struct {
 	} `json:"dev"`
 	Drift   rawDrift   `json:"drift"`
 	Approve rawApprove `json:"approve"`
+	Apply   struct {
+		LockWaitTimeout string `json:"lock_wait_timeout"`
+	} `json:"apply"`
 }
 
 type rawTemplate struct {

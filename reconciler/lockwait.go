@@ -1,0 +1,51 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// errLockWaitTimeout is MariaDB's ER_LOCK_WAIT_TIMEOUT: on DDL, the
+// statement waited lock_wait_timeout for a metadata lock and changed nothing.
+const errLockWaitTimeout = 1205
+
+// statementFailed returns, for plan statement i that failed with err, the
+// error recorded on the statement and the error that fails the tenant. A
+// lock wait timeout is transient (the holder finishes, the next run applies
+// it) and both errors say which transaction held the lock and for how long,
+// so an operator can find it.
+func (j *job) statementFailed(ctx context.Context, i int, sql string, err error) (string, error) {
+	failed := fmt.Errorf("statement %d of %d failed: %s: %w", i+1, len(j.plan.Statements), firstLine(sql), err)
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != errLockWaitTimeout {
+		return err.Error(), failed
+	}
+	note := j.lockHolder(ctx)
+	j.log.Warn("schema change gave up waiting for a metadata lock; retried on the next run", "statement", firstLine(sql), "holder", note)
+	return err.Error() + ": " + note, Transient(fmt.Errorf("%w: %s (retried on the next run)", failed, note))
+}
+
+// lockHolder describes the likely holder of the metadata lock a statement
+// gave up waiting for: the oldest open transaction of a session using the
+// tenant's database, else the oldest one on the server (MariaDB names the
+// holder only with the metadata_lock_info plugin installed).
+func (j *job) lockHolder(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var (
+		age, id int64
+		user    string
+	)
+	err := j.srv.db.QueryRowContext(ctx, `SELECT TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), p.ID, p.USER
+FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+ORDER BY p.DB <=> ? DESC, t.trx_started LIMIT 1`, j.t.Database).Scan(&age, &id, &user)
+	if err != nil {
+		j.log.Debug("look up the lock holder", "err", err)
+		return fmt.Sprintf("waiting for a metadata lock held by another session (gave up after lock_wait_timeout %s)", j.srv.lockWait)
+	}
+	return fmt.Sprintf("waiting for a metadata lock held by a transaction running for %d s (connection %d, user %s; gave up after lock_wait_timeout %s)", age, id, user, j.srv.lockWait)
+}
