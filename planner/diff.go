@@ -1,8 +1,11 @@
 package planner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"ariga.io/atlas/sql/schema"
 
@@ -14,16 +17,25 @@ type step struct {
 	sql, comment string
 	source       schema.Change
 	class
+	group
+	note string // why a blocked step waits, or how to keep data
 }
 
 // diff plans live towards a copy of desired. Tables only live has are
-// unmanaged drift unless their DROP TABLE is approved.
-func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approve spec.Approve) ([]Statement, []Drift, error) {
+// unmanaged drift unless their DROP TABLE is approved. Declared renames run
+// first; live is renamed in place to match.
+func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approve spec.Approve, decl []spec.Rename) ([]Statement, []Drift, error) {
 	to := CopySchema(desired, live.Name)
+	renamed, err := renames(live, to, decl)
+	if err != nil {
+		return nil, nil, fmt.Errorf("planner: %w", err)
+	}
+	before := liveIndexes(live)
 	changes, err := p.drv.SchemaDiff(live, to)
 	if err != nil {
 		return nil, nil, fmt.Errorf("planner: diff: %w", err)
 	}
+	changes, us := prepare(changes, live, before, to)
 	var (
 		keep      []schema.Change
 		unmanaged []Drift
@@ -37,94 +49,129 @@ func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approv
 			if cls := classifyTable(c); !Approved(approve, cls.approval) {
 				unmanaged = append(unmanaged, Drift{
 					Object: "TABLE " + c.T.Name,
-					Detail: fmt.Sprintf("no layer declares it; kept (to drop it, add `%s` under approve.destructive)", cls.approval),
+					Detail: fmt.Sprintf("no layer declares it; kept (to drop it, add `%s` under approve.destructive)%s", cls.approval, tableRenameHint(c.T.Name)),
 				})
 				continue
 			}
 		}
 		keep = append(keep, c)
 	}
-	if len(keep) == 0 {
+	if len(keep) == 0 && len(renamed) == 0 {
 		return []Statement{}, unmanaged, nil
 	}
-	steps, err := p.steps(ctx, keep)
+	steps, err := p.steps(ctx, keep, us, renameHints(keep))
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(renamed) > 0 {
+		first, err := p.renameSteps(ctx, renamed)
+		if err != nil {
+			return nil, nil, err
+		}
+		steps = append(first, steps...)
 	}
 	codes, err := p.check(ctx, live, to, steps)
 	if err != nil {
 		return nil, nil, err
 	}
-	stmts := make([]Statement, len(steps))
-	for i, s := range steps {
-		st := Statement{SQL: s.sql, Comment: s.comment, Kind: s.kind, Codes: codes[i], Approval: s.approval}
-		if st.Kind == Additive && dataDependent(st.Codes) {
-			st.Kind = DataDependent
-		}
-		if st.Kind == Destructive {
-			st.Blocked = !Approved(approve, st.Approval)
-		}
-		stmts[i] = st
-	}
-	return stmts, unmanaged, nil
+	return statements(steps, codes, approve), unmanaged, nil
 }
 
 // steps plans changes in Atlas's order (tables sorted by their foreign-key
 // dependencies), splitting every ALTER TABLE that mixes destructive and other
-// changes so each destructive change is a statement of its own: one approval
-// per statement, and a blocked drop never holds back an added column.
-func (p *Planner) steps(ctx context.Context, changes []schema.Change) ([]step, error) {
+// changes so each destructive change or unit is a statement of its own: one
+// approval per statement, and a blocked drop never holds back an added
+// column. Foreign-key drops then move to the front: a column, index or table
+// they use cannot go before them, in whichever table it is.
+func (p *Planner) steps(ctx context.Context, changes []schema.Change, us units, hints map[schema.Change]string) ([]step, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
 	plan, err := p.drv.PlanChanges(ctx, "", changes, planOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("planner: plan: %w", err)
 	}
-	var (
-		out  []step
-		done = make(map[schema.Change]bool)
-	)
+	var out []step
 	for _, mc := range plan.Changes {
 		m, ok := mc.Source.(*schema.ModifyTable)
 		if !ok {
-			out = append(out, step{sql: mc.Cmd, comment: mc.Comment, source: mc.Source, class: classifyTable(mc.Source)})
+			out = append(out, step{sql: mc.Cmd, comment: mc.Comment, source: mc.Source, class: classifyTable(mc.Source), group: groupRest})
 			continue
 		}
-		pieces := split(m)
-		if len(pieces) == 1 {
-			out = append(out, step{sql: mc.Cmd, comment: mc.Comment, source: m, class: pieces[0].class})
+		pieces := split(m, us)
+		if len(pieces) == 1 && pieces[0].change == m {
+			out = append(out, step{sql: mc.Cmd, comment: mc.Comment, source: m, class: pieces[0].class, group: pieces[0].group, note: noteOf(m, hints)})
 			continue
 		}
-		if done[m] {
-			continue
-		}
-		done[m] = true
 		for _, pc := range pieces {
 			sub, err := p.drv.PlanChanges(ctx, "", []schema.Change{pc.change}, planOpts...)
 			if err != nil {
 				return nil, fmt.Errorf("planner: plan %s: %w", m.T.Name, err)
 			}
 			for _, sc := range sub.Changes {
-				out = append(out, step{sql: sc.Cmd, comment: sc.Comment, source: pc.change, class: pc.class})
+				sql := sc.Cmd
+				if pc.after != "" {
+					sql += " " + pc.after
+				}
+				if pc.ifExists {
+					sql = strings.Replace(sql, " DROP INDEX ", " DROP INDEX IF EXISTS ", 1)
+				}
+				out = append(out, step{sql: sql, comment: sc.Comment, source: pc.change, class: pc.class, group: pc.group, note: noteOf(pc.change, hints)})
 			}
 		}
 	}
+	slices.SortStableFunc(out, func(a, b step) int {
+		return cmp.Compare(b2i(a.group != groupFKDrop), b2i(b.group != groupFKDrop))
+	})
 	return out, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// noteOf is the hint of the first change of m that has one.
+func noteOf(m *schema.ModifyTable, hints map[schema.Change]string) string {
+	for _, c := range m.Changes {
+		if h, ok := hints[c]; ok {
+			return h
+		}
+	}
+	return ""
 }
 
 // piece is part of an ALTER TABLE planned as its own statement.
 type piece struct {
 	change *schema.ModifyTable
 	class
+	group
+	after    string
+	ifExists bool
 }
 
-// split divides m into statements: foreign-key drops first (an index they
-// use cannot go before them), then index and constraint drops, then every
-// non-destructive change together, then column drops and narrowing changes,
-// each destructive change alone.
-func split(m *schema.ModifyTable) []piece {
-	var fks, idx, rest, cols []piece
+// split divides m into statements, in the order of their groups: foreign-key
+// drops, index and constraint drops, every non-destructive change together,
+// column drops and narrowing changes, then re-added foreign keys. Each
+// destructive change is alone, unless it belongs to a unit, which is one
+// statement with its class.
+func split(m *schema.ModifyTable, us units) []piece {
+	var (
+		byGroup     [groupLate + 1][]piece
+		restChanges []schema.Change
+		seen        = make(map[*unit]bool)
+	)
 	restKind := Additive
-	var restChanges []schema.Change
 	for _, c := range implied(m.Changes) {
+		if u, ok := us[c]; ok {
+			if !seen[u] {
+				seen[u] = true
+				byGroup[u.group] = append(byGroup[u.group], piece{&schema.ModifyTable{T: m.T, Changes: u.changes}, u.class, u.group, u.after, u.ifExists})
+			}
+			continue
+		}
 		cls := classifyModify(m.T.Name, c)
 		if cls.kind != Destructive {
 			restChanges = append(restChanges, c)
@@ -133,21 +180,23 @@ func split(m *schema.ModifyTable) []piece {
 			}
 			continue
 		}
-		pc := piece{&schema.ModifyTable{T: m.T, Changes: []schema.Change{c}}, cls}
+		pc := piece{change: &schema.ModifyTable{T: m.T, Changes: []schema.Change{c}}, class: cls, group: groupCols}
 		switch c.(type) {
 		case *schema.DropForeignKey:
-			fks = append(fks, pc)
+			pc.group = groupFKDrop
 		case *schema.DropIndex, *schema.DropPrimaryKey, *schema.DropCheck:
-			idx = append(idx, pc)
-		default:
-			cols = append(cols, pc)
+			pc.group = groupDrop
 		}
+		byGroup[pc.group] = append(byGroup[pc.group], pc)
 	}
 	if len(restChanges) > 0 {
-		rest = []piece{{&schema.ModifyTable{T: m.T, Changes: restChanges}, class{kind: restKind}}}
+		byGroup[groupRest] = []piece{{change: &schema.ModifyTable{T: m.T, Changes: restChanges}, class: class{kind: restKind}, group: groupRest}}
 	}
-	out := append(append(append(fks, idx...), rest...), cols...)
-	if len(out) == 1 {
+	var out []piece
+	for _, g := range byGroup {
+		out = append(out, g...)
+	}
+	if len(out) == 1 && len(seen) == 0 {
 		out[0].change = m
 	}
 	return out

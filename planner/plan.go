@@ -35,6 +35,9 @@ type Statement struct {
 	Approval string `json:"approval,omitempty"`
 	// Blocked is true for a destructive statement that no approval covers.
 	Blocked bool `json:"blocked"`
+	// Note says why a blocked statement waits besides its own approval, or
+	// how to keep the data (a rename declaration).
+	Note string `json:"note,omitempty"`
 }
 
 // Drift is an object in the live database that no layer declares.

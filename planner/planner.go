@@ -101,7 +101,7 @@ func (p *Planner) PlanFrom(ctx context.Context, t *spec.Tenant, live *schema.Sch
 	} else {
 		live = &schema.Schema{Name: t.Database}
 	}
-	stmts, unmanaged, err := p.diff(ctx, live, desired.Schema, t.Approve)
+	stmts, unmanaged, err := p.diff(ctx, live, desired.Schema, t.Approve, spec.Renames(t.Layers))
 	if err != nil {
 		return failed(tp, err)
 	}

@@ -119,7 +119,11 @@ func TestDiffCases(t *testing.T) {
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
 			tc := parseCase(t, file)
-			desired, err := c.ComposeLayers(ctx, []*spec.Layer{dbtest.Layer(spec.LayerBasic, "basic", "basic/schema.sql", tc.desired)})
+			layer := dbtest.Layer(spec.LayerBasic, "basic", "basic/schema.sql", tc.desired)
+			renames, err := spec.ParseRenames("basic/schema.sql", []byte(tc.desired))
+			require.NoError(t, err)
+			layer.Files[0].Renames = renames
+			desired, err := c.ComposeLayers(ctx, []*spec.Layer{layer})
 			require.NoError(t, err)
 
 			prefix := dbtest.Name("strata_pt_")
@@ -131,7 +135,7 @@ func TestDiffCases(t *testing.T) {
 				dbtest.Exec(t, db, name, statements(*tc.current)...)
 			}
 			tenant := &spec.Tenant{Name: "acme", Database: name, Server: "main", Status: spec.StatusActive,
-				Approve: spec.Approve{Destructive: tc.approve}}
+				Approve: spec.Approve{Destructive: tc.approve}, Layers: []*spec.Layer{layer}}
 
 			tp := p.Plan(ctx, tenant, desired)
 			got := planLines(tp)

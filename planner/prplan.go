@@ -281,7 +281,7 @@ func (p *Planner) planChange(ctx context.Context, t *spec.Tenant, base, head *co
 		}
 		from = CopySchema(base.desired.Schema, t.Database)
 	}
-	stmts, unmanaged, err := p.diff(ctx, from, head.desired.Schema, approve)
+	stmts, unmanaged, err := p.diff(ctx, from, head.desired.Schema, approve, spec.Renames(t.Layers))
 	if err != nil {
 		return failed(tp, err)
 	}

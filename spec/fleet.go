@@ -211,6 +211,7 @@ type File struct {
 	Content    []byte
 	Hash       string // hex SHA-256 of Content
 	Statements []Statement
+	Renames    []Rename // the renames its DDL declares
 }
 
 // Statement is one SQL statement of a file.

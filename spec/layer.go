@@ -50,21 +50,22 @@ func (l *loader) readSQL(dir string, seed bool) []*File {
 		}
 		sum := sha256.Sum256(content)
 		f := &File{Path: p, Content: content, Hash: hex.EncodeToString(sum[:])}
-		f.Statements = l.checkSQL(p, string(content), seed)
+		f.Statements, f.Renames = l.checkSQL(p, string(content), seed)
 		files = append(files, f)
 	}
 	return files
 }
 
 // checkSQL splits one file into statements and reports every rejected one.
-func (l *loader) checkSQL(p, src string, seed bool) []Statement {
+// Layer DDL may declare renames (spec.Rename).
+func (l *loader) checkSQL(p, src string, seed bool) ([]Statement, []Rename) {
 	if seed {
 		l.checkSeedTemplate(p, src)
 	}
 	stmts, lexErr := splitSQL(src, seed)
 	if lexErr != nil {
 		l.ds.add(p, lexErr.Line, lexErr.Col, "close it; a quote inside a string is written twice ('it''s') or escaped (\\')", "%s", lexErr.Msg)
-		return nil
+		return nil, nil
 	}
 	out := make([]Statement, 0, len(stmts))
 	for _, s := range stmts {
@@ -77,7 +78,10 @@ func (l *loader) checkSQL(p, src string, seed bool) []Statement {
 		}
 		out = append(out, Statement{SQL: s.sql, Line: s.toks[0].line})
 	}
-	return out
+	if seed {
+		return out, nil
+	}
+	return out, l.renamesIn(p, src, stmts)
 }
 
 // templateErrLine matches text/template's "template: NAME:LINE: msg" and

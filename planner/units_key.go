@@ -1,0 +1,155 @@
+package planner
+
+import (
+	"strings"
+
+	"ariga.io/atlas/sql/schema"
+)
+
+// pkDropUnit keeps a primary-key drop together with what becomes of its
+// AUTO_INCREMENT column: MariaDB refuses an AUTO_INCREMENT column that is no
+// key (Error 1075), so the drop must come in one statement with the
+// column's change, its drop, or the index that keys it from then on. When
+// the diff engine has no change for the column (it does not compare
+// AUTO_INCREMENT), the unit modifies it to its desired definition.
+func pkDropUnit(t *schema.Table, c *schema.DropPrimaryKey, changes []schema.Change, free func(schema.Change) bool) *unit {
+	u := &unit{changes: []schema.Change{c}, class: classifyModify(t.Name, c), group: groupDrop}
+	for _, p := range c.P.Parts {
+		if p.C == nil || !autoIncrement(p.C) {
+			continue
+		}
+		changed := false
+		for _, o := range changes {
+			if !free(o) {
+				continue
+			}
+			switch o := o.(type) {
+			case *schema.ModifyColumn:
+				if strings.EqualFold(o.From.Name, p.C.Name) {
+					u.changes, changed = append(u.changes, o), true
+				}
+			case *schema.DropColumn:
+				if strings.EqualFold(o.C.Name, p.C.Name) {
+					// The column's drop is the larger loss: its approval covers the key.
+					u.changes, changed = append(u.changes, o), true
+					u.class, u.group = classifyModify(t.Name, o), groupCols
+				}
+			case *schema.AddIndex:
+				if leads(o.I, []*schema.Column{p.C}) {
+					u.changes = append(u.changes, o)
+				}
+			}
+		}
+		if to, ok := t.Column(p.C.Name); ok && !changed && !autoIncrement(to) {
+			u.changes = append(u.changes, &schema.ModifyColumn{From: p.C, To: to, Change: schema.ChangeAttr})
+		}
+	}
+	if len(u.changes) == 1 {
+		return nil
+	}
+	return u
+}
+
+// pkColumnUnit keeps the drop of an AUTO_INCREMENT primary-key column
+// together with the primary key's change to other columns: apart, the key
+// change leaves the column AUTO_INCREMENT without a key (Error 1075).
+func pkColumnUnit(t, lt *schema.Table, c *schema.DropColumn, changes []schema.Change, free func(schema.Change) bool) *unit {
+	if lt == nil || lt.PrimaryKey == nil || !autoIncrement(c.C) || !partOf(lt.PrimaryKey, c.C.Name) {
+		return nil
+	}
+	for _, o := range changes {
+		if m, ok := o.(*schema.ModifyPrimaryKey); ok && free(m) {
+			return &unit{changes: []schema.Change{m, c}, class: classifyModify(t.Name, c), group: groupCols}
+		}
+	}
+	return nil
+}
+
+func partOf(idx *schema.Index, column string) bool {
+	for _, p := range idx.Parts {
+		if p.C != nil && strings.EqualFold(p.C.Name, column) {
+			return true
+		}
+	}
+	return false
+}
+
+// regenerate returns the unit that changes column c of table t (lt: the
+// live table) from or to a
+// generated column, or between VIRTUAL and STORED, which MariaDB cannot do
+// in place: drop the column and add it again at its place, with the indexes
+// on it (dropping the column drops them). It is destructive, approved as
+// the drop of the column. A STORED column that becomes a regular one keeps
+// its values in place (nil).
+func regenerate(t, lt *schema.Table, c *schema.ModifyColumn, changes []schema.Change) *unit {
+	from, fromGen := generated(c.From)
+	to, toGen := generated(c.To)
+	switch {
+	case lt == nil, !fromGen && !toGen, fromGen && toGen && from == to, fromGen && !toGen && from == "STORED":
+		return nil
+	}
+	u := &unit{class: class{Destructive, "DROP COLUMN " + t.Name + "." + c.To.Name}, group: groupCols}
+	var adds []schema.Change
+	for _, idx := range lt.Indexes {
+		if !partOf(idx, c.From.Name) || touched(idx.Name, changes) {
+			continue
+		}
+		if di, ok := t.Index(idx.Name); ok {
+			u.changes = append(u.changes, &schema.DropIndex{I: idx})
+			adds = append(adds, &schema.AddIndex{I: di})
+		}
+	}
+	u.changes = append(u.changes, &schema.DropColumn{C: c.From})
+	u.changes = append(u.changes, adds...)
+	u.changes = append(u.changes, &schema.AddColumn{C: c.To})
+	u.after = "FIRST"
+	for i, col := range t.Columns {
+		if col == c.To {
+			if i > 0 {
+				u.after = "AFTER `" + t.Columns[i-1].Name + "`"
+			}
+			if i == len(t.Columns)-1 {
+				u.after = ""
+			}
+		}
+	}
+	return u
+}
+
+// generated returns the storage of a generated column (VIRTUAL or STORED).
+func generated(c *schema.Column) (string, bool) {
+	for _, a := range c.Attrs {
+		if g, ok := a.(*schema.GeneratedExpr); ok {
+			switch s := strings.ToUpper(g.Type); s {
+			case "", "VIRTUAL":
+				return "VIRTUAL", true
+			case "PERSISTENT":
+				return "STORED", true
+			default:
+				return s, true
+			}
+		}
+	}
+	return "", false
+}
+
+// touched reports whether changes already drop, add or modify index name.
+func touched(name string, changes []schema.Change) bool {
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *schema.DropIndex:
+			if c.I.Name == name {
+				return true
+			}
+		case *schema.AddIndex:
+			if c.I.Name == name {
+				return true
+			}
+		case *schema.ModifyIndex:
+			if c.From.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
