@@ -48,9 +48,10 @@ func New(ctx context.Context, db *sql.DB) (*Planner, error) {
 	}, nil
 }
 
-// Inspect returns the live schema of database, or (nil, nil) when it does not exist.
+// Inspect returns the live schema of database, or (nil, nil) when it does
+// not exist. strata's own spec.SeedsTable is left out.
 func (p *Planner) Inspect(ctx context.Context, database string) (*schema.Schema, error) {
-	s, err := p.drv.InspectSchema(ctx, database, &schema.InspectOptions{})
+	s, err := p.drv.InspectSchema(ctx, database, &schema.InspectOptions{Exclude: []string{spec.SeedsTable}})
 	if schema.IsNotExistError(err) {
 		return nil, nil
 	}

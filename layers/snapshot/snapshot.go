@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/ident"
 )
 
@@ -26,14 +27,15 @@ type Schema struct {
 // autoIncrement is the table option that changes with data, not schema.
 var autoIncrement = regexp.MustCompile(` AUTO_INCREMENT=\d+`)
 
-// Take reads database's schema through db (a user that can read it).
+// Take reads database's schema through db (a user that can read it),
+// without strata's own spec.SeedsTable.
 func Take(ctx context.Context, db *sql.DB, database string) (*Schema, error) {
-	tables, err := strings1(ctx, db, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' ORDER BY table_name", database)
+	tables, err := strings1(ctx, db, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' AND table_name <> ? ORDER BY table_name", database, spec.SeedsTable)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: tables of %s: %w", database, err)
 	}
 	s := &Schema{Tables: len(tables)}
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT table_name, index_name) FROM information_schema.statistics WHERE table_schema = ?", database).Scan(&s.Indexes); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT table_name, index_name) FROM information_schema.statistics WHERE table_schema = ? AND table_name <> ?", database, spec.SeedsTable).Scan(&s.Indexes); err != nil {
 		return nil, fmt.Errorf("snapshot: indexes of %s: %w", database, err)
 	}
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = ?", database).Scan(&s.ForeignKeys); err != nil {

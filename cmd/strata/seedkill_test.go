@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSeedKilledBeforeRecorded: strata is SIGKILLed, its connections
+// dropped, after a seed committed in the tenant database and before the
+// landlord recorded it (another session holds the landlord's seed_runs
+// locked). The next apply records the seed and does not run it again: its
+// row exists once.
+func TestSeedKilledBeforeRecorded(t *testing.T) {
+	c := newConfigRepo(t)
+	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
+	c.tenant("warm", "")
+	code, _, stderr := runBin(t, "apply", "--repo", c.dir)
+	require.Equal(t, 0, code, stderr) // the landlord exists before its table is locked
+	c.tenant("acme", "")
+
+	holder, err := c.db.Conn(t.Context())
+	require.NoError(t, err)
+	defer holder.Close()
+	_, err = holder.ExecContext(t.Context(), "BEGIN")
+	require.NoError(t, err)
+	_, err = holder.ExecContext(t.Context(), "SELECT * FROM `"+c.ll+"`.seed_runs FOR UPDATE")
+	require.NoError(t, err)
+
+	cmd := exec.Command(strataBin, "apply", "--repo", c.dir, "--tenant", "acme")
+	cmd.Env = os.Environ()
+	require.NoError(t, cmd.Start())
+	// Recording the seed waits for the lock: the seed has committed.
+	var pending []int64
+	deadline := time.Now().Add(time.Minute)
+	for len(pending) == 0 {
+		require.True(t, time.Now().Before(deadline), "strata never tried to record the seed")
+		time.Sleep(10 * time.Millisecond)
+		pending = recordingSeed(t, c)
+	}
+	seeded := "SELECT COUNT(*) FROM `" + c.database("acme") + "`.users"
+	require.Equal(t, 1, countOrZero(c, seeded))
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait()
+	// The server would finish the dead process's pending INSERT once the
+	// lock is released; a crashed host's connections are gone instead.
+	for _, id := range pending {
+		_, err := c.db.Exec(fmt.Sprintf("KILL %d", id))
+		require.NoError(t, err)
+	}
+	_, err = holder.ExecContext(t.Context(), "ROLLBACK")
+	require.NoError(t, err)
+
+	for range 2 {
+		code, out, stderr := runBin(t, "apply", "--repo", c.dir, "--tenant", "acme")
+		require.Equal(t, 0, code, "stdout %s\nstderr %s", out, stderr)
+		require.Equal(t, 1, countOrZero(c, seeded), "the seed ran again")
+	}
+	require.Equal(t, 1, countOrZero(c, "SELECT COUNT(*) FROM `"+c.ll+"`.seed_runs WHERE tenant = 'acme'"))
+	require.Equal(t, 0, countOrZero(c, "SELECT COUNT(*) FROM `"+c.ll+"`.apply_runs WHERE outcome = 'running'"))
+}
+
+// recordingSeed returns the server connections inserting into the landlord's seed_runs.
+func recordingSeed(t *testing.T, c *configRepo) []int64 {
+	rows, err := c.db.Query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO%seed_runs%'")
+	require.NoError(t, err)
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// countOrZero runs a COUNT query on c's server; 0 when it fails (a table
+// not created yet).
+func countOrZero(c *configRepo, q string) int {
+	var n int
+	if err := c.db.QueryRow(q).Scan(&n); err != nil {
+		return 0
+	}
+	return n
+}
