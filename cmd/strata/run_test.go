@@ -26,6 +26,7 @@ import (
 	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/reconciler/daemon/httpapi"
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
 )
 
 // testSecretKey is 32 bytes in hex, the STRATA_SECRET_KEY of these tests.
@@ -113,10 +114,11 @@ func (c *configRepo) database(tenant string) string {
 	return c.prefix + strings.ReplaceAll(tenant, "-", "_")
 }
 
-// columns returns "table.column" of every column of the tenant's database.
+// columns returns "table.column" of every column of the tenant's database
+// but strata's own spec.SeedsTable.
 func (c *configRepo) columns(tenant string) []string {
 	c.t.Helper()
-	rows, err := c.db.Query("SELECT CONCAT(table_name, '.', column_name) FROM information_schema.columns WHERE table_schema = ? ORDER BY table_name, ordinal_position", c.database(tenant))
+	rows, err := c.db.Query("SELECT CONCAT(table_name, '.', column_name) FROM information_schema.columns WHERE table_schema = ? AND table_name <> ? ORDER BY table_name, ordinal_position", c.database(tenant), spec.SeedsTable)
 	require.NoError(c.t, err)
 	defer rows.Close()
 	var out []string
