@@ -33,11 +33,19 @@ type Statement struct {
 	// Approval is the canonical form of a destructive change, e.g.
 	// "DROP COLUMN members.fax": the exact string to add under approve.destructive.
 	Approval string `json:"approval,omitempty"`
-	// Blocked is true for a destructive statement that no approval covers.
+	// Blocked is true for a destructive statement that no approval covers,
+	// and for one the tenant's drift strategy withholds.
 	Blocked bool `json:"blocked"`
 	// Note says why a blocked statement waits besides its own approval, or
 	// how to keep the data (a rename declaration).
 	Note string `json:"note,omitempty"`
+	// Withheld says why the tenant's drift strategy keeps the statement
+	// from running ("" when it does not): it touches objects changed by
+	// hand since the last apply.
+	Withheld string `json:"withheld,omitempty"`
+	// Objects are the tables, columns, indexes, keys and checks the
+	// statement changes, from the diff engine's change.
+	Objects []Object `json:"-"`
 }
 
 // Drift is an object in the live database that no layer declares.

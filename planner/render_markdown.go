@@ -35,7 +35,10 @@ func renderMarkdown(w io.Writer, p *Plan) error {
 	var approvals []string
 	for _, t := range shown {
 		for _, s := range t.Statements {
-			if s.Blocked {
+			switch {
+			case s.Withheld != "":
+				approvals = append(approvals, fmt.Sprintf("- **%s**: %s is withheld: %s", mdCell(t.Name), mdCode(oneLineSQL(s.SQL)), s.Withheld))
+			case s.Blocked:
 				approvals = append(approvals, fmt.Sprintf("- **%s**: %s is blocked; %s", mdCell(t.Name), mdCode(oneLineSQL(s.SQL)), ApprovalHint(t.Name, s.Approval)))
 			}
 		}
@@ -54,7 +57,10 @@ func renderMarkdown(w io.Writer, p *Plan) error {
 			bw.WriteString("```sql\n")
 			for _, s := range t.Statements {
 				fmt.Fprintf(bw, "-- %s", s.Kind)
-				if s.Blocked {
+				switch {
+				case s.Withheld != "":
+					fmt.Fprintf(bw, ", withheld: %s", s.Withheld)
+				case s.Blocked:
 					fmt.Fprintf(bw, ", blocked: add `%s` under approve.destructive", s.Approval)
 				}
 				fmt.Fprintf(bw, "\n%s;\n", strings.ReplaceAll(s.SQL, "```", "'''"))

@@ -42,7 +42,10 @@ func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
 				line += "  -- data-dependent: " + strings.Join(s.Codes, ", ")
 			}
 			fmt.Fprintf(bw, "  %s\n", c(code, line))
-			if s.Blocked {
+			switch {
+			case s.Withheld != "":
+				fmt.Fprintf(bw, "      withheld: %s\n", s.Withheld)
+			case s.Blocked:
 				fmt.Fprintf(bw, "      blocked: %s\n", ApprovalHint(t.Name, s.Approval))
 			}
 		}

@@ -16,7 +16,7 @@ import (
 func statements(steps []step, codes [][]string, approve spec.Approve) []Statement {
 	stmts := make([]Statement, len(steps))
 	for i, s := range steps {
-		st := Statement{SQL: s.sql, Comment: s.comment, Kind: s.kind, Codes: codes[i], Approval: s.approval}
+		st := Statement{SQL: s.sql, Comment: s.comment, Kind: s.kind, Codes: codes[i], Approval: s.approval, Objects: objectsOf(s.source)}
 		if st.Kind == Additive && dataDependent(st.Codes) {
 			st.Kind = DataDependent
 		}

@@ -47,7 +47,9 @@ type TenantDrift struct {
 	Note        string `json:"note,omitempty"` // why the state is unknown or none despite a differing fingerprint
 	Error       string `json:"error,omitempty"`
 
-	inspected bool // needed an Atlas inspect (counted in DriftSummary.Inspected)
+	inspected   bool              // needed an Atlas inspect (counted in DriftSummary.Inspected)
+	baseline    landlord.Baseline // what detect compared with, for recordDetection
+	fingerprint string            // the live fingerprint detect saw
 }
 
 // DriftSummary counts a sweep's tenants.
@@ -142,5 +144,12 @@ func (r *Reconciler) driftTenant(ctx context.Context, t *spec.Tenant, live *live
 	}
 	// Objects strata's own runs since the snapshot changed are not drift
 	// (drift_own.go); apply's drift strategy uses the same rule.
-	return r.detect(ctx, td, t, b, fp, exists)
+	s, err := r.server(t.Server)
+	if err != nil {
+		return driftFailed(td, err)
+	}
+	if td = r.detect(ctx, td, s, t, b, fp, exists); td.State == DriftFound {
+		td = r.recordDetection(ctx, td, s, t)
+	}
+	return td
 }

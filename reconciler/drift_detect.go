@@ -18,20 +18,16 @@ import (
 const databaseRemoved = 20
 
 // detect inspects a tenant whose live fingerprint differs from its
-// baseline's, scores the differences and plans their repair, and records a
-// new detection. fp is the live fingerprint; exists is false when the
-// database is gone.
-func (r *Reconciler) detect(ctx context.Context, td TenantDrift, t *spec.Tenant, b landlord.Baseline, fp string, exists bool) TenantDrift {
-	td.inspected = true
-	s, err := r.server(t.Server)
-	if err != nil {
-		return driftFailed(td, err)
-	}
+// baseline's, scores the differences and plans their repair. It changes
+// nothing: recordDetection records what it found. fp is the live
+// fingerprint; exists is false when the database is gone.
+func (r *Reconciler) detect(ctx context.Context, td TenantDrift, s *server, t *spec.Tenant, b landlord.Baseline, fp string, exists bool) TenantDrift {
+	td.inspected, td.baseline, td.fingerprint = true, b, fp
 	if !exists {
 		td.State, td.Score, td.Severity = DriftFound, databaseRemoved, drift.SeverityOf(databaseRemoved)
 		td.Differences = []drift.Difference{{Object: "database", Change: drift.Removed, Name: t.Database, Weight: databaseRemoved}}
-		td.Note = "the database is gone: strata apply with drift strategy conservative or strict provisions it again"
-		return r.recordDetection(ctx, td, s, t, b, fp)
+		td.Note = "the database is gone: strata apply provisions it again"
+		return td
 	}
 	base, err := r.baselineSchema(ctx, t, b)
 	if err != nil {
@@ -46,7 +42,7 @@ func (r *Reconciler) detect(ctx context.Context, td TenantDrift, t *spec.Tenant,
 		return driftFailed(td, err)
 	}
 	if live == nil { // dropped between the pass and the inspect
-		return r.detect(ctx, td, t, b, fp, false)
+		return r.detect(ctx, td, s, t, b, fp, false)
 	}
 	drv, err := r.composer.Driver(ctx)
 	if err != nil {
@@ -62,7 +58,7 @@ func (r *Reconciler) detect(ctx context.Context, td TenantDrift, t *spec.Tenant,
 		if err != nil {
 			return driftFailed(td, err)
 		}
-		if adjusted := withOwn(base, live, rep.Differences, own); adjusted != base {
+		if adjusted := withOwn(base, live, rep.Differences, parseObjects(own)); adjusted != base {
 			base = adjusted
 			if rep, err = drift.Compare(base, live, drift.WithDiffer(drv)); err != nil {
 				return driftFailed(td, err)
@@ -83,7 +79,7 @@ func (r *Reconciler) detect(ctx context.Context, td TenantDrift, t *spec.Tenant,
 		return driftFailed(td, fmt.Errorf("plan repair: %s", repair.Error))
 	}
 	td.Repair, td.Unmanaged = repair.Statements, repair.Unmanaged
-	return r.recordDetection(ctx, td, s, t, b, fp)
+	return td
 }
 
 // baselineSchema returns the schema of t's baseline snapshot: the desired
@@ -124,9 +120,11 @@ func snapshotLayer(b landlord.Baseline, ddl string) (*spec.Layer, error) {
 	}}}, nil
 }
 
-// recordDetection records td in the landlord, with the live schema, unless
-// the tenant's open detection already has this live fingerprint.
-func (r *Reconciler) recordDetection(ctx context.Context, td TenantDrift, s *server, t *spec.Tenant, b landlord.Baseline, fp string) TenantDrift {
+// recordDetection records td (found by detect) in the landlord, with the
+// live schema, unless the tenant's open detection already has this live
+// fingerprint.
+func (r *Reconciler) recordDetection(ctx context.Context, td TenantDrift, s *server, t *spec.Tenant) TenantDrift {
+	b, fp := td.baseline, td.fingerprint
 	if open, err := r.store.OpenDetection(ctx, t.Name); err == nil && open.LiveFingerprint == fp {
 		td.DetectionID = open.ID
 		return td

@@ -2,7 +2,6 @@ package reconciler
 
 import (
 	"slices"
-	"strings"
 
 	"ariga.io/atlas/sql/schema"
 
@@ -22,14 +21,14 @@ import (
 // strategy sees them.
 
 // withOwn returns base with every difference from base to live that one of
-// stmts (statements strata ran since base was taken) explains taken from
+// objs (changed by statements strata ran since base was taken) explains taken from
 // live: the objects the statements name, at the granularity drift reports
 // (a table, or a column, index, foreign key or check of one). base and live
 // are left as they were; base is returned as is when nothing is explained.
-func withOwn(base, live *schema.Schema, diffs []drift.Difference, stmts []string) *schema.Schema {
+func withOwn(base, live *schema.Schema, diffs []drift.Difference, objs []planner.Object) *schema.Schema {
 	var own []drift.Difference
 	for _, d := range diffs {
-		if explains(stmts, d) {
+		if explains(objs, d) {
 			own = append(own, d)
 		}
 	}
@@ -80,37 +79,37 @@ func withOwn(base, live *schema.Schema, diffs []drift.Difference, stmts []string
 	return out
 }
 
-// explains reports whether one of stmts changed d's object: the statement's
-// table is d's, and for a column, index, foreign key or check it names the
-// object too. Only the statement's own table counts: a CREATE TABLE whose
-// foreign key REFERENCES `members` (`id`) changes nothing of members.
+// explains reports whether one of objs (changed by statements strata ran
+// since the baseline) is d's object: the table itself when strata created
+// or dropped it, else the same column, index, foreign key or check.
 // Schema options, primary keys, table options and renames are never
 // explained (strata's plans do not change schema options, and a table-wide
 // attribute cannot be told from a hand change to the same table).
-func explains(stmts []string, d drift.Difference) bool {
+func explains(objs []planner.Object, d drift.Difference) bool {
 	named := d.Object == drift.Column || d.Object == drift.Index || d.Object == drift.ForeignKey || d.Object == drift.Check
 	if d.Table == "" || d.Change == drift.Renamed || (d.Object != drift.Table && (!named || d.Name == "")) {
 		return false
 	}
-	for _, q := range stmts {
-		names := backquotedList(q)
-		if len(names) == 0 || statementTable(q, names) != d.Table {
-			continue
-		}
-		if d.Object == drift.Table || slices.Contains(names, d.Name) {
+	for _, o := range objs {
+		switch {
+		case o.Table != d.Table:
+		case o.Kind == planner.ObjectTable:
+			return true
+		case d.Object != drift.Table && string(o.Kind) == string(d.Object) && o.Name == d.Name:
 			return true
 		}
 	}
 	return false
 }
 
-// statementTable returns the table statement q (as Atlas writes it) changes:
-// the first name after CREATE/ALTER/DROP/RENAME TABLE, the one after ON in
-// CREATE INDEX or DROP INDEX.
-func statementTable(q string, names []string) string {
-	head, _, _ := strings.Cut(strings.ToUpper(q), "`")
-	if strings.Contains(head, "INDEX") && len(names) > 1 {
-		return names[1]
+// parseObjects reads objects as the landlord stores them (planner.Object's
+// String); statements recorded before objects were, have none.
+func parseObjects(stored []string) []planner.Object {
+	var out []planner.Object
+	for _, s := range stored {
+		if o, ok := planner.ParseObject(s); ok {
+			out = append(out, o)
+		}
 	}
-	return names[0]
+	return out
 }

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,7 +129,8 @@ func TestDriftStrategies(t *testing.T) {
 		faxGone     bool
 	}{
 		{spec.DriftReport, OutcomeDrifted, false, landlord.StatusDrifted, true, false},
-		{spec.DriftConservative, OutcomeBlocked, true, landlord.StatusActive, true, false},
+		// fax stays (its drop is not additive): the tenant stays drifted.
+		{spec.DriftConservative, OutcomeDrifted, true, landlord.StatusDrifted, true, false},
 		{spec.DriftStrict, OutcomeBlocked, true, landlord.StatusActive, false, false},
 		{spec.DriftStrict, OutcomeConverged, true, landlord.StatusActive, true, true},
 	}
@@ -206,8 +208,8 @@ func TestSweepAfterFailedRun(t *testing.T) {
 	// change they did not touch still is.
 	f.exec("ALTER TABLE `" + tn.Database + "`.members DROP COLUMN fax")
 	for _, st := range []landlord.StatementRecord{
-		{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `fax` int NULL", Outcome: landlord.StatementApplied},
-		{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `nick` varchar(50) NULL", Outcome: landlord.StatementRunning},
+		{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `fax` int NULL", Outcome: landlord.StatementApplied, Objects: []string{"column members.fax"}},
+		{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `nick` varchar(50) NULL", Outcome: landlord.StatementRunning, Objects: []string{"column members.nick"}},
 	} {
 		run, err := store.StartRun(f.ctx, tn.Name, "c2", 0)
 		if err != nil {
@@ -237,5 +239,63 @@ func TestSweepAfterFailedRun(t *testing.T) {
 	}
 	if td := res.Tenants[0]; td.State != DriftFound || len(td.Differences) != 1 || td.Differences[0].Table != "settings" {
 		t.Fatalf("a hand change beside partial runs: %s %v, want drifted by settings.hand only", td.State, td.Differences)
+	}
+}
+
+// TestConservativeResolvesOnlyRepaired: under drift strategy conservative a
+// column dropped by hand is added back, but a hand-made column, index and
+// table stay: their drift reports stay open and the tenant drifted (the
+// repair once resolved every report and took a snapshot that hid them).
+func TestConservativeResolvesOnlyRepaired(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("apply: exit %d", res.ExitCode())
+	}
+	f.exec("ALTER TABLE `" + tn.Database + "`.settings DROP v")
+	f.exec("ALTER TABLE `" + tn.Database + "`.members ADD fax INT NULL, ADD INDEX members_fax (fax)")
+	f.exec("CREATE TABLE `" + tn.Database + "`.notes (id INT PRIMARY KEY)")
+	tn.Drift = spec.DriftConservative
+	tr := f.result(f.apply(Options{}), "acme")
+	if tr.Outcome != OutcomeDrifted || KindOf(tr.Err) != KindWaiting {
+		t.Fatalf("outcome %s (%v), want drifted (waiting); statements %v", tr.Outcome, tr.Err, sqls(tr.Statements))
+	}
+	if v := f.count("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = 'settings' AND column_name = 'v'", tn.Database); v != 1 {
+		t.Fatal("settings.v was not added back")
+	}
+	ll := "`" + f.store().Database() + "`.drift_reports"
+	open := func(resolved bool) []string {
+		t.Helper()
+		q := "SELECT CONCAT(object, ' ', change_kind) FROM " + ll + " WHERE tenant = 'acme' AND resolved_at IS NULL ORDER BY object"
+		if resolved {
+			q = "SELECT DISTINCT CONCAT(object, ' ', change_kind) FROM " + ll + " WHERE tenant = 'acme' AND resolved_at IS NOT NULL ORDER BY 1"
+		}
+		rows, err := f.db.QueryContext(f.ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	if got, want := open(false), []string{"column members.fax added", "index members.members_fax added", "table notes added"}; !slices.Equal(got, want) {
+		t.Errorf("open drift reports %q, want %q", got, want)
+	}
+	if got := open(true); !slices.Contains(got, "column settings.v removed") {
+		t.Errorf("resolved drift reports %q, want the repaired column settings.v among them", got)
+	}
+	res, err := f.reconciler(Options{}).Drift(f.ctx, nil)
+	if err != nil || res.Summary.Drifted != 1 {
+		t.Fatalf("strata drift after the repair: %+v %v, want the tenant still drifted", res.Summary, err)
+	}
+	if rec, err := f.store().Tenant(f.ctx, "acme"); err != nil || rec.Status != landlord.StatusDrifted {
+		t.Fatalf("record %+v %v, want drifted", rec, err)
 	}
 }

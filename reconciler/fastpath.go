@@ -54,62 +54,6 @@ type fastPath struct {
 
 func baseKey(b landlord.Baseline) string { return b.Hash + "/" + b.Fingerprint }
 
-// freshSincePass reports whether no strata run touched j's tenant between the
-// newest-runs read before the bulk pass and now (j holds the tenant's lock).
-// It asks the landlord once per tenant.
-func (j *job) freshSincePass(ctx context.Context) bool {
-	if j.fresh != nil {
-		return *j.fresh
-	}
-	fresh := false
-	if j.runs != nil {
-		before := j.runs[j.t.Name]
-		now, err := j.r.store.LastRun(ctx, j.t.Name)
-		if err != nil {
-			j.log.Warn("cannot tell whether the bulk pass is still current; planning in full", "err", err)
-		}
-		fresh = err == nil && now == before && before.Outcome != landlord.RunRunning
-	}
-	j.fresh = &fresh
-	return fresh
-}
-
-// quickPlan returns j's plan without an Atlas inspect when its live schema
-// is known: empty (this run created the database, under the lock) or its
-// baseline snapshot's composition. It returns false when the tenant must be
-// planned in full.
-func (j *job) quickPlan(ctx context.Context) (planner.TenantPlan, bool) {
-	var shared *planner.TenantPlan
-	if j.res.Provisioned {
-		shared = j.r.sharedPlan(ctx, j.srv, "empty", func(context.Context) (*schema.Schema, error) { return &schema.Schema{}, nil }, j.desired)
-	} else {
-		b, ok := j.live.baselines[j.t.Name]
-		fp, exists := j.live.fingerprint(j.t)
-		if !ok || !exists || b.Fingerprint == "" || fp != b.Fingerprint || j.rec.Status != landlord.StatusActive {
-			return planner.TenantPlan{}, false
-		}
-		if !j.freshSincePass(ctx) {
-			return planner.TenantPlan{}, false
-		}
-		shared = j.r.sharedPlan(ctx, j.srv, baseKey(b), func(ctx context.Context) (*schema.Schema, error) {
-			d, err := j.r.baseComposition(ctx, b)
-			if d == nil || err != nil {
-				return nil, err
-			}
-			return d.Schema, nil
-		}, j.desired)
-	}
-	if shared == nil {
-		return planner.TenantPlan{}, false
-	}
-	tp := *shared
-	tp.Name, tp.Database, tp.Server = j.t.Name, j.t.Database, j.t.Server
-	// The drift strategy marks statements withheld in place: each tenant
-	// gets its own copy.
-	tp.Statements = append([]planner.Statement(nil), shared.Statements...)
-	return tp, true
-}
-
 // sharedPlan returns the plan from the schema from returns (named by
 // fromKey) to desired, made once per server and pair; nil when the fast path does not
 // apply: from is nil (a snapshot's composition that does not reproduce its
@@ -233,7 +177,7 @@ func (j *job) snapshotNow(ctx context.Context) (*snapshot.Schema, string, error)
 	switch {
 	case d.Snapshot != nil && j.liveFP == d.Fingerprint:
 		return d.Snapshot, d.Fingerprint, nil
-	case d.Snapshot != nil && j.fast && j.freshSincePass(ctx):
+	case d.Snapshot != nil && j.plan.fast && j.freshSincePass(ctx):
 		return d.Snapshot, d.Fingerprint, nil
 	}
 	s, err := snapshot.Take(ctx, j.srv.db, j.t.Database)
@@ -259,7 +203,7 @@ func (j *job) saveSnapshot(ctx context.Context) (*snapshot.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, ok := j.live.baselines[j.t.Name]
+	b, ok := j.pass.live.baselines[j.t.Name]
 	if ok && j.res.RunID == 0 && j.rec.Status == landlord.StatusActive && b.Hash == s.Hash && b.Fingerprint == fp && j.freshSincePass(ctx) {
 		return s, nil
 	}

@@ -181,7 +181,7 @@ func TestFreshSincePass(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := &job{r: r, t: f.fleet.Tenant("a"), runs: runs, log: slog.New(slog.DiscardHandler)}
+		j := &job{r: r, pass: &Pass{r: r, runs: runs}, t: f.fleet.Tenant("a"), log: slog.New(slog.DiscardHandler)}
 		return j.freshSincePass(f.ctx)
 	}
 	if !fresh() {
@@ -195,7 +195,7 @@ func TestFreshSincePass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &job{r: r, t: f.fleet.Tenant("a"), runs: runs, log: slog.New(slog.DiscardHandler)}
+	j := &job{r: r, pass: &Pass{r: r, runs: runs}, t: f.fleet.Tenant("a"), log: slog.New(slog.DiscardHandler)}
 	if j.freshSincePass(f.ctx) {
 		t.Error("a run started after the read, yet the pass is fresh")
 	}

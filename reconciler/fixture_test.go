@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/layers/snapshot"
+	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/ident"
@@ -117,11 +120,41 @@ func (f *fixture) apply(opts Options) *Result {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(f.ctx, 3*time.Minute)
 	defer cancel()
+	// Every apply of the suite is planned first: the statements plan lists
+	// must be exactly those apply then runs or withholds, in order.
+	plan, err := f.reconciler(opts).Plan(ctx, nil)
+	if err != nil {
+		f.t.Fatalf("Plan: %v", err)
+	}
 	res, err := f.reconciler(opts).Apply(ctx, nil)
 	if err != nil {
 		f.t.Fatalf("Apply: %v", err)
 	}
+	samePlan(f.t, plan, res)
 	return res
+}
+
+// samePlan fails t unless each tenant's apply ran (or recorded as blocked)
+// exactly the statements plan listed, in order. A tenant that failed
+// before its first statement (no key to provision, a locked tenant) ran none.
+func samePlan(t *testing.T, plan *planner.Plan, res *Result) {
+	t.Helper()
+	for i, tp := range plan.Tenants {
+		tr := res.Tenants[i]
+		if tr.Outcome == OutcomeLocked || (tr.Outcome == OutcomeFailed && len(tr.Statements) == 0) {
+			continue
+		}
+		var planned, ran []string
+		for _, st := range tp.Statements {
+			planned = append(planned, fmt.Sprintf("%s blocked=%v", st.SQL, st.Blocked))
+		}
+		for _, st := range tr.Statements {
+			ran = append(ran, fmt.Sprintf("%s blocked=%v", st.SQL, st.Outcome == landlord.StatementBlocked))
+		}
+		if !slices.Equal(planned, ran) {
+			t.Errorf("%s: plan listed\n  %s\nbut apply ran\n  %s", tp.Name, strings.Join(planned, "\n  "), strings.Join(ran, "\n  "))
+		}
+	}
 }
 
 func (f *fixture) result(res *Result, name string) TenantResult {

@@ -19,6 +19,13 @@ type liveState struct {
 	live      map[string]map[string]string // server -> database -> fingerprint
 	errs      map[string]error             // server -> why its pass failed
 	baselines map[string]landlord.Baseline // tenant -> newest snapshot; nil when not read
+	asked     map[string]bool              // server + "/" + database of every database a pass succeeded for
+}
+
+// absent reports whether t's server pass succeeded and found no database for t.
+func (s *liveState) absent(t *spec.Tenant) bool {
+	_, exists := s.fingerprint(t)
+	return !exists && s.asked[t.Server+"/"+t.Database]
 }
 
 // fingerprint returns t's live fingerprint and whether its pass found it.
@@ -50,7 +57,7 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 		}
 		dbs[t.Server] = append(dbs[t.Server], t.Database)
 	}
-	st := &liveState{live: map[string]map[string]string{}, errs: map[string]error{}}
+	st := &liveState{live: map[string]map[string]string{}, errs: map[string]error{}, asked: map[string]bool{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for name, list := range dbs {
@@ -71,6 +78,9 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 				return
 			}
 			st.live[name] = fps
+			for _, db := range list {
+				st.asked[name+"/"+db] = true
+			}
 		}()
 	}
 	wg.Wait()

@@ -111,7 +111,7 @@ func decommissionStep(ctx context.Context, j *job) error {
 // recorded in the tenant's run, opened when the status changes or
 // something is left to run.
 func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
-	j.plan = j.r.lifecyclePlan(ctx, j.t)
+	j.plan.TenantPlan = j.r.lifecyclePlan(ctx, j.t)
 	if j.plan.Action == planner.ActionFailed {
 		return fmt.Errorf("reconciler: %s", j.plan.Error)
 	}

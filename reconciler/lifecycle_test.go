@@ -269,8 +269,11 @@ func TestLockedTenantSkipped(t *testing.T) {
 	if tr := f.result(res, "held"); tr.Outcome != OutcomeLocked {
 		t.Fatalf("held: %+v", tr)
 	}
-	if res.ExitCode() != 2 {
-		t.Fatalf("exit %d with a tenant skipped for its lock, want 2 (not all converged)", res.ExitCode())
+	if res.ExitCode() != 3 {
+		t.Fatalf("exit %d with a tenant skipped for its lock, want 3 (the rest converged; apply again later)", res.ExitCode())
+	}
+	if tr := f.result(res, "held"); KindOf(tr.Err) != KindTransient || !errors.Is(tr.Err, ErrLocked) {
+		t.Fatalf("held: Err %v, want transient ErrLocked", tr.Err)
 	}
 	if tr := f.result(res, "free"); tr.Outcome != OutcomeConverged {
 		t.Fatalf("free: %+v", tr)

@@ -7,15 +7,17 @@ import (
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 )
 
 // Plan plans the named tenants (all when tenants is empty) without changing
-// anything. A tenant that cannot be planned is ActionFailed in the plan. A
-// suspended or decommissioned tenant is ActionChange with the statements
-// that suspend or decommission it while the live server shows them still to
-// run (so plan exits 2 before apply drops a user), ActionSkip once done. The
-// error is for an unknown tenant name or a cancelled ctx.
+// anything, through the same planTenant apply uses. A tenant that cannot be
+// planned is ActionFailed in the plan. A suspended or decommissioned tenant
+// is ActionChange with the statements that suspend or decommission it while
+// the live server shows them still to run (so plan exits 2 before apply
+// drops a user), ActionSkip once done. The error is for an unknown tenant
+// name, an unreadable landlord or a cancelled ctx.
 func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan, error) {
 	sel, err := r.selectTenants(tenants)
 	if err != nil {
@@ -25,16 +27,32 @@ func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan,
 	// One bulk fingerprint pass per server: tenants already in sync are
 	// planned without an Atlas inspect (see insync.go).
 	live := r.readLive(ctx, sel)
+	if live.baselines, err = r.readBaselines(ctx); err != nil {
+		return nil, err
+	}
 	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
-		p.Tenants[i] = r.planTenant(ctx, t, live)
+		p.Tenants[i] = r.planOne(ctx, t, live)
 	})
 	p.Summarize()
 	return p, err
 }
 
-// planTenant composes t's desired schema and plans it on t's server, unless
-// live (the bulk pass) shows it in sync.
-func (r *Reconciler) planTenant(ctx context.Context, t *spec.Tenant, live *liveState) planner.TenantPlan {
+// readBaselines returns every tenant's baseline snapshot without migrating
+// the landlord: none when it does not exist yet.
+func (r *Reconciler) readBaselines(ctx context.Context) (map[string]landlord.Baseline, error) {
+	ok, err := r.store.Exists(ctx)
+	if err != nil || !ok {
+		return map[string]landlord.Baseline{}, err
+	}
+	b, err := r.store.Baselines(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	return b, nil
+}
+
+// planOne plans one tenant for strata plan.
+func (r *Reconciler) planOne(ctx context.Context, t *spec.Tenant, live *liveState) planner.TenantPlan {
 	tp := planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, DesiredHash: t.LayerHash()}
 	if t.Status == spec.StatusSuspended || t.Status == spec.StatusDecommissioned {
 		return r.lifecyclePlan(ctx, t)
@@ -44,18 +62,19 @@ func (r *Reconciler) planTenant(ctx context.Context, t *spec.Tenant, live *liveS
 		tp.Action, tp.Error = planner.ActionFailed, err.Error()
 		return tp
 	}
-	if live.inSync(t, desired) {
-		return noChange(t, desired)
-	}
 	s, err := r.server(t.Server)
 	if err != nil {
 		tp.Action, tp.Error = planner.ActionFailed, err.Error()
 		return tp
 	}
-	return r.planOn(ctx, s, t, desired)
+	v := planView{live: live, status: live.baselines[t.Name].Status, empty: live.absent(t), fresh: always}
+	return r.planTenant(ctx, s, t, desired, v).TenantPlan
 }
 
-// planOn plans t against desired on server s.
+// always is the freshness of a bulk pass read at the moment of planning.
+func always(context.Context) bool { return true }
+
+// planOn plans t against desired on server s with a full Atlas inspect.
 func (r *Reconciler) planOn(ctx context.Context, s *server, t *spec.Tenant, desired *layers.Desired) planner.TenantPlan {
 	r.fullPlans.Add(1)
 	p, err := r.planner(ctx, s)
@@ -71,7 +90,8 @@ func (r *Reconciler) planOn(ctx context.Context, s *server, t *spec.Tenant, desi
 }
 
 // compose returns t's desired schema; a layer statement the dev server
-// rejects is reported as "path:line: message".
+// rejects is reported as "path:line: message" and stalls the tenant until
+// the layer changes (a lost connection is the server's, and transient).
 func (r *Reconciler) compose(ctx context.Context, t *spec.Tenant) (*layers.Desired, error) {
 	d, err := r.composer.Compose(ctx, t)
 	if err == nil {
@@ -79,7 +99,10 @@ func (r *Reconciler) compose(ctx context.Context, t *spec.Tenant) (*layers.Desir
 	}
 	var se *layers.StatementError
 	if errors.As(err, &se) {
-		return nil, fmt.Errorf("%s:%d: %v (fix this statement of the layer)", se.Path, se.Line, se.Err)
+		if classify(se.Err) == KindTransient {
+			return nil, Transient(fmt.Errorf("compose %s: the dev server failed at %s:%d: %w", t.Name, se.Path, se.Line, se.Err))
+		}
+		return nil, Stalled(fmt.Errorf("%s:%d: %v (fix this statement of the layer)", se.Path, se.Line, se.Err))
 	}
-	return nil, fmt.Errorf("compose %s: %w", t.Name, err)
+	return nil, classified(fmt.Errorf("compose %s: %w", t.Name, err))
 }

@@ -261,7 +261,8 @@ func (j *job) rollback(ctx context.Context, c created) {
 func redact(err error) error {
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return fmt.Errorf("server error %d", me.Number)
+		// Typed, so the failure is classified by its number (classify.go).
+		return &mysql.MySQLError{Number: me.Number, SQLState: me.SQLState, Message: "(server message withheld: it may quote the password)"}
 	}
 	return errors.New("statement failed")
 }

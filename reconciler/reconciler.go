@@ -58,6 +58,10 @@ type Options struct {
 	PR int
 	// Logger receives progress; nil discards it. DSNs and passwords are never logged.
 	Logger *slog.Logger
+	// Listener, when set, receives every Event of an apply as it happens
+	// (progress output, metrics), after the landlord recorded it. It is
+	// called from the workers concurrently and must not block.
+	Listener func(Event)
 }
 
 // Reconciler converges the tenants of one Fleet. It is safe for concurrent use.

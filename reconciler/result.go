@@ -63,15 +63,18 @@ func (r *Result) Failed() bool { return r.count(OutcomeFailed) > 0 }
 func (r *Result) Blocked() bool { return r.count(OutcomeBlocked) > 0 }
 
 // ExitCode is strata apply's exit status: 1 when a tenant failed; 2 when
-// something is still blocked, a drifted tenant was left as is, or a tenant
-// was skipped because another strata holds its lock (it may not have
-// converged); 0 when all converged.
+// something waits for a person (a change awaiting approval, a drifted
+// tenant left as is); 3 when the rest converged but a tenant was skipped
+// because another strata run holds its lock (apply again later); 0 when
+// all converged.
 func (r *Result) ExitCode() int {
 	switch {
 	case r.Failed():
 		return 1
-	case r.Blocked(), r.count(OutcomeDrifted) > 0, r.count(OutcomeLocked) > 0:
+	case r.Blocked(), r.count(OutcomeDrifted) > 0:
 		return 2
+	case r.count(OutcomeLocked) > 0:
+		return 3
 	}
 	return 0
 }

@@ -10,94 +10,83 @@ import (
 	"github.com/stratadb/strata/spec"
 )
 
-// Notes on statements a drift strategy does not run.
-const (
-	withheldConservative = " [withheld: it touches drifted objects and drift strategy conservative repairs additive differences only]"
-	withheldReport       = " [withheld: it touches drifted objects and drift strategy report does not repair drift]"
-)
+// driftMarks is what a tenant's drift strategy decided about its plan.
+type driftMarks struct {
+	// drift is what the tenant's live schema drifted by since its last
+	// snapshot; nil without drift (or none that could be found).
+	drift *TenantDrift
+	// strategy is the tenant's drift strategy; "" without drift.
+	strategy spec.DriftStrategy
+	// objects are the drifted objects (driftedObjects); nil under strict.
+	objects map[string]bool
+}
 
-// driftStrategy handles a tenant that drifted since its last apply (its live
-// fingerprint differs from its last snapshot's) before anything runs: the
-// drift is recorded, then
+// reportOnly reports whether the tenant drifted under strategy report: no
+// repair runs and no new snapshot is taken (it would hide the drift).
+func (m driftMarks) reportOnly() bool { return m.strategy == spec.DriftReport }
+
+// withholds reports whether the strategy keeps st from running: it touches
+// a drifted object, and the strategy is report, or conservative and st is
+// not additive.
+func (m driftMarks) withholds(st planner.Statement) bool {
+	if m.objects == nil || !touches(m.objects, st.Objects) {
+		return false
+	}
+	return m.strategy == spec.DriftReport || st.Kind != planner.Additive
+}
+
+// markDrift applies t's drift strategy to p when t drifted since its last
+// apply (its live fingerprint differs from its last snapshot's):
 //   - report (the default) repairs nothing: every statement that touches a
 //     table, column, index, key or check the drift names is withheld (Atlas
 //     merges a spec change and a repair of the same table into one ALTER,
-//     so withholding repairs by their text would let them run), other spec
-//     changes still run, no new snapshot is taken (it would hide the
-//     drift), and the tenant stays drifted (outcome drifted);
+//     so the statement's objects, not its intent, decide), other spec
+//     changes still run;
 //   - conservative runs, of the statements that touch drifted objects, only
 //     the additive ones;
 //   - strict runs the plan as approvals allow, like a tenant without drift.
 //
 // Objects that strata's own statements since the snapshot changed are not
-// drift (drift_own.go): those applied, and those a killed strata was
-// running. The rest of the difference is drift, whatever strata's runs
-// since ended in. Unmanaged tables are never dropped by any
-// strategy without approval: the planner already keeps them out of the plan.
-func (j *job) driftStrategy(ctx context.Context) error {
-	b, ok := j.live.baselines[j.t.Name]
-	fp, exists := j.live.fingerprint(j.t)
+// drift (drift_own.go). Unmanaged tables are never dropped by any strategy
+// without approval: the planner already keeps them out of the plan. A drift
+// that cannot be checked fails the plan.
+func (r *Reconciler) markDrift(ctx context.Context, s *server, t *spec.Tenant, v planView, p *planned) {
+	b, ok := v.live.baselines[t.Name]
+	fp, exists := v.live.fingerprint(t)
+	// A database dropped by hand is provisioned again; the sweep reports it.
 	if !ok || !exists || b.Fingerprint == "" || fp == b.Fingerprint {
-		return nil
+		return
 	}
-	td := j.r.detect(ctx, TenantDrift{Name: j.t.Name, Database: j.t.Database, Server: j.t.Server, Severity: drift.None}, j.t, b, fp, true)
-	if td.State == DriftFailed {
-		return fmt.Errorf("drift check: %s", td.Error)
+	td := r.detect(ctx, TenantDrift{Name: t.Name, Database: t.Database, Server: t.Server, Severity: drift.None}, s, t, b, fp, exists)
+	switch td.State {
+	case DriftFailed:
+		p.Action, p.Error, p.Statements = planner.ActionFailed, "drift check: "+td.Error, []planner.Statement{}
+		return
+	case DriftFound:
+	default:
+		return
 	}
-	if td.State != DriftFound {
-		return nil
+	p.marks = driftMarks{drift: &td, strategy: t.Drift}
+	if p.marks.strategy == "" {
+		p.marks.strategy = spec.DriftReport
 	}
-	j.drifted = true
-	switch j.t.Drift {
-	case spec.DriftStrict:
-		return nil
-	case spec.DriftConservative:
-		j.conservative, j.repairs = true, driftedObjects(td.Differences)
-		j.withhold(withheldConservative)
-	default: // report
-		j.repairs = driftedObjects(td.Differences)
-		j.withhold(withheldReport)
-		j.res.Error = fmt.Sprintf("drifted since the last apply (severity %s, %d differences); drift strategy report repairs nothing: run strata drift --tenant %s, then repair by hand or set drift.strategy to conservative or strict", td.Severity, len(td.Differences), j.t.Name)
+	if p.marks.strategy == spec.DriftStrict {
+		return
 	}
-	return nil
-}
-
-// withhold blocks the plan's statements the strategy keeps from running.
-func (j *job) withhold(note string) {
-	for i := range j.plan.Statements {
-		if st := &j.plan.Statements[i]; !st.Blocked && j.withheld(*st) {
-			st.Blocked, st.Comment = true, st.Comment+note
+	p.marks.objects = driftedObjects(td.Differences)
+	note := fmt.Sprintf("drift strategy %s: it touches objects changed by hand since the last apply (strata drift --tenant %s)", p.marks.strategy, t.Name)
+	if p.marks.strategy == spec.DriftConservative {
+		note += "; conservative repairs additive differences only"
+	}
+	for i := range p.Statements {
+		if st := &p.Statements[i]; !st.Blocked && p.marks.withholds(*st) {
+			st.Blocked, st.Withheld = true, note
 		}
 	}
-	if j.plan.Action == planner.ActionChange && j.plan.Blocked() {
-		j.plan.Action = planner.ActionBlocked
+	if (p.Action == planner.ActionChange || p.Action == planner.ActionCreate) && p.Blocked() {
+		p.Action = planner.ActionBlocked
 	}
 }
-
-// withheld reports whether the tenant's drift strategy keeps st from
-// running: it touches a drifted object, and the strategy is report, or
-// conservative and st is not additive.
-func (j *job) withheld(st planner.Statement) bool {
-	if j.repairs == nil || !touches(j.repairs, st.SQL) {
-		return false
-	}
-	return !j.conservative || st.Kind != planner.Additive
-}
-
-// strategyNote says why the tenant's drift strategy withholds a statement,
-// and what to do, for the statement's landlord record.
-func (j *job) strategyNote() string {
-	strategy := j.t.Drift
-	if j.conservative {
-		strategy = spec.DriftConservative
-	} else if strategy == "" {
-		strategy = spec.DriftReport
-	}
-	return fmt.Sprintf("drift strategy %s: it touches objects changed by hand since the last apply; see strata drift --tenant %s", strategy, j.t.Name)
-}
-
-// reportOnly reports whether the tenant drifted under strategy report.
-func (j *job) reportOnly() bool { return j.repairs != nil && !j.conservative }
 
 // Keys of driftedObjects: "table\x00" for a whole table, "table\x00name" for
 // a column, index, foreign key or check of it, allObjects for the schema.
@@ -106,7 +95,8 @@ const allObjects = "*"
 // driftedObjects returns the objects differences name, as keys for touches.
 // A difference that is not one named object of a table (a table added or
 // removed, a primary key, table options, a rename) stands for its whole
-// table; one without a table (schema options) for every statement.
+// table; one without a table (schema options, the database) for every
+// statement.
 func driftedObjects(diffs []drift.Difference) map[string]bool {
 	out := map[string]bool{}
 	for _, d := range diffs {
@@ -123,59 +113,24 @@ func driftedObjects(diffs []drift.Difference) map[string]bool {
 	return out
 }
 
-// touches reports whether statement q (as Atlas writes it: every name
-// backquoted) names a drifted object: a drifted table, or a drifted
-// column, index, key or check together with its table.
-func touches(objects map[string]bool, q string) bool {
-	if objects[allObjects] {
+// touches reports whether a statement changing objs touches a drifted
+// object: a drifted table, a drifted column, index, key or check of its
+// table, or any of them when the statement creates or drops the whole table.
+func touches(drifted map[string]bool, objs []planner.Object) bool {
+	if drifted[allObjects] {
 		return true
 	}
-	names := backquoted(q)
-	for key := range objects {
-		table, name, _ := strings.Cut(key, "\x00")
-		if names[table] && (name == "" || names[name]) {
+	for _, o := range objs {
+		if drifted[o.Table+"\x00"] || (o.Name != "" && drifted[o.Table+"\x00"+o.Name]) {
 			return true
+		}
+		if o.Kind == planner.ObjectTable {
+			for key := range drifted {
+				if table, _, _ := strings.Cut(key, "\x00"); table == o.Table {
+					return true
+				}
+			}
 		}
 	}
 	return false
-}
-
-// backquoted returns the backquoted identifiers of q, outside string literals.
-func backquoted(q string) map[string]bool {
-	out := map[string]bool{}
-	for _, n := range backquotedList(q) {
-		out[n] = true
-	}
-	return out
-}
-
-// backquotedList returns the backquoted identifiers of q in order, outside
-// string literals.
-func backquotedList(q string) []string {
-	var out []string
-	for i := 0; i < len(q); i++ {
-		switch c := q[i]; c {
-		case '\'', '"':
-			for i++; i < len(q) && q[i] != c; i++ {
-				if q[i] == '\\' {
-					i++
-				}
-			}
-		case '`':
-			var b strings.Builder
-			for i++; i < len(q); i++ {
-				if q[i] == '`' {
-					if i+1 < len(q) && q[i+1] == '`' { // a doubled backquote
-						b.WriteByte('`')
-						i++
-						continue
-					}
-					break
-				}
-				b.WriteByte(q[i])
-			}
-			out = append(out, b.String())
-		}
-	}
-	return out
 }

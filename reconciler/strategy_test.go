@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/planner/drift"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
@@ -15,25 +16,30 @@ func TestTouches(t *testing.T) {
 		{Object: drift.Index, Change: drift.Removed, Table: "members", Name: "members_email"},
 		{Object: drift.Table, Change: drift.Added, Table: "notes"},
 	})
+	col := func(table, name string) planner.Object {
+		return planner.Object{Kind: planner.ObjectColumn, Table: table, Name: name}
+	}
 	tests := []struct {
-		sql  string
+		name string
+		objs []planner.Object
 		want bool
 	}{
-		{"ALTER TABLE `settings` MODIFY COLUMN `v` text NULL, ADD COLUMN `note` varchar(20) NULL", true},
-		{"ALTER TABLE `settings` ADD COLUMN `note` varchar(20) NULL", false},
-		{"ALTER TABLE `settings` ADD COLUMN `x` varchar(20) NULL DEFAULT '`v`'", false}, // a literal, not a name
-		{"ALTER TABLE `members` ADD UNIQUE INDEX `members_email` (`email`)", true},
-		{"ALTER TABLE `members` ADD COLUMN `v` int NULL", false}, // v of another table
-		{"CREATE INDEX `events_v` ON `events` (`title`)", false},
-		{"ALTER TABLE `events` ADD CONSTRAINT `fk` FOREIGN KEY (`note_id`) REFERENCES `notes` (`id`)", true},
-		{"DROP TABLE `notes`", true},
+		{"merged alter", []planner.Object{col("settings", "v"), col("settings", "note")}, true},
+		{"other column", []planner.Object{col("settings", "note")}, false},
+		{"drifted index", []planner.Object{{Kind: planner.ObjectIndex, Table: "members", Name: "members_email"}}, true},
+		{"same name, other table", []planner.Object{col("members", "v")}, false},
+		{"other table", []planner.Object{{Kind: planner.ObjectIndex, Table: "events", Name: "events_v"}}, false},
+		{"refers to a drifted table", []planner.Object{{Kind: planner.ObjectForeignKey, Table: "events", Name: "fk"}, {Kind: planner.ObjectReference, Table: "notes"}}, true},
+		{"drop a drifted table", []planner.Object{{Kind: planner.ObjectTable, Table: "notes"}}, true},
+		{"recreate a table with a drifted column", []planner.Object{{Kind: planner.ObjectTable, Table: "settings"}}, true},
+		{"table option of a table with a drifted column", []planner.Object{{Kind: planner.ObjectTableAttr, Table: "settings"}}, false},
 	}
 	for _, tt := range tests {
-		if got := touches(objects, tt.sql); got != tt.want {
-			t.Errorf("touches(%s) = %v, want %v", tt.sql, got, tt.want)
+		if got := touches(objects, tt.objs); got != tt.want {
+			t.Errorf("%s: touches(%v) = %v, want %v", tt.name, tt.objs, got, tt.want)
 		}
 	}
-	if !touches(driftedObjects([]drift.Difference{{Object: drift.SchemaOption, Change: drift.Modified, Name: "charset"}}), "CREATE TABLE `a` (`id` int)") {
+	if !touches(driftedObjects([]drift.Difference{{Object: drift.SchemaOption, Change: drift.Modified, Name: "charset"}}), []planner.Object{{Kind: planner.ObjectTable, Table: "a"}}) {
 		t.Error("a schema-wide difference must touch every statement")
 	}
 }
@@ -152,7 +158,7 @@ func TestDriftAfterFailedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store().AddStatement(f.ctx, run, landlord.StatementRecord{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `nick` varchar(50) NULL", Outcome: landlord.StatementRunning}); err != nil {
+	if err := f.store().AddStatement(f.ctx, run, landlord.StatementRecord{Seq: 1, SQL: "ALTER TABLE `members` ADD COLUMN `nick` varchar(50) NULL", Outcome: landlord.StatementRunning, Objects: []string{"column members.nick"}}); err != nil {
 		t.Fatal(err)
 	}
 	f.exec("ALTER TABLE `" + tn.Database + "`.members ADD COLUMN nick varchar(50) NULL")
@@ -219,11 +225,10 @@ func applied(tr TenantResult) []string {
 // TestExplains: a statement strata ran explains a difference of its own
 // table only, and of a named object only when it names it.
 func TestExplains(t *testing.T) {
-	stmts := []string{
-		"CREATE TABLE `events` (`id` int NOT NULL, `member_id` int NOT NULL, CONSTRAINT `events_member_fk` FOREIGN KEY (`member_id`) REFERENCES `members` (`id`))",
-		"ALTER TABLE `settings` ADD COLUMN `note` varchar(20) NULL",
-		"CREATE INDEX `notes_title` ON `notes` (`title`)",
-	}
+	// As the planner names the objects of CREATE TABLE events (... FOREIGN
+	// KEY REFERENCES members), ALTER TABLE settings ADD COLUMN note, CREATE
+	// INDEX notes_title ON notes, stored and read back by the landlord.
+	objs := parseObjects([]string{"table events", "references members", "column settings.note", "index notes.notes_title"})
 	tests := []struct {
 		d    drift.Difference
 		want bool
@@ -239,7 +244,7 @@ func TestExplains(t *testing.T) {
 		{drift.Difference{Object: drift.SchemaOption, Change: drift.Modified, Name: "charset"}, false},
 	}
 	for _, tt := range tests {
-		if got := explains(stmts, tt.d); got != tt.want {
+		if got := explains(objs, tt.d); got != tt.want {
 			t.Errorf("explains(%s) = %v, want %v", tt.d, got, tt.want)
 		}
 	}

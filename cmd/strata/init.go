@@ -43,7 +43,8 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 `,
-	"basic/seed/001_settings.sql": `-- Runs once per tenant. {{ .Tenant.Name }} and {{ .Vars.key }} are available;
+	"basic/seed/001_settings.sql": `-- Runs once per tenant, as a Go template: .Tenant.Name and .Vars.<key> (the
+-- tenant's vars:) are available inside double braces, even in comments;
 -- quote renders a SQL string literal.
 INSERT INTO settings (name, value) VALUES ('display_name', {{ quote .Vars.display_name }});
 `,

@@ -95,7 +95,7 @@ func (s *Store) OpenDetection(ctx context.Context, tenant string) (*Detection, e
 }
 
 // RecordDrift records a detection with its differences (one drift_reports
-// row each), closes the tenant's older open detections, and marks the
+// row each), closes the tenant's older open detections and reports, and marks the
 // tenant drifted, in one transaction. It returns the detection's id.
 func (s *Store) RecordDrift(ctx context.Context, d Detection) (int64, error) {
 	// A sweep records many tenants at once, and InnoDB may still pick one of
@@ -122,8 +122,12 @@ func (s *Store) recordDrift(ctx context.Context, d Detection) (int64, error) {
 		return 0, fmt.Errorf("landlord: record drift of %s: %w", d.Tenant, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "UPDATE "+s.t("drift_detections")+" SET resolved_at = UTC_TIMESTAMP(6) WHERE tenant = ? AND resolved_at IS NULL", d.Tenant); err != nil {
-		return 0, fmt.Errorf("landlord: record drift of %s: %w", d.Tenant, err)
+	// The new detection lists every difference still there: the older
+	// detections and their reports close (what was repaired stays resolved).
+	for _, table := range []string{"drift_detections", "drift_reports"} {
+		if _, err := tx.ExecContext(ctx, "UPDATE "+s.t(table)+" SET resolved_at = UTC_TIMESTAMP(6) WHERE tenant = ? AND resolved_at IS NULL", d.Tenant); err != nil {
+			return 0, fmt.Errorf("landlord: record drift of %s: %w", d.Tenant, err)
+		}
 	}
 	res, err := tx.ExecContext(ctx, "INSERT INTO "+s.t("drift_detections")+
 		" (tenant, detected_at, severity, score, live_fingerprint, baseline_fingerprint, schema_ddl) VALUES (?, UTC_TIMESTAMP(6), ?, ?, ?, ?, ?)",

@@ -121,13 +121,17 @@ func TestOwnSince(t *testing.T) {
 				snapshot = snap()
 			}
 			sql := func(seq int) string { return fmt.Sprintf("ALTER TABLE `x` ADD COLUMN `c%d` int", seq) }
+			// Two objects per statement, as the planner names them.
+			objects := func(seq int) []string {
+				return []string{fmt.Sprintf("column x.c%d", seq), fmt.Sprintf("index x.i%d", seq)}
+			}
 			for _, tenant := range []string{"other", "a"} {
 				id, err := s.StartRun(ctx, tenant, "c2", 0)
 				if err != nil {
 					t.Fatal(err)
 				}
 				for i, o := range tt.statements {
-					if err := s.AddStatement(ctx, id, StatementRecord{Seq: i + 1, SQL: sql(i + 1), Outcome: o}); err != nil {
+					if err := s.AddStatement(ctx, id, StatementRecord{Seq: i + 1, SQL: sql(i + 1), Outcome: o, Objects: objects(i + 1)}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -152,7 +156,7 @@ func TestOwnSince(t *testing.T) {
 			}
 			var want []string
 			for _, seq := range tt.want {
-				want = append(want, sql(seq))
+				want = append(want, objects(seq)...)
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("OwnSince = %q, want %q", got, want)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -49,6 +50,9 @@ type StatementRecord struct {
 	Outcome  string        `json:"outcome"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+	// Objects are the schema objects the statement changes, as the planner
+	// names them ("column users.name").
+	Objects []string `json:"objects,omitempty"`
 }
 
 // StartRun records the start of a run and returns its id.
@@ -66,8 +70,8 @@ func (s *Store) StartRun(ctx context.Context, tenant, commit string, pr int) (in
 // running), or one that does not run.
 func (s *Store) AddStatement(ctx context.Context, run int64, st StatementRecord) error {
 	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
-		" (run_id, seq, sql_text, kind, outcome, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds())
+		" (run_id, seq, sql_text, kind, outcome, error, duration_ms, objects) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds(), nullString(strings.Join(st.Objects, "\n")))
 	if err != nil {
 		return fmt.Errorf("landlord: record statement of run %d: %w", run, err)
 	}
@@ -95,15 +99,15 @@ func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText strin
 	return nil
 }
 
-// OwnSince returns the SQL of every statement strata ran on tenant in runs
-// started after snapshot (a snapshots id), in the order they ran: those
+// OwnSince returns the objects of every statement strata ran on tenant in
+// runs started after snapshot (a snapshots id), in the order they ran: those
 // applied, and those a strata that died was running (they may have taken
 // effect). The live schema differs from the snapshot by these without any
 // drift: a tenant drifted under strategy report keeps its old snapshot while
 // later spec changes still run, and a failed or killed run leaves its work
 // half done.
 func (s *Store) OwnSince(ctx context.Context, tenant string, snapshot int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT st.sql_text FROM "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
+	rows, err := s.db.QueryContext(ctx, "SELECT COALESCE(st.objects, '') FROM "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
 		" WHERE r.tenant = ? AND r.started_at > (SELECT taken_at FROM "+s.t("snapshots")+" WHERE id = ?) AND st.outcome IN (?, ?)"+
 		" ORDER BY r.id, st.seq", tenant, snapshot, StatementApplied, StatementRunning)
 	if err != nil {
@@ -116,7 +120,9 @@ func (s *Store) OwnSince(ctx context.Context, tenant string, snapshot int64) ([]
 		if err := rows.Scan(&q); err != nil {
 			return nil, fmt.Errorf("landlord: statements run on %s since snapshot %d: %w", tenant, snapshot, err)
 		}
-		out = append(out, q)
+		if q != "" {
+			out = append(out, strings.Split(q, "\n")...)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("landlord: statements run on %s since snapshot %d: %w", tenant, snapshot, err)

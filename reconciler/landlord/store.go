@@ -6,6 +6,7 @@
 package landlord
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -65,3 +66,14 @@ func (s *Store) t(table string) string {
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t.UTC(), Valid: !t.IsZero()} }
+
+// Exists reports whether the landlord database has been created (by a first
+// strata apply): read-only verbs read it without migrating it.
+func (s *Store) Exists(ctx context.Context) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'tenants'", s.database).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("landlord: look up database %s: %w", s.database, err)
+	}
+	return n > 0, nil
+}

@@ -1,0 +1,80 @@
+package reconciler
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"net"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/reconciler/secret"
+)
+
+// ErrLocked is the failure of a tenant skipped because another strata run
+// holds its lock (transient: the other run ends).
+var ErrLocked = errors.New("another strata run holds this tenant's lock; skipped")
+
+// transientCodes are MySQL/MariaDB errors that go away by themselves:
+// connections, lock waits, deadlocks, server restarts.
+var transientCodes = map[uint16]bool{
+	1040: true,                         // too many connections
+	1053: true,                         // server shutdown in progress
+	1159: true, 1160: true, 1161: true, // network read/write timeouts
+	1205: true,                                     // lock wait timeout
+	1213: true,                                     // deadlock
+	1927: true,                                     // connection killed
+	1969: true,                                     // statement timeout
+	2002: true, 2003: true, 2006: true, 2013: true, // cannot connect, gone away, lost connection
+	4031: true, // disconnected for inactivity
+}
+
+// classify returns the kind of err from its type: an error already typed
+// keeps its kind; a server error by its number (a statement the server
+// rejects repeats until the spec or the database changes); no key stalls;
+// lost connections and cancelled contexts are transient, as is anything
+// unforeseen (retried with a capped backoff rather than stalled for good).
+func classify(err error) Kind {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch e.(type) {
+		case *WaitingError, *StalledError, *TransientError:
+			return KindOf(e)
+		}
+	}
+	var me *mysql.MySQLError
+	switch {
+	case errors.As(err, &me):
+		if transientCodes[me.Number] {
+			return KindTransient
+		}
+		return KindStalled
+	case errors.Is(err, secret.ErrNoKey):
+		return KindStalled
+	}
+	var ne net.Error
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) {
+		return KindTransient
+	}
+	return KindTransient
+}
+
+// classified returns err typed with its kind (see classify); nil stays nil,
+// and an error already typed is returned as is.
+func classified(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		w *WaitingError
+		s *StalledError
+		t *TransientError
+	)
+	if errors.As(err, &w) || errors.As(err, &s) || errors.As(err, &t) {
+		return err
+	}
+	if classify(err) == KindStalled {
+		return Stalled(err)
+	}
+	return Transient(err)
+}

@@ -1,0 +1,284 @@
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/drift"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
+)
+
+// The steps of an active tenant's apply, in the order activeSteps runs
+// them. Each says what it sets; conclude decides the outcome from that.
+
+// lockStep takes the tenant's advisory lock and closes runs a killed strata
+// left running. When another strata holds the lock it sets outcome locked
+// (Err ErrLocked, transient) and stops: nothing is recorded.
+func lockStep(ctx context.Context, j *job) error {
+	s, err := j.r.server(j.t.Server)
+	if err != nil {
+		return Stalled(err)
+	}
+	j.srv = s
+	unlock, ok, err := lockTenant(ctx, s.db, j.t.Database)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		j.res.Outcome, j.res.Error, j.res.Err = OutcomeLocked, ErrLocked.Error(), Transient(ErrLocked)
+		return errStop
+	}
+	j.unlock = unlock
+	return j.closeInterrupted(ctx) // lock.go
+}
+
+// startStep loads the tenant's landlord record (a new one is pending) into
+// j.rec. The apply run is opened later, by openRun, just before the first change.
+func startStep(ctx context.Context, j *job) error {
+	rec, err := j.r.store.Tenant(ctx, j.t.Name)
+	switch {
+	case landlord.IsNotFound(err):
+		j.rec = landlord.Tenant{Name: j.t.Name, Status: landlord.StatusPending}
+	case err != nil:
+		return err
+	default:
+		j.rec = *rec
+	}
+	j.rec.Database, j.rec.Server = j.t.Database, j.t.Server
+	j.rec.Template, j.rec.Modules, j.rec.DesiredHash = j.t.Template, j.t.Modules, j.t.LayerHash()
+	if tmpl := j.r.fleet.Templates[j.t.Template]; tmpl != nil {
+		j.rec.TemplateVersion = tmpl.Version
+	}
+	j.rec.LastAttemptedCommit = j.r.opts.Commit
+	return nil
+}
+
+// composeStep sets j.desired before anything is created, so a bad layer
+// fails the tenant (stalled) with its file:line and leaves nothing behind.
+func composeStep(ctx context.Context, j *job) error {
+	d, err := j.r.compose(ctx, j.t)
+	if err != nil {
+		return err
+	}
+	j.desired = d
+	return nil
+}
+
+// provisionStep creates the database and users when missing (status
+// provisioning meanwhile; res.Provisioned), unlocks the app user of a
+// formerly suspended tenant, and connects as the migrator (j.migrator).
+func provisionStep(ctx context.Context, j *job) error {
+	pw, err := j.provision(ctx)
+	if err != nil {
+		return err
+	}
+	if j.rec.Status == landlord.StatusSuspended {
+		if err := j.setAppLock(ctx, false); err != nil {
+			return err
+		}
+	}
+	j.migrator, err = openAs(j.srv, userName(j.t.Database, landlord.RoleMigrator), pw, j.t.Database)
+	return err
+}
+
+// planStep sets j.plan with planTenant, the function strata plan uses: the
+// pass's fingerprints (if the pass still describes the tenant under the
+// lock), the landlord's baseline, the drift strategy's marks.
+func planStep(ctx context.Context, j *job) error {
+	v := planView{live: j.pass.live, status: j.rec.Status, fresh: j.freshSincePass, empty: j.res.Provisioned}
+	j.plan = j.r.planTenant(ctx, j.srv, j.t, j.desired, v)
+	j.res.Unmanaged = j.plan.Unmanaged
+	if j.plan.Action == planner.ActionFailed {
+		return fmt.Errorf("plan: %s", j.plan.Error)
+	}
+	return nil
+}
+
+// driftStep records the drift planStep found (a detection in the landlord,
+// the tenant drifted) and, under strategy report, says in res.Error what
+// the tenant waits for.
+func driftStep(ctx context.Context, j *job) error {
+	td := j.plan.marks.drift
+	if td == nil {
+		return nil
+	}
+	if rec := j.r.recordDetection(ctx, *td, j.srv, j.t); rec.State == DriftFailed {
+		return fmt.Errorf("record drift: %s", rec.Error)
+	}
+	if j.plan.marks.reportOnly() {
+		j.res.Error = fmt.Sprintf("drifted since the last apply (severity %s, %d differences); drift strategy report repairs nothing: run strata drift --tenant %s, then repair by hand or set drift.strategy to conservative or strict", td.Severity, len(td.Differences), j.t.Name)
+	}
+	return nil
+}
+
+// verifyStep requires that the live schema is the desired one: its
+// fingerprint equals the composition's (j.liveFP), or a full plan finds
+// only blocked or withheld statements left; otherwise it fails the tenant
+// (stalled) naming the first other one.
+func verifyStep(ctx context.Context, j *job) error {
+	if j.plan.fast || j.verifyFingerprint(ctx) {
+		return nil
+	}
+	again := j.r.planOn(ctx, j.srv, j.t, j.desired)
+	if again.Action == planner.ActionFailed {
+		return fmt.Errorf("verify: %s", again.Error)
+	}
+	for _, st := range again.Statements {
+		if !st.Blocked && !j.plan.marks.withholds(st) {
+			return Stalled(fmt.Errorf("verify: the live schema still differs from the desired schema after apply: %s", firstLine(st.SQL)))
+		}
+	}
+	return nil
+}
+
+// snapshotStep records the live schema as the tenant's new baseline
+// (res.SchemaHash) and closes its drift, unless drift is left in place:
+// under strategy report, or under conservative when withheld or blocked
+// repairs remain. Then the outcome is drifted, the old baseline stays (a new
+// one would hide the drift), and only what was repaired leaves the drift
+// report (the rest is detected again and recorded).
+func snapshotStep(ctx context.Context, j *job) error {
+	m := j.plan.marks
+	if m.reportOnly() {
+		j.res.Outcome = OutcomeDrifted
+		return nil
+	}
+	if m.drift != nil && m.strategy == spec.DriftConservative && j.liveFP != j.desired.Fingerprint {
+		return j.driftRemains(ctx)
+	}
+	sn, err := j.saveSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	j.res.SchemaHash = sn.Hash
+	j.rec.LiveHash = sn.Hash
+	if m.drift != nil || j.rec.Status == landlord.StatusDrifted {
+		// The new snapshot is the baseline from now on: the drift is closed.
+		return j.r.store.ResolveDrift(ctx, j.t.Name)
+	}
+	return nil
+}
+
+// driftRemains records the drift left after a conservative repair: the
+// tenant is compared with its baseline again and the new detection
+// replaces the old one (outcome drifted).
+func (j *job) driftRemains(ctx context.Context) error {
+	fp := j.liveFP
+	if fp == "" {
+		return fmt.Errorf("drift check after repair: the live fingerprint could not be read")
+	}
+	td := TenantDrift{Name: j.t.Name, Database: j.t.Database, Server: j.t.Server, Severity: drift.None}
+	td = j.r.detect(ctx, td, j.srv, j.t, j.plan.marks.drift.baseline, fp, true)
+	switch td.State {
+	case DriftFailed:
+		return fmt.Errorf("drift check after repair: %s", td.Error)
+	case DriftFound:
+		if rec := j.r.recordDetection(ctx, td, j.srv, j.t); rec.State == DriftFailed {
+			return fmt.Errorf("record drift: %s", rec.Error)
+		}
+	}
+	j.res.Outcome = OutcomeDrifted
+	j.res.Error = fmt.Sprintf("drift strategy conservative repaired additive differences only; %d differences remain (strata drift --tenant %s)", len(td.Differences), j.t.Name)
+	return nil
+}
+
+// migrateStep runs the plan's statements in order as the migrator (the
+// executor): each is recorded running before it runs and with its outcome
+// after, and reported to the listener. Blocked and withheld statements are
+// recorded, not run. On the first failure the rest are recorded skipped and
+// the tenant fails, typed by the server's error; DDL is not transactional,
+// so the next run re-plans from what is live. A cancelled ctx (SIGTERM)
+// lets the statement in flight finish and runs no more.
+func migrateStep(ctx context.Context, j *job) error {
+	if len(j.plan.Statements) == 0 {
+		return nil
+	}
+	if err := j.openRun(ctx); err != nil {
+		return err
+	}
+	var failed error
+	for i, st := range j.plan.Statements {
+		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects)}
+		switch {
+		case st.Withheld != "":
+			rec.Outcome, rec.Error = landlord.StatementBlocked, "withheld by "+st.Withheld
+		case st.Blocked && st.Approval == "":
+			rec.Outcome, rec.Error = landlord.StatementBlocked, st.Note
+		case st.Blocked:
+			rec.Outcome, rec.Error = landlord.StatementBlocked, "awaits approval: add "+st.Approval+" under approve.destructive"
+		case failed != nil:
+			rec.Outcome = landlord.StatementSkipped
+		case ctx.Err() != nil:
+			rec.Outcome = landlord.StatementSkipped
+			failed = Transient(fmt.Errorf("stopped before statement %d of %d: %w", i+1, len(j.plan.Statements), context.Cause(ctx)))
+		default:
+			err, recErr := j.execute(ctx, &rec, st)
+			if recErr != nil {
+				return recErr
+			}
+			failed = err
+			continue
+		}
+		j.res.Statements = append(j.res.Statements, rec)
+		wctx, cancel := bounded(ctx)
+		err := j.r.store.AddStatement(wctx, j.res.RunID, rec)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return failed
+}
+
+// execute runs one statement: recorded running first (if strata dies
+// during it, the drift check knows the objects it may have changed are
+// strata's own), then run to its end even when ctx is cancelled, then
+// recorded with its outcome. err is the statement's failure, typed by the
+// server's error number; recErr a landlord write that failed.
+func (j *job) execute(ctx context.Context, rec *landlord.StatementRecord, st planner.Statement) (err, recErr error) {
+	wctx, cancel := bounded(ctx)
+	rec.Outcome = landlord.StatementRunning
+	recErr = j.r.store.AddStatement(wctx, j.res.RunID, *rec)
+	cancel()
+	if recErr != nil {
+		return nil, recErr
+	}
+	j.r.emit(StatementStarted{Tenant: j.t.Name, Seq: rec.Seq, SQL: st.SQL})
+	began := time.Now()
+	_, execErr := j.migrator.ExecContext(context.WithoutCancel(ctx), st.SQL)
+	rec.Duration = time.Since(began)
+	rec.Outcome = landlord.StatementApplied
+	if execErr != nil {
+		rec.Outcome = landlord.StatementFailed
+		rec.Error, err = j.statementFailed(ctx, rec.Seq-1, st.SQL, execErr) // lockwait.go
+		err = classified(err)
+	}
+	j.res.Statements = append(j.res.Statements, *rec)
+	wctx, cancel = bounded(ctx)
+	recErr = j.r.store.FinishStatement(wctx, j.res.RunID, *rec)
+	cancel()
+	if execErr != nil {
+		j.r.emit(StatementFailed{Tenant: j.t.Name, Record: *rec})
+	} else {
+		j.r.emit(StatementApplied{Tenant: j.t.Name, Record: *rec})
+	}
+	return err, recErr
+}
+
+// bounded is a context for a landlord write that outlives ctx's
+// cancellation (a SIGTERM must not leave a statement recorded running),
+// bounded by recordTimeout.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
+func objectStrings(objs []planner.Object) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = o.String()
+	}
+	return out
+}

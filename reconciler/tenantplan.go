@@ -1,0 +1,97 @@
+package reconciler
+
+import (
+	"context"
+
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
+)
+
+// planView is what planning one tenant knows besides its spec: the bulk
+// pass (with the landlord's baselines), the tenant's recorded status, and
+// whether the pass still describes the tenant.
+type planView struct {
+	live   *liveState
+	status landlord.Status // the tenant's recorded status; "" when it has no record
+	// fresh reports whether the bulk pass still describes the tenant: plan
+	// reads both at one moment; apply asks the landlord under the lock.
+	fresh func(context.Context) bool
+	// empty is true when the live schema is certainly empty: the bulk pass
+	// found no database (plan), or this run just created it (apply). The
+	// plan is then the one from nothing, action create.
+	empty bool
+}
+
+// planned is a tenant's plan and what apply needs to know of how it was made.
+type planned struct {
+	planner.TenantPlan
+	// fast is true when the bulk pass found the tenant in sync: nothing to
+	// run or verify.
+	fast bool
+	// marks are the drift strategy's; zero without drift.
+	marks driftMarks
+}
+
+// planTenant computes t's plan: the one function behind strata plan, apply,
+// the daemon and plan --live, so what a reviewer sees is what runs. In
+// order: in sync by fingerprint; else the plan from a schema known without
+// an inspect (cachedPlan, shared by every tenant at that schema); else the
+// full Atlas inspect and diff; then the drift strategy's marks (statements
+// withheld from a tenant changed by hand). It changes nothing: apply
+// records the drift it found as a step of its own.
+func (r *Reconciler) planTenant(ctx context.Context, s *server, t *spec.Tenant, desired *layers.Desired, v planView) planned {
+	if !v.empty && v.live.inSync(t, desired) && v.fresh(ctx) {
+		return planned{TenantPlan: noChange(t, desired), fast: true}
+	}
+	var p planned
+	if tp, ok := r.cachedPlan(ctx, s, t, desired, v); ok {
+		p.TenantPlan = tp
+	} else {
+		p.TenantPlan = r.planOn(ctx, s, t, desired)
+	}
+	if p.Action == planner.ActionFailed {
+		return p
+	}
+	r.markDrift(ctx, s, t, v, &p)
+	return p
+}
+
+// cachedPlan returns t's plan without an Atlas inspect when its live schema
+// is known (see fastpath.go): empty (no database yet, or this run created
+// it), or its baseline snapshot's composition. It returns false when the
+// tenant must be planned in full.
+func (r *Reconciler) cachedPlan(ctx context.Context, s *server, t *spec.Tenant, desired *layers.Desired, v planView) (planner.TenantPlan, bool) {
+	var shared *planner.TenantPlan
+	switch {
+	case v.empty:
+		shared = r.sharedPlan(ctx, s, "empty", func(context.Context) (*schema.Schema, error) { return &schema.Schema{}, nil }, desired)
+	default:
+		b, ok := v.live.baselines[t.Name]
+		fp, exists := v.live.fingerprint(t)
+		if !ok || !exists || b.Fingerprint == "" || fp != b.Fingerprint || v.status != landlord.StatusActive || !v.fresh(ctx) {
+			return planner.TenantPlan{}, false
+		}
+		shared = r.sharedPlan(ctx, s, baseKey(b), func(ctx context.Context) (*schema.Schema, error) {
+			d, err := r.baseComposition(ctx, b)
+			if d == nil || err != nil {
+				return nil, err
+			}
+			return d.Schema, nil
+		}, desired)
+	}
+	if shared == nil {
+		return planner.TenantPlan{}, false
+	}
+	tp := *shared
+	tp.Name, tp.Database, tp.Server = t.Name, t.Database, t.Server
+	if v.empty {
+		tp.Action = planner.ActionCreate
+	}
+	// The drift strategy marks statements in place: each tenant gets its own copy.
+	tp.Statements = append([]planner.Statement(nil), shared.Statements...)
+	return tp, true
+}
