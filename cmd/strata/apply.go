@@ -14,7 +14,8 @@ import (
 )
 
 // newApplyCmd: strata apply — converge the selected tenants once.
-// Exit 0 all converged, 2 something still blocked, 1 a tenant failed.
+// Exit 0 all converged, 1 a tenant failed, 2 something waits for a person,
+// 3 a tenant was locked by another run (the rest converged).
 func newApplyCmd() *cobra.Command {
 	var ff fleetFlags
 	cmd := &cobra.Command{
@@ -23,7 +24,9 @@ func newApplyCmd() *cobra.Command {
 		Long: `Provision missing tenants (database, app and migrator users, seeds), apply each
 tenant's plan as its migrator user, verify, snapshot and record the outcome in
 the landlord. Destructive changes run only when approved in the config repo.
-Exit status: 0 all converged, 2 something still blocked, 1 a tenant failed.`,
+Exit status: 0 all converged; 1 a tenant failed; 2 something waits for a
+person (a change awaiting approval, drift left in place); 3 the rest
+converged but a tenant was locked by another strata run (apply again later).`,
 		Args: cobra.NoArgs,
 	}
 	ff.register(cmd)
