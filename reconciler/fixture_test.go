@@ -122,10 +122,12 @@ func (f *fixture) apply(opts Options) *Result {
 	defer cancel()
 	// Every apply of the suite is planned first: the statements plan lists
 	// must be exactly those apply then runs or withholds, in order.
-	plan, err := f.reconciler(opts).Plan(ctx, nil)
+	pr := f.reconciler(opts)
+	plan, err := pr.Plan(ctx, nil)
 	if err != nil {
 		f.t.Fatalf("Plan: %v", err)
 	}
+	pr.Close() // its connections, now: a test applies many times
 	res, err := f.reconciler(opts).Apply(ctx, nil)
 	if err != nil {
 		f.t.Fatalf("Apply: %v", err)
