@@ -222,8 +222,8 @@ func blockedItems(groups []PRGroup) []string {
 			if len(files) > 1 {
 				where += " (the first approves it for every tenant of that layer)"
 			}
-			items = append(items, fmt.Sprintf("- %s: %s\n  add `- %s` under `approve.destructive` in %s\n",
-				groupLabel(g), mdCode(oneLineSQL(s.SQL)), mdTick(s.Approval), where))
+			items = append(items, fmt.Sprintf("- %s: %s\n  add `- %s` under `approve.destructive` in %s%s\n",
+				groupLabel(g), mdCode(oneLineSQL(s.SQL)), mdTick(s.Approval), where, mdNote(s.Note)))
 		}
 	}
 	return items

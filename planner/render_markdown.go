@@ -39,7 +39,7 @@ func renderMarkdown(w io.Writer, p *Plan) error {
 			case s.Withheld != "":
 				approvals = append(approvals, fmt.Sprintf("- **%s**: %s is withheld: %s", mdCell(t.Name), mdCode(oneLineSQL(s.SQL)), s.Withheld))
 			case s.Blocked:
-				approvals = append(approvals, fmt.Sprintf("- **%s**: %s is blocked; %s", mdCell(t.Name), mdCode(oneLineSQL(s.SQL)), ApprovalHint(t.Name, s.Approval)))
+				approvals = append(approvals, fmt.Sprintf("- **%s**: %s is blocked; %s%s", mdCell(t.Name), mdCode(oneLineSQL(s.SQL)), ApprovalHint(t.Name, s.Approval), mdNote(s.Note)))
 			}
 		}
 	}
@@ -87,4 +87,12 @@ func mdCell(s string) string {
 // delimited by double backticks and spaces.
 func mdCode(s string) string {
 	return "`` " + strings.ReplaceAll(s, "``", "` `") + " ``"
+}
+
+// mdNote renders a statement's note after its approval hint ("" when none).
+func mdNote(note string) string {
+	if note == "" {
+		return ""
+	}
+	return " (" + note + ")"
 }

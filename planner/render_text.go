@@ -47,6 +47,9 @@ func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
 				fmt.Fprintf(bw, "      withheld: %s\n", s.Withheld)
 			case s.Blocked:
 				fmt.Fprintf(bw, "      blocked: %s\n", ApprovalHint(t.Name, s.Approval))
+				if s.Note != "" {
+					fmt.Fprintf(bw, "      note: %s\n", s.Note)
+				}
 			}
 		}
 		if len(t.Unmanaged) > 0 {

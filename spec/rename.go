@@ -19,6 +19,14 @@ type Rename struct {
 	Line   int
 }
 
+// object is "table" or "table.column".
+func (r Rename) object() string {
+	if r.Column == "" {
+		return r.Table
+	}
+	return r.Table + "." + r.Column
+}
+
 // Renames returns every rename the layers declare, in layer and file order.
 func Renames(layers []*Layer) []Rename {
 	var out []Rename
@@ -31,7 +39,7 @@ func Renames(layers []*Layer) []Rename {
 }
 
 // renamedFrom matches the declaration in a -- or # comment.
-var renamedFrom = regexp.MustCompile(`(?:--|#)\s*strata:renamed-from\b\s*(\S*)`)
+var renamedFrom = regexp.MustCompile("(?:--|#)\\s*strata:renamed-from\\b\\s*(`[^`]*`|\\S*)")
 
 // plainName is an old name as it may be written without backquotes.
 var plainName = regexp.MustCompile(`^[A-Za-z0-9_$]+$`)
@@ -53,9 +61,12 @@ func (l *loader) renamesIn(p, src string, stmts []stmtTokens) []Rename {
 			l.ds.add(p, n, col, "put it in a comment at the end of the line of the renamed column or of CREATE TABLE", "strata:renamed-from declares nothing here")
 			continue
 		}
-		old := strings.Trim(line[m[2]:m[3]], "`")
-		if !plainName.MatchString(old) {
-			l.ds.add(p, n, col, "write the old name after it: -- strata:renamed-from old_name", "strata:renamed-from needs the old name (letters, digits, _ and $), got %q", line[m[2]:m[3]])
+		old, quoted := line[m[2]:m[3]], false
+		if len(old) > 2 && old[0] == '`' && old[len(old)-1] == '`' {
+			old, quoted = old[1:len(old)-1], true
+		}
+		if !plainName.MatchString(old) && (!quoted || strings.Contains(old, "`")) {
+			l.ds.add(p, n, col, "write the old name after it: -- strata:renamed-from old_name (in backquotes if it has other characters than letters, digits, _ and $)", "strata:renamed-from needs the old name, got %q", line[m[2]:m[3]])
 			continue
 		}
 		r, ok := declared(st, toks)
@@ -64,12 +75,12 @@ func (l *loader) renamesIn(p, src string, stmts []stmtTokens) []Rename {
 			continue
 		}
 		r.From, r.File, r.Line = old, p, n
-		key := r.Table + "." + r.Column
+		key := r.object()
 		switch {
 		case strings.EqualFold(r.From, r.Column) || r.Column == "" && strings.EqualFold(r.From, r.Table):
-			l.ds.add(p, n, col, "a change of letter case needs no declaration; remove it", "%s is declared renamed from itself", r.From)
+			l.ds.add(p, n, col, "a change of letter case needs no declaration; remove it", "%s is declared renamed from %s, the same name", r.object(), r.From)
 		case seen[key] != 0:
-			l.ds.add(p, n, col, "keep one declaration", "a second strata:renamed-from for %s (the first is on line %d)", strings.TrimSuffix(key, "."), seen[key])
+			l.ds.add(p, n, col, "keep one declaration", "a second strata:renamed-from for %s (the first is on line %d)", key, seen[key])
 		default:
 			seen[key] = n
 			out = append(out, r)
@@ -119,21 +130,18 @@ func declared(st *stmtTokens, toks []token) (Rename, bool) {
 	}
 	if all[0].upper == "ALTER" {
 		// ADD [COLUMN] name ... on the line.
-		i := 0
-		for i < len(toks) && toks[i].kind == tokPunct {
-			i++
+		for i := 0; i < len(toks); i++ {
+			if toks[i].upper != "ADD" {
+				continue
+			}
+			if i+1 < len(toks) && toks[i+1].upper == "COLUMN" {
+				i++
+			}
+			if i+1 < len(toks) && isName(toks[i+1]) && !notColumn[toks[i+1].upper] {
+				return Rename{Table: table, Column: unquote(toks[i+1])}, true
+			}
 		}
-		if i >= len(toks) || toks[i].upper != "ADD" {
-			return Rename{}, false
-		}
-		i++
-		if i < len(toks) && toks[i].upper == "COLUMN" {
-			i++
-		}
-		if i >= len(toks) || notColumn[toks[i].upper] || !isName(toks[i]) {
-			return Rename{}, false
-		}
-		first = toks[i]
+		return Rename{}, false
 	}
 	if !isName(first) || notColumn[first.upper] {
 		return Rename{}, false
