@@ -69,7 +69,7 @@ func prepare(changes []schema.Change, live *schema.Schema, before map[string][]*
 			continue
 		}
 		lt, _ := live.Table(m.T.Name)
-		m.Changes = expand(m.T, lt, m.Changes, us)
+		m.Changes = expand(m.T, m.Changes, us)
 		pair(m.T, lt, m.Changes, us)
 	}
 	return changes, us
@@ -114,7 +114,7 @@ func modifyOf(changes *[]schema.Change, t *schema.Table) *schema.ModifyTable {
 // expand replaces the diff engine's modifications that MariaDB can only do
 // as a drop and an add (an index, a foreign key, a column whose generated
 // kind changes) by that drop and add, recording the units they form.
-func expand(t, lt *schema.Table, changes []schema.Change, us units) []schema.Change {
+func expand(t *schema.Table, changes []schema.Change, us units) []schema.Change {
 	out := make([]schema.Change, 0, len(changes))
 	for _, c := range changes {
 		switch c := c.(type) {
@@ -123,7 +123,7 @@ func expand(t, lt *schema.Table, changes []schema.Change, us units) []schema.Cha
 		case *schema.ModifyForeignKey:
 			out = append(out, &schema.DropForeignKey{F: c.From}, &schema.AddForeignKey{F: c.To})
 		case *schema.ModifyColumn:
-			if u := regenerate(t, lt, c, changes); u != nil {
+			if u := regenerate(t, c); u != nil {
 				us.add(u)
 				out = append(out, u.changes...)
 				continue

@@ -74,34 +74,21 @@ func partOf(idx *schema.Index, column string) bool {
 	return false
 }
 
-// regenerate returns the unit that changes column c of table t (lt: the
-// live table) from or to a
+// regenerate returns the unit that changes column c of table t from or to a
 // generated column, or between VIRTUAL and STORED, which MariaDB cannot do
-// in place: drop the column and add it again at its place, with the indexes
-// on it (dropping the column drops them). It is destructive, approved as
-// the drop of the column. A STORED column that becomes a regular one keeps
-// its values in place (nil).
-func regenerate(t, lt *schema.Table, c *schema.ModifyColumn, changes []schema.Change) *unit {
+// in place: drop the column and add it again at its place, in one statement.
+// It is destructive, approved as the drop of the column. A STORED column
+// that becomes a regular one keeps its values in place (nil).
+func regenerate(t *schema.Table, c *schema.ModifyColumn) *unit {
 	from, fromGen := generated(c.From)
 	to, toGen := generated(c.To)
 	switch {
-	case lt == nil, !fromGen && !toGen, fromGen && toGen && from == to, fromGen && !toGen && from == "STORED":
+	case !fromGen && !toGen, fromGen && toGen && from == to, fromGen && !toGen && from == "STORED":
 		return nil
 	}
+	// MariaDB keeps the indexes on the column: the new one has its name.
 	u := &unit{class: class{Destructive, "DROP COLUMN " + t.Name + "." + c.To.Name}, group: groupCols}
-	var adds []schema.Change
-	for _, idx := range lt.Indexes {
-		if !partOf(idx, c.From.Name) || touched(idx.Name, changes) {
-			continue
-		}
-		if di, ok := t.Index(idx.Name); ok {
-			u.changes = append(u.changes, &schema.DropIndex{I: idx})
-			adds = append(adds, &schema.AddIndex{I: di})
-		}
-	}
-	u.changes = append(u.changes, &schema.DropColumn{C: c.From})
-	u.changes = append(u.changes, adds...)
-	u.changes = append(u.changes, &schema.AddColumn{C: c.To})
+	u.changes = []schema.Change{&schema.DropColumn{C: c.From}, &schema.AddColumn{C: c.To}}
 	u.after = "FIRST"
 	for i, col := range t.Columns {
 		if col == c.To {
@@ -131,25 +118,4 @@ func generated(c *schema.Column) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// touched reports whether changes already drop, add or modify index name.
-func touched(name string, changes []schema.Change) bool {
-	for _, c := range changes {
-		switch c := c.(type) {
-		case *schema.DropIndex:
-			if c.I.Name == name {
-				return true
-			}
-		case *schema.AddIndex:
-			if c.I.Name == name {
-				return true
-			}
-		case *schema.ModifyIndex:
-			if c.From.Name == name {
-				return true
-			}
-		}
-	}
-	return false
 }
