@@ -3,7 +3,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/strata
 
-.PHONY: build test lint demo bench clean
+.PHONY: build test chaos lint demo bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/strata
@@ -15,6 +15,10 @@ lint:
 
 test: lint
 	dsn=$$(scripts/ensure-mariadb.sh) && STRATA_TEST_DSN="$$dsn" $(GO) test -count=1 -timeout 40m ./...
+
+# The fault suite alone (make test runs it too); STRATA_FAULT_SEED=N repeats a run's kill points.
+chaos:
+	dsn=$$(scripts/ensure-mariadb.sh) && STRATA_TEST_DSN="$$dsn" $(GO) test -count=1 -v -run 'TestFaults|TestSeedKilledBeforeRecorded' ./cmd/strata/
 
 demo: build
 	scripts/demo.sh

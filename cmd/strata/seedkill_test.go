@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,38 +24,17 @@ func TestSeedKilledBeforeRecorded(t *testing.T) {
 	require.Equal(t, 0, code, stderr) // the landlord exists before its table is locked
 	c.tenant("acme", "")
 
-	holder, err := c.db.Conn(t.Context())
-	require.NoError(t, err)
-	defer holder.Close()
-	_, err = holder.ExecContext(t.Context(), "BEGIN")
-	require.NoError(t, err)
-	_, err = holder.ExecContext(t.Context(), "SELECT * FROM `"+c.ll+"`.seed_runs FOR UPDATE")
-	require.NoError(t, err)
-
-	cmd := exec.Command(strataBin, "apply", "--repo", c.dir, "--tenant", "acme")
-	cmd.Env = os.Environ()
-	require.NoError(t, cmd.Start())
-	// Recording the seed waits for the lock: the seed has committed.
-	var pending []int64
-	deadline := time.Now().Add(time.Minute)
-	for len(pending) == 0 {
-		require.True(t, time.Now().Before(deadline), "strata never tried to record the seed")
-		time.Sleep(10 * time.Millisecond)
-		pending = recordingSeed(t, c)
-	}
 	seeded := "SELECT COUNT(*) FROM `" + c.database("acme") + "`.users"
-	require.Equal(t, 1, countOrZero(c, seeded))
-	require.NoError(t, cmd.Process.Kill())
-	cmd.Wait()
-	// The server would finish the dead process's pending INSERT once the
-	// lock is released; a crashed host's connections are gone instead.
-	for _, id := range pending {
-		_, err := c.db.Exec(fmt.Sprintf("KILL %d", id))
-		require.NoError(t, err)
-	}
-	_, err = holder.ExecContext(t.Context(), "ROLLBACK")
-	require.NoError(t, err)
-
+	killWhileRecordingSeed(t, c.db, c.ll, func() func() {
+		cmd := exec.Command(strataBin, "apply", "--repo", c.dir, "--tenant", "acme")
+		cmd.Env = os.Environ()
+		require.NoError(t, cmd.Start())
+		return func() {
+			require.Equal(t, 1, countOrZero(c, seeded), "the seed has not committed")
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
 	for range 2 {
 		code, out, stderr := runBin(t, "apply", "--repo", c.dir, "--tenant", "acme")
 		require.Equal(t, 0, code, "stdout %s\nstderr %s", out, stderr)
@@ -64,9 +44,40 @@ func TestSeedKilledBeforeRecorded(t *testing.T) {
 	require.Equal(t, 0, countOrZero(c, "SELECT COUNT(*) FROM `"+c.ll+"`.apply_runs WHERE outcome = 'running'"))
 }
 
-// recordingSeed returns the server connections inserting into the landlord's seed_runs.
-func recordingSeed(t *testing.T, c *configRepo) []int64 {
-	rows, err := c.db.Query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO%seed_runs%'")
+// killWhileRecordingSeed holds landlord ll's seed_runs locked on db, calls
+// start (which starts an apply that runs a seed and returns what kills it),
+// and once the apply waits to record the seed (so the seed has committed)
+// kills it and drops its waiting connection, as a crashed host's would be
+// (else the server would finish the dead process's INSERT once the lock is
+// released). Then it releases the lock.
+func killWhileRecordingSeed(t *testing.T, db *sql.DB, ll string, start func() (kill func())) {
+	t.Helper()
+	holder, err := db.Conn(t.Context())
+	require.NoError(t, err)
+	defer holder.Close()
+	for _, q := range []string{"BEGIN", "SELECT * FROM `" + ll + "`.seed_runs FOR UPDATE"} {
+		_, err := holder.ExecContext(t.Context(), q)
+		require.NoError(t, err)
+	}
+	kill := start()
+	var pending []int64
+	for deadline := time.Now().Add(time.Minute); len(pending) == 0; {
+		require.True(t, time.Now().Before(deadline), "strata never tried to record the seed")
+		time.Sleep(10 * time.Millisecond)
+		pending = recordingSeed(t, db)
+	}
+	kill()
+	for _, id := range pending {
+		_, err := db.Exec(fmt.Sprintf("KILL %d", id))
+		require.NoError(t, err)
+	}
+	_, err = holder.ExecContext(t.Context(), "ROLLBACK")
+	require.NoError(t, err)
+}
+
+// recordingSeed returns the server connections inserting into a landlord's seed_runs.
+func recordingSeed(t *testing.T, db *sql.DB) []int64 {
+	rows, err := db.Query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO%seed_runs%'")
 	require.NoError(t, err)
 	defer rows.Close()
 	var ids []int64

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/reconciler/landlord"
+)
+
+// TestFaults is the fault suite: on a private mariadbd it may kill, the real
+// binary rolls changes out to a small fleet while strata or the database is
+// killed, the database is down, two applies race, or a seed's landlord
+// record is lost; after each fault, recovers checks that the next apply
+// converges every tenant and that nothing ran twice or unrecorded. Kill
+// points are random from a logged seed (STRATA_FAULT_SEED reproduces a run).
+func TestFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the fault suite kills and restarts its own server; skipped with -short")
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("STRATA_FAULT_SEED"); v != "" {
+		var err error
+		seed, err = strconv.ParseUint(v, 10, 64)
+		require.NoError(t, err, "STRATA_FAULT_SEED")
+	}
+	t.Logf("fault seed %d: STRATA_FAULT_SEED=%d repeats these kill points", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	mysql.SetLogger(log.New(io.Discard, "", 0)) // the root pool's notes on connections the restarts broke
+	srv := dbtest.StartPrivate(t)
+	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
+	f := newFaultFleet(t, srv)
+	for i := 1; i <= 4; i++ {
+		f.tenant(fmt.Sprintf("t%d", i), i%2 == 0)
+	}
+	f.recovers(t) // the first rollout, unharmed: provisions the fleet
+	// A kill lands anywhere in a rollout as long as the last one.
+	at := func() time.Duration { return time.Duration(rng.Int64N(int64(f.took))) }
+
+	t.Run("apply killed at random points", func(t *testing.T) {
+		for i := range 4 {
+			f.change()
+			f.tenant(fmt.Sprintf("k%d", i), i%2 == 1) // kills during provisioning and seeding too
+			s := f.start()
+			d := at()
+			time.Sleep(d)
+			t.Logf("rollout %d: strata killed after %s (still running: %t)", f.gen, d, s.kill())
+			f.recovers(t)
+		}
+	})
+	t.Run("database killed mid-apply", func(t *testing.T) {
+		for i := range 2 {
+			f.change()
+			f.tenant(fmt.Sprintf("d%d", i), i == 0)
+			s := f.start()
+			d := at()
+			time.Sleep(d)
+			srv.Kill()
+			code := s.wait(t, 2*time.Minute)
+			t.Logf("rollout %d: database killed after %s; strata exited %d", f.gen, d, code)
+			srv.Start()
+			f.recovers(t)
+		}
+	})
+	t.Run("database down at apply start", func(t *testing.T) {
+		f.change()
+		srv.Stop()
+		s := f.start()
+		code := s.wait(t, 2*time.Minute)
+		require.NotZero(t, code, "apply with the database down succeeded: %s", s.out.String())
+		require.Contains(t, s.err.String(), "connection refused", "the error does not say the server is unreachable")
+		srv.Start()
+		f.recovers(t)
+	})
+	t.Run("two applies at once", func(t *testing.T) {
+		f.change()
+		a, b := f.start(), f.start()
+		ca, cb := a.wait(t, 2*time.Minute), b.wait(t, 2*time.Minute)
+		t.Logf("exit codes %d and %d", ca, cb)
+		for _, n := range f.names() {
+			require.Equal(t, 1, f.count("SELECT COUNT(*) FROM "+f.ll+".apply_statements s JOIN "+f.ll+".apply_runs r ON r.id = s.run_id "+
+				"WHERE r.tenant = ? AND s.outcome = ? AND s.sql_text LIKE ?", n, landlord.StatementApplied, fmt.Sprintf("CREATE TABLE `gen%d`%%", f.gen)),
+				"tenant %s: rollout %d applied other than once", n, f.gen)
+		}
+		f.recovers(t)
+	})
+	t.Run("seed killed before it is recorded", func(t *testing.T) {
+		f.tenant("s1", false)
+		killWhileRecordingSeed(t, f.db, f.ll, func() func() {
+			s := f.start("--tenant", "s1")
+			return func() { s.kill() }
+		})
+		f.recovers(t)
+	})
+}
