@@ -37,16 +37,24 @@ type faultFleet struct {
 
 const faultPrefix = "ft_"
 
+// clubRepo is the config repo of the cmd/strata tests but strata.yaml and
+// tenants: path, content. Template club, module events, a seeded users table.
+var clubRepo = [][2]string{
+	{"basic/001_users.sql", "CREATE TABLE users (\n  id INT NOT NULL AUTO_INCREMENT,\n  email VARCHAR(190) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n"},
+	{"basic/seed/001_admin.sql", "INSERT INTO users (email) VALUES (CONCAT('admin@', {{ quote .Tenant.Name }}));\n"},
+	{"templates/club/template.yaml", "name: club\nversion: 1.0.0\nmodules: { optional: [events] }\n"},
+	{"templates/club/001_members.sql", "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  name VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n"},
+	{"modules/events/module.yaml", "name: events\n"},
+	{"modules/events/001_events.sql", "CREATE TABLE events (\n  id INT NOT NULL AUTO_INCREMENT,\n  title VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n"},
+}
+
 func newFaultFleet(t *testing.T, srv *dbtest.Private) *faultFleet {
 	f := &faultFleet{t: t, srv: srv, db: srv.Open(), dir: t.TempDir(), ll: faultPrefix + "ll",
 		files: map[string]string{}, tenants: map[string]bool{}}
 	f.write("strata.yaml", fmt.Sprintf("servers:\n  main:\n    dsn: %q\ndatabase_prefix: %s\nlandlord: { database: %s }\n", srv.DSN, faultPrefix, f.ll))
-	f.write("basic/001_users.sql", "CREATE TABLE users (\n  id INT NOT NULL AUTO_INCREMENT,\n  email VARCHAR(190) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n")
-	f.write("basic/seed/001_admin.sql", "INSERT INTO users (email) VALUES (CONCAT('admin@', {{ quote .Tenant.Name }}));\n")
-	f.write("templates/club/template.yaml", "name: club\nversion: 1.0.0\nmodules: { optional: [events] }\n")
-	f.write("templates/club/001_members.sql", "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  name VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n")
-	f.write("modules/events/module.yaml", "name: events\n")
-	f.write("modules/events/001_events.sql", "CREATE TABLE events (\n  id INT NOT NULL AUTO_INCREMENT,\n  title VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n")
+	for _, file := range clubRepo {
+		f.write(file[0], file[1])
+	}
 	return f
 }
 

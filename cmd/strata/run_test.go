@@ -73,12 +73,9 @@ database_prefix: %s
 landlord: { server: main, database: %s }
 dev: { server: main }
 `, dbtest.DSN(t), prefix, c.ll))
-	c.write("basic/001_users.sql", "CREATE TABLE users (\n  id INT NOT NULL AUTO_INCREMENT,\n  email VARCHAR(190) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n")
-	c.write("basic/seed/001_admin.sql", "INSERT INTO users (email) VALUES (CONCAT('admin@', {{ quote .Tenant.Name }}));\n")
-	c.write("templates/club/template.yaml", "name: club\nversion: 1.0.0\nmodules: { optional: [events] }\n")
-	c.write("templates/club/001_members.sql", "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  name VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n")
-	c.write("modules/events/module.yaml", "name: events\n")
-	c.write("modules/events/001_events.sql", "CREATE TABLE events (\n  id INT NOT NULL AUTO_INCREMENT,\n  title VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n")
+	for _, file := range clubRepo {
+		c.write(file[0], file[1])
+	}
 	return c
 }
 
