@@ -64,7 +64,7 @@ func killWhileRecordingSeed(t *testing.T, db *sql.DB, ll string, start func() (k
 	for deadline := time.Now().Add(time.Minute); len(pending) == 0; {
 		require.True(t, time.Now().Before(deadline), "strata never tried to record the seed")
 		time.Sleep(10 * time.Millisecond)
-		pending = recordingSeed(t, db)
+		pending = recordingSeed(t, db, ll)
 	}
 	kill()
 	for _, id := range pending {
@@ -75,9 +75,9 @@ func killWhileRecordingSeed(t *testing.T, db *sql.DB, ll string, start func() (k
 	require.NoError(t, err)
 }
 
-// recordingSeed returns the server connections inserting into a landlord's seed_runs.
-func recordingSeed(t *testing.T, db *sql.DB) []int64 {
-	rows, err := db.Query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO%seed_runs%'")
+// recordingSeed returns the server connections inserting into landlord ll's seed_runs.
+func recordingSeed(t *testing.T, db *sql.DB, ll string) []int64 {
+	rows, err := db.Query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ?", "INSERT INTO `"+ll+"`.`seed_runs`%")
 	require.NoError(t, err)
 	defer rows.Close()
 	var ids []int64
