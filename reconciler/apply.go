@@ -31,8 +31,8 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 	})
 	for i, t := range sel { // slots a cancelled run never reached
 		if res.Tenants[i].Name == "" {
-			cause := Transient(fmt.Errorf("not reached: %w", context.Cause(ctx)))
-			res.Tenants[i] = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server, Outcome: OutcomeFailed, Error: cause.Error(), Err: cause}
+			cause := interrupted(ctx, "not reached")
+			res.Tenants[i] = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server, Outcome: OutcomeInterrupted, Error: cause.Error(), Err: cause}
 			res.Plan.Tenants[i] = planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Action: planner.ActionFailed, Error: res.Tenants[i].Error}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net"
 
 	"github.com/go-sql-driver/mysql"
@@ -14,6 +15,15 @@ import (
 // ErrLocked is the failure of a tenant skipped because another strata run
 // holds its lock (transient: the other run ends).
 var ErrLocked = errors.New("another strata run holds this tenant's lock; skipped")
+
+// ErrInterrupted is the failure of a tenant strata stopped working on when
+// asked to stop (transient: the next apply continues from the live schema).
+var ErrInterrupted = errors.New("interrupted: strata was asked to stop; the next apply continues from the live schema")
+
+// interrupted returns ErrInterrupted typed transient, with where and why.
+func interrupted(ctx context.Context, where string) error {
+	return Transient(fmt.Errorf("%w (%s: %v)", ErrInterrupted, where, context.Cause(ctx)))
+}
 
 // transientCodes are MySQL/MariaDB errors that go away by themselves:
 // connections, lock waits, deadlocks, server restarts.

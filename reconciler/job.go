@@ -83,6 +83,10 @@ func (p *Pass) applyTenant(ctx context.Context, t *spec.Tenant) (TenantResult, p
 	}
 	var err error
 	for _, s := range steps {
+		if ctx.Err() != nil { // asked to stop: no further step starts
+			err = interrupted(ctx, "before step "+s.name)
+			break
+		}
 		began := time.Now()
 		err = s.run(ctx, j)
 		j.log.Debug("step", "step", s.name, "took", time.Since(began))
@@ -90,7 +94,7 @@ func (p *Pass) applyTenant(ctx context.Context, t *spec.Tenant) (TenantResult, p
 			break
 		}
 	}
-	j.conclude(err)
+	j.conclude(ctx, err)
 	j.res.Duration = time.Since(start)
 	if j.res.Outcome != OutcomeLocked {
 		// The final writes outlive a cancelled ctx (SIGTERM), bounded.
@@ -107,12 +111,15 @@ func (p *Pass) applyTenant(ctx context.Context, t *spec.Tenant) (TenantResult, p
 const recordTimeout = 10 * time.Second
 
 // conclude sets the tenant's outcome and typed error (TenantResult.Err)
-// from the steps' error and what they left: failed (err, typed where it
-// happened), drifted (a drift the strategy left in place: waiting),
+// from the steps' error and what they left: interrupted (asked to stop),
+// failed (err, typed where it happened), drifted (a drift the strategy left in place: waiting),
 // blocked (statements wait for approval: waiting), else converged.
-func (j *job) conclude(err error) {
+func (j *job) conclude(ctx context.Context, err error) {
 	switch {
 	case errors.Is(err, errStop):
+	case errors.Is(err, ErrInterrupted) || (err != nil && ctx.Err() != nil): // failed because asked to stop
+		j.res.Outcome, j.res.Err, j.res.Error = OutcomeInterrupted, classified(err), err.Error()
+		j.log.Warn("apply interrupted", "err", err)
 	case err != nil:
 		j.res.Outcome, j.res.Err = OutcomeFailed, classified(err)
 		j.res.Error = err.Error()
@@ -157,6 +164,8 @@ func (j *job) record(ctx context.Context) {
 		j.rec.Status, j.rec.LastError, run = landlord.StatusSuspended, "", string(OutcomeSuspended)
 	case OutcomeDecommissioned:
 		j.rec.Status, j.rec.LastError, run = landlord.StatusDecommissioned, "", string(OutcomeDecommissioned)
+	case OutcomeInterrupted: // the status stays what it was
+		j.rec.LastError, run = j.res.Error, landlord.RunInterrupted
 	default:
 		j.rec.Status, j.rec.LastError = landlord.StatusFailed, j.res.Error
 	}

@@ -19,6 +19,10 @@ const (
 	OutcomeSuspended      Outcome = "suspended"      // no schema change; app user locked
 	OutcomeDecommissioned Outcome = "decommissioned" // users dropped (database too when approved)
 	OutcomeDrifted        Outcome = "drifted"        // changed by hand since the last apply; drift strategy report left it as is
+	// OutcomeInterrupted: strata was asked to stop (SIGTERM, SIGINT) while
+	// it worked on the tenant, or before it reached it; the statement in
+	// flight finished and was recorded, the next apply continues.
+	OutcomeInterrupted Outcome = "interrupted"
 )
 
 // Result is what Apply did.
@@ -62,14 +66,15 @@ func (r *Result) Failed() bool { return r.count(OutcomeFailed) > 0 }
 // Blocked reports whether any tenant waits for an approval.
 func (r *Result) Blocked() bool { return r.count(OutcomeBlocked) > 0 }
 
-// ExitCode is strata apply's exit status: 1 when a tenant failed; 2 when
+// ExitCode is strata apply's exit status: 1 when a tenant failed or the
+// apply was interrupted; 2 when
 // something waits for a person (a change awaiting approval, a drifted
 // tenant left as is); 3 when the rest converged but a tenant was skipped
 // because another strata run holds its lock (apply again later); 0 when
 // all converged.
 func (r *Result) ExitCode() int {
 	switch {
-	case r.Failed():
+	case r.Failed(), r.count(OutcomeInterrupted) > 0:
 		return 1
 	case r.Blocked(), r.count(OutcomeDrifted) > 0:
 		return 2

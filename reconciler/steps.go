@@ -213,7 +213,7 @@ func migrateStep(ctx context.Context, j *job) error {
 			rec.Outcome = landlord.StatementSkipped
 		case ctx.Err() != nil:
 			rec.Outcome = landlord.StatementSkipped
-			failed = Transient(fmt.Errorf("stopped before statement %d of %d: %w", i+1, len(j.plan.Statements), context.Cause(ctx)))
+			failed = interrupted(ctx, fmt.Sprintf("before statement %d of %d", i+1, len(j.plan.Statements)))
 		default:
 			err, recErr := j.execute(ctx, &rec, st)
 			if recErr != nil {

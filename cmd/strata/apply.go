@@ -31,22 +31,38 @@ converged but a tenant was locked by another strata run (apply again later).`,
 	}
 	ff.register(cmd)
 	format := formatFlag(cmd)
+	quiet := cmd.Flags().Bool("quiet", false, "no progress bar (there is none when stderr is not a terminal)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := format()
 		if err != nil {
 			return err
 		}
-		r, _, err := ff.reconciler(cmd.ErrOrStderr())
+		var out, bar io.Writer
+		if f != planner.FormatJSON {
+			out = cmd.OutOrStdout()
+		}
+		if !*quiet && isTerminal(cmd.ErrOrStderr()) {
+			bar = cmd.ErrOrStderr()
+		}
+		pr := newApplyPrinter(out, bar)
+		r, fleet, err := ff.reconciler(cmd.ErrOrStderr(), func(o *reconciler.Options) { o.Listener = pr.listen })
 		if err != nil {
 			return err
 		}
+		if pr.total = len(ff.tenants); pr.total == 0 {
+			pr.total = len(fleet.Tenants)
+		}
 		defer r.Close()
-		res, err := r.Apply(withContext(cmd), ff.tenants)
-		if err != nil {
-			return err
+		res, applyErr := r.Apply(withContext(cmd), ff.tenants)
+		pr.finish()
+		if res == nil {
+			return applyErr
 		}
 		if err := renderApply(cmd.OutOrStdout(), res, f); err != nil {
 			return err
+		}
+		if applyErr != nil { // asked to stop: what finished is recorded and shown above
+			return &exitError{code: 1, err: fmt.Errorf("apply interrupted (%v): the statements in flight finished and were recorded; apply again to continue", applyErr)}
 		}
 		if code := res.ExitCode(); code != 0 {
 			return &exitError{code: code}
@@ -56,8 +72,8 @@ converged but a tenant was locked by another strata run (apply again later).`,
 	return cmd
 }
 
-// renderApply prints one line per tenant that apply touched or could not
-// converge, then a summary line. JSON is {"plan": ..., "tenants": [...]};
+// renderApply prints the summary line after the tenant lines the printer
+// streamed; JSON is {"plan": ..., "tenants": [...]}, printed whole.
 // strata plan shows the statements before an apply.
 func renderApply(w io.Writer, res *reconciler.Result, f planner.Format) error {
 	if f == planner.FormatJSON {
@@ -69,9 +85,6 @@ func renderApply(w io.Writer, res *reconciler.Result, f planner.Format) error {
 	counts := map[reconciler.Outcome]int{}
 	for _, t := range res.Tenants {
 		counts[t.Outcome]++
-		if line := tenantLine(t); line != "" {
-			fmt.Fprintln(w, line)
-		}
 	}
 	fmt.Fprintf(w, "Applied: %s\n", outcomeLine(len(res.Tenants), counts))
 	return nil
@@ -126,8 +139,8 @@ func outcomeLine(n int, counts map[reconciler.Outcome]int) string {
 }
 
 var outcomeOrder = []reconciler.Outcome{
-	reconciler.OutcomeConverged, reconciler.OutcomeBlocked, reconciler.OutcomeFailed,
-	reconciler.OutcomeLocked, reconciler.OutcomeSuspended, reconciler.OutcomeDecommissioned,
+	reconciler.OutcomeConverged, reconciler.OutcomeBlocked, reconciler.OutcomeDrifted, reconciler.OutcomeFailed,
+	reconciler.OutcomeInterrupted, reconciler.OutcomeLocked, reconciler.OutcomeSuspended, reconciler.OutcomeDecommissioned,
 }
 
 func outcomeRank(part string) int {

@@ -81,8 +81,9 @@ func (f *fleetFlags) secretKey() ([]byte, error) {
 	return nil, nil
 }
 
-// reconciler loads the fleet and returns a Reconciler for it. The caller closes it.
-func (f *fleetFlags) reconciler(stderr io.Writer) (*reconciler.Reconciler, *spec.Fleet, error) {
+// reconciler loads the fleet and returns a Reconciler for it, with opts
+// applied to its Options. The caller closes it.
+func (f *fleetFlags) reconciler(stderr io.Writer, opts ...func(*reconciler.Options)) (*reconciler.Reconciler, *spec.Fleet, error) {
 	fleet, snap, err := f.load()
 	if err != nil {
 		return nil, nil, err
@@ -96,13 +97,17 @@ func (f *fleetFlags) reconciler(stderr io.Writer) (*reconciler.Reconciler, *spec
 	if f.verbose {
 		level = slog.LevelInfo
 	}
-	r, err := reconciler.New(fleet, reconciler.Options{
+	o := reconciler.Options{
 		Concurrency: f.concurrency,
 		SecretKey:   key,
 		Commit:      snap.Commit,
 		PR:          snap.PR,
 		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
-	})
+	}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	r, err := reconciler.New(fleet, o)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -136,6 +141,11 @@ func colorFor(w io.Writer) bool {
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		return false
 	}
+	return isTerminal(w)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stratadb/strata/reconciler"
+)
+
+// applyPrinter is strata apply's listener: it prints one line per tenant as
+// it finishes (text format), and on a terminal keeps a progress bar with
+// counts and an ETA on stderr. Workers call it concurrently.
+type applyPrinter struct {
+	mu     sync.Mutex
+	out    io.Writer // tenant lines; nil for JSON (printed whole at the end)
+	bar    io.Writer // the progress bar's terminal; nil without one
+	total  int
+	done   int
+	counts map[reconciler.Outcome]int
+	start  time.Time
+	now    func() time.Time
+}
+
+// newApplyPrinter returns a printer; set total before the apply starts.
+func newApplyPrinter(out, bar io.Writer) *applyPrinter {
+	return &applyPrinter{out: out, bar: bar, counts: map[reconciler.Outcome]int{}, start: time.Now(), now: time.Now}
+}
+
+// listen is the reconciler.Options.Listener.
+func (p *applyPrinter) listen(ev reconciler.Event) {
+	fin, ok := ev.(reconciler.TenantFinished)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	p.counts[fin.Result.Outcome]++
+	if line := tenantLine(fin.Result); line != "" && p.out != nil {
+		p.clearBar()
+		fmt.Fprintln(p.out, line)
+	}
+	p.drawBar()
+}
+
+// finish clears the bar; the caller prints the summary.
+func (p *applyPrinter) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearBar()
+}
+
+func (p *applyPrinter) clearBar() {
+	if p.bar != nil {
+		fmt.Fprint(p.bar, "\r\x1b[K")
+	}
+}
+
+func (p *applyPrinter) drawBar() {
+	if p.bar == nil || p.total == 0 {
+		return
+	}
+	fmt.Fprint(p.bar, "\r\x1b[K"+progressLine(p.done, p.total, p.counts, p.now().Sub(p.start)))
+}
+
+// progressLine reads like "[########------------] 40/100 tenants (38 converged, 2 failed), ETA 1m30s".
+func progressLine(done, total int, counts map[reconciler.Outcome]int, took time.Duration) string {
+	const width = 20
+	filled := width * done / total
+	line := "[" + strings.Repeat("#", filled) + strings.Repeat("-", width-filled) + "] " +
+		fmt.Sprintf("%d/%d tenants", done, total)
+	if done > 0 {
+		line += " (" + strings.TrimPrefix(outcomeLine(done, counts), plural(done, "tenant")+": ") + ")"
+		if done < total {
+			eta := took / time.Duration(done) * time.Duration(total-done)
+			line += ", ETA " + eta.Round(time.Second).String()
+		}
+	}
+	return line
+}
