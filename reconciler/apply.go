@@ -61,6 +61,9 @@ func (r *Reconciler) Prepare(ctx context.Context, tenants []string) (*Pass, erro
 	if _, err := r.Landlord(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.markOrphaned(ctx); err != nil {
+		return nil, err
+	}
 	// Every tenant's newest run, read before the pass, tells under each
 	// tenant's lock whether the pass still describes it (freshSincePass).
 	runs, err := r.store.LastRuns(ctx)

@@ -208,6 +208,20 @@ func (r *Reconciler) Landlord(ctx context.Context) (*landlord.Store, error) {
 	return r.store, nil
 }
 
+// ReadLandlord returns the landlord store for reading, without creating or
+// migrating it (read-only verbs: status, credentials). It fails with what
+// to do when the landlord database does not exist yet.
+func (r *Reconciler) ReadLandlord(ctx context.Context) (*landlord.Store, error) {
+	ok, err := r.store.Exists(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("reconciler: the landlord database %s does not exist yet: strata apply creates it", r.store.Database())
+	}
+	return r.store, nil
+}
+
 func (r *Reconciler) server(name string) (*server, error) {
 	s, ok := r.servers[name]
 	if !ok {

@@ -92,3 +92,17 @@ func TestApplyDrainsOnSIGTERM(t *testing.T) {
 	require.Equal(t, 0, code, "stdout %s\nstderr %s", out, stderr)
 	require.Contains(t, out, "alpha: converged (1 statement applied)")
 }
+
+// TestStatusIsReadOnly: strata status before the first apply says the
+// landlord does not exist yet and creates nothing (it created and migrated
+// the landlord database).
+func TestStatusIsReadOnly(t *testing.T) {
+	c := newConfigRepo(t)
+	c.tenant("alpha", "")
+	code, out, stderr := runBin(t, "status", "--repo", c.dir)
+	require.Equal(t, 1, code, "stdout %s\nstderr %s", out, stderr)
+	require.Contains(t, stderr, "the landlord database "+c.ll+" does not exist yet: strata apply creates it")
+	var n int
+	require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", c.ll).Scan(&n))
+	require.Zero(t, n, "strata status created the landlord database")
+}

@@ -43,7 +43,7 @@ record and its apply history.`,
 		}
 		defer r.Close()
 		ctx := withContext(cmd)
-		store, err := r.Landlord(ctx)
+		store, err := r.ReadLandlord(ctx) // status changes nothing, not even the landlord's schema
 		if err != nil {
 			return err
 		}

@@ -21,10 +21,13 @@ const (
 	StatusDrifted        Status = "drifted"        // live schema differs from the last snapshot
 	StatusSuspended      Status = "suspended"      // no schema changes, app user locked
 	StatusDecommissioned Status = "decommissioned" // users dropped
+	// StatusOrphaned: recorded here, no longer in the config repo; its
+	// database, users and credentials are kept as they were.
+	StatusOrphaned Status = "orphaned"
 )
 
 // Statuses lists every status in lifecycle order.
-var Statuses = []Status{StatusPending, StatusProvisioning, StatusActive, StatusFailed, StatusDrifted, StatusSuspended, StatusDecommissioned}
+var Statuses = []Status{StatusPending, StatusProvisioning, StatusActive, StatusFailed, StatusDrifted, StatusSuspended, StatusDecommissioned, StatusOrphaned}
 
 // NeedsAttention reports whether a tenant in this status needs a human.
 func (s Status) NeedsAttention() bool {
@@ -160,4 +163,35 @@ func (s *Store) Attention(ctx context.Context, limit int) ([]Tenant, error) {
 		where += fmt.Sprintf(" LIMIT %d", limit)
 	}
 	return s.queryTenants(ctx, where, string(StatusFailed), string(StatusDrifted), string(StatusProvisioning), string(StatusActive))
+}
+
+// MarkOrphaned sets status orphaned on every recorded tenant whose name is
+// not in names (the tenants of the config repo), in two queries, and
+// returns the tenants it marked.
+func (s *Store) MarkOrphaned(ctx context.Context, names map[string]bool) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM "+s.t("tenants")+" WHERE status <> ?", string(StatusOrphaned))
+	if err != nil {
+		return nil, fmt.Errorf("landlord: read tenant names: %w", err)
+	}
+	var orphans []any
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("landlord: read tenant names: %w", err)
+		}
+		if !names[n] {
+			orphans, out = append(orphans, n), append(out, n)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(orphans) == 0 {
+		return nil, err
+	}
+	q := "UPDATE " + s.t("tenants") + " SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE name IN (?" + strings.Repeat(", ?", len(orphans)-1) + ")"
+	if _, err := s.db.ExecContext(ctx, q, append([]any{string(StatusOrphaned)}, orphans...)...); err != nil {
+		return nil, fmt.Errorf("landlord: mark orphaned tenants: %w", err)
+	}
+	return out, nil
 }
