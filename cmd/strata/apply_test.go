@@ -106,3 +106,22 @@ func TestStatusIsReadOnly(t *testing.T) {
 	require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", c.ll).Scan(&n))
 	require.Zero(t, n, "strata status created the landlord database")
 }
+
+// TestWorktreeApplyRecordsBase: an apply from a working tree records the
+// commit it is based on, marked -dirty when files differ from it (it
+// recorded no commit at all).
+func TestWorktreeApplyRecordsBase(t *testing.T) {
+	c := newConfigRepo(t)
+	c.tenant("alpha", "")
+	head := c.commit("alpha")
+	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
+	code, _, stderr := runBin(t, "apply", "--repo", c.dir)
+	require.Equal(t, 0, code, stderr)
+	c.write("basic/002_more.sql", "ALTER TABLE users ADD COLUMN nick VARCHAR(20) NULL;\n")
+	code, _, stderr = runBin(t, "apply", "--repo", c.dir)
+	require.Equal(t, 0, code, stderr)
+	runs := c.runs()
+	require.Len(t, runs, 2)
+	require.Equal(t, head, runs[0].commit)
+	require.Equal(t, head+"-dirty", runs[1].commit)
+}

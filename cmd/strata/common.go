@@ -39,10 +39,23 @@ func (f *fleetFlags) register(cmd *cobra.Command) {
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log progress to stderr")
 }
 
-// snapshot reads the config repo: the working tree, or the commit --ref names.
+// snapshot reads the config repo: the working tree, or the commit --ref
+// names. A working tree's Commit is the commit it is based on, with
+// "-dirty" appended when files under --repo differ from it.
 func (f *fleetFlags) snapshot() (source.Snapshot, error) {
 	if f.ref == "" {
-		return source.Worktree(f.repo)
+		snap, err := source.Worktree(f.repo)
+		if err != nil {
+			return snap, err
+		}
+		commit, dirty, err := source.WorktreeBase(f.repo)
+		if err != nil {
+			return snap, err
+		}
+		if snap.Commit = commit; dirty && commit != "" {
+			snap.Commit += "-dirty"
+		}
+		return snap, nil
 	}
 	repo, err := source.OpenRepo(f.repo)
 	if err != nil {
