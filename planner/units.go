@@ -172,7 +172,14 @@ func pair(t, lt *schema.Table, changes []schema.Change, us units) {
 			continue
 		}
 		if a, ok := sameName(c, changes, free); ok {
-			us.add(&unit{changes: []schema.Change{c, a}, class: classifyModify(t.Name, c), group: groupDrop})
+			u := &unit{changes: []schema.Change{c, a}, class: classifyModify(t.Name, c), group: groupDrop}
+			if r := renameIndex(c, a); r != nil {
+				// Only the letter case of the name changes: rename it, no approval.
+				u = &unit{changes: []schema.Change{r}, class: class{kind: Additive}, group: groupRest}
+				us[c], us[a] = u, u
+			} else {
+				us.add(u)
+			}
 			continue
 		}
 		if d, ok := c.(*schema.DropIndex); ok && neededByKeptFK(d.I, lt, t) {

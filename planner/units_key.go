@@ -3,6 +3,7 @@ package planner
 import (
 	"strings"
 
+	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/schema"
 )
 
@@ -118,4 +119,49 @@ func generated(c *schema.Column) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// renameIndex returns the RENAME INDEX that turns drop's index into add's
+// when they differ only in the letter case of the name; nil otherwise.
+func renameIndex(drop, add schema.Change) schema.Change {
+	d, ok1 := drop.(*schema.DropIndex)
+	a, ok2 := add.(*schema.AddIndex)
+	if !ok1 || !ok2 || d.I.Unique != a.I.Unique || len(d.I.Parts) != len(a.I.Parts) ||
+		indexType(d.I.Attrs) != indexType(a.I.Attrs) || comment(d.I.Attrs) != comment(a.I.Attrs) {
+		return nil
+	}
+	for i, p := range d.I.Parts {
+		q := a.I.Parts[i]
+		if p.C == nil || q.C == nil || !strings.EqualFold(p.C.Name, q.C.Name) || p.Desc != q.Desc || subPart(p.Attrs) != subPart(q.Attrs) {
+			return nil
+		}
+	}
+	return &schema.RenameIndex{From: d.I, To: a.I}
+}
+
+func indexType(attrs []schema.Attr) string {
+	for _, a := range attrs {
+		if t, ok := a.(*mysql.IndexType); ok {
+			return strings.ToUpper(t.T)
+		}
+	}
+	return "BTREE"
+}
+
+func subPart(attrs []schema.Attr) int {
+	for _, a := range attrs {
+		if s, ok := a.(*mysql.SubPart); ok {
+			return s.Len
+		}
+	}
+	return 0
+}
+
+func comment(attrs []schema.Attr) string {
+	for _, a := range attrs {
+		if c, ok := a.(*schema.Comment); ok {
+			return c.Text
+		}
+	}
+	return ""
 }
