@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
@@ -37,7 +36,7 @@ type Options struct {
 	// Poll is the interval between syncs, with ±10% jitter (default 30s).
 	Poll time.Duration
 	// DriftInterval is the interval between drift sweeps (default 5m); it
-	// also retries tenants stalled on a terminal error.
+	// also retries stalled and waiting tenants.
 	DriftInterval time.Duration
 	// Sweep is the drift sweep; nil skips it.
 	Sweep Sweeper
@@ -56,14 +55,18 @@ type Options struct {
 	Metrics *Metrics
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
+
+	engine newEngine // nil: the reconciler (tests pass a fake)
+	clock  clock     // nil: the real clock (tests pass a fake)
 }
 
 // Daemon keeps the tenants of its shard converged to the last valid commit.
 // Run it once; Status and friends are safe to call from other goroutines.
 type Daemon struct {
-	opts Options
-	log  *slog.Logger
-	m    *Metrics
+	opts  Options
+	log   *slog.Logger
+	m     *Metrics
+	clock clock
 
 	mu       sync.Mutex
 	gen      *generation
@@ -74,8 +77,9 @@ type Daemon struct {
 	lastLoop time.Time
 	tenants  map[string]*tenantState
 	sweeping bool
-	store    *landlord.Store // for reads; opened with the first valid fleet
-	llKey    string          // landlord dsn+database store was opened for
+	store    *landlord.Store            // for reads; opened with the first valid fleet
+	llKey    string                     // landlord dsn+database store was opened for
+	statuses map[string]landlord.Status // every tenant's landlord status, for the gauge
 }
 
 // New checks opts and returns a Daemon. Nothing is contacted until Run.
@@ -102,17 +106,22 @@ func New(opts Options) (*Daemon, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Daemon{opts: opts, log: opts.Logger, m: opts.Metrics, tenants: map[string]*tenantState{}}, nil
+	if opts.clock == nil {
+		opts.clock = realClock{}
+	}
+	d := &Daemon{opts: opts, log: opts.Logger, m: opts.Metrics, clock: opts.clock,
+		tenants: map[string]*tenantState{}, statuses: map[string]landlord.Status{}}
+	if d.opts.engine == nil {
+		d.opts.engine = d.reconcilerEngine
+	}
+	return d, nil
 }
 
 // done is a worker's report.
 type done struct {
 	name, key string
 	gen       *generation
-	res       reconciler.TenantResult
-	plan      *planner.TenantPlan
-	skipped   bool // the landlord showed it converged at this commit
-	err       error
+	applied
 }
 
 // Run loops until ctx ends, then drains and returns nil. It returns an
@@ -122,19 +131,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopWork()
 	results := make(chan done, d.opts.Concurrency)
 	sweeps := make(chan error, 1)
-	syncT := time.NewTimer(0)
-	driftT := time.NewTimer(jitter(d.opts.DriftInterval))
-	wakeT := time.NewTimer(time.Hour)
+	syncT := d.clock.NewTimer(0)
+	driftT := d.clock.NewTimer(jitter(d.opts.DriftInterval))
+	wakeT := d.clock.NewTimer(time.Hour)
 	defer func() { syncT.Stop(); driftT.Stop(); wakeT.Stop() }()
 	d.log.Info("strata run started", "shard", d.opts.Shard.String(), "poll", d.opts.Poll, "drift_interval", d.opts.DriftInterval, "concurrency", d.opts.Concurrency)
 	inFlight := 0
 	for {
 		inFlight += d.dispatch(work, results)
 		if wait, ok := d.nextWake(); ok {
-			resetTimer(wakeT, wait)
+			wakeT.Reset(wait)
 		}
 		d.mu.Lock()
-		d.lastLoop = time.Now()
+		d.lastLoop = d.clock.Now()
 		d.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -142,7 +151,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.close()
 			d.log.Info("strata run stopped")
 			return nil
-		case <-syncT.C:
+		case <-syncT.C():
 			d.sync(ctx)
 			syncT.Reset(jitter(d.opts.Poll))
 		case _, ok := <-d.opts.Changes:
@@ -156,10 +165,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.finish(r)
 		case err := <-sweeps:
 			d.sweepDone(err)
-		case <-driftT.C:
+		case <-driftT.C():
 			d.startSweep(work, sweeps)
 			driftT.Reset(jitter(d.opts.DriftInterval))
-		case <-wakeT.C:
+		case <-wakeT.C():
 		}
 	}
 }
@@ -170,14 +179,14 @@ func (d *Daemon) drain(inFlight int, results chan done, stopWork context.CancelF
 	if inFlight > 0 {
 		d.log.Info("stopping: taking no new work, waiting for running applies", "running", inFlight, "drain", d.opts.Drain)
 	}
-	deadline := time.NewTimer(d.opts.Drain)
+	deadline := d.clock.NewTimer(d.opts.Drain)
 	defer deadline.Stop()
 	for inFlight > 0 {
 		select {
 		case r := <-results:
 			inFlight--
 			d.finish(r)
-		case <-deadline.C:
+		case <-deadline.C():
 			d.log.Warn("drain timed out: cancelling running applies", "running", inFlight)
 			stopWork()
 			deadline.Reset(time.Hour)
@@ -196,16 +205,6 @@ func (d *Daemon) close() {
 	if d.store != nil {
 		d.store.Close()
 	}
-}
-
-func resetTimer(t *time.Timer, d time.Duration) {
-	if !t.Stop() {
-		select {
-		case <-t.C:
-		default:
-		}
-	}
-	t.Reset(d)
 }
 
 // jitter spreads d by ±10% so replicas do not fetch in lockstep.

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -69,10 +70,13 @@ func TestShardOwnsPartition(t *testing.T) {
 	assert.True(t, (Shard{int(h % 7), 7}).Owns("acme"))
 }
 
+// The class comes from the outcome and the error's type; the message says
+// nothing (the same text is transient, stalled or waiting by its type alone).
 func TestClassify(t *testing.T) {
-	failed := func(msg string) reconciler.TenantResult {
-		return reconciler.TenantResult{Outcome: reconciler.OutcomeFailed, Error: msg}
+	failed := func(err error) reconciler.TenantResult {
+		return reconciler.TenantResult{Outcome: reconciler.OutcomeFailed, Error: fmt.Sprint(err), Err: err}
 	}
+	msg := errors.New("tenants/acme/001_x.sql:3: Error 1213 (40001): Deadlock found (fix this statement of the layer)")
 	tests := []struct {
 		name string
 		in   reconciler.TenantResult
@@ -80,19 +84,16 @@ func TestClassify(t *testing.T) {
 	}{
 		{"converged", reconciler.TenantResult{Outcome: reconciler.OutcomeConverged}, ClassOK},
 		{"suspended", reconciler.TenantResult{Outcome: reconciler.OutcomeSuspended}, ClassOK},
+		{"decommissioned", reconciler.TenantResult{Outcome: reconciler.OutcomeDecommissioned}, ClassOK},
 		{"blocked", reconciler.TenantResult{Outcome: reconciler.OutcomeBlocked}, ClassBlocked},
 		{"locked", reconciler.TenantResult{Outcome: reconciler.OutcomeLocked}, ClassLocked},
-		{"syntax error in a layer", failed("tenants/acme/001_x.sql:3: Error 1064 (42000): You have an error in your SQL syntax (fix this statement of the layer)"), ClassTerminal},
-		{"duplicate column", failed("statement 1 of 2 failed: ALTER TABLE `m` ADD COLUMN `x` int: Error 1060 (42S21): Duplicate column name 'x'"), ClassTerminal},
-		{"verify", failed("verify: the live schema still differs from the desired schema after apply: ALTER TABLE x"), ClassTerminal},
-		{"no key", failed("reconciler: cannot provision acme: secret: no secret key: set STRATA_SECRET_KEY"), ClassTerminal},
-		{"redacted server error", failed("reconciler: create user x: server error 1396"), ClassTerminal},
-		{"deadlock", failed("statement 1 of 1 failed: Error 1213 (40001): Deadlock found"), ClassTransient},
-		{"lock wait", failed("Error 1205 (HY000): Lock wait timeout exceeded"), ClassTransient},
-		{"connection refused", failed("reconciler: lock x: dial tcp 127.0.0.1:3306: connect: connection refused"), ClassTransient},
-		{"bad connection", failed("driver: bad connection"), ClassTransient},
-		{"cancelled", failed("not reached: context canceled"), ClassTransient},
-		{"unknown", failed("something odd"), ClassTransient},
+		{"drift under report", reconciler.TenantResult{Outcome: reconciler.OutcomeDrifted, Error: "drifted: strategy report repairs nothing"}, ClassWaiting},
+		{"stalled", failed(reconciler.Stalled(msg)), ClassStalled},
+		{"stalled, wrapped", failed(fmt.Errorf("statement 1 of 2 failed: %w", reconciler.Stalled(msg))), ClassStalled},
+		{"transient", failed(reconciler.Transient(msg)), ClassTransient},
+		{"waiting", failed(reconciler.Waiting("drifted: strategy report repairs nothing")), ClassWaiting},
+		{"untyped text of a layer error", failed(msg), ClassTransient},
+		{"no error value", reconciler.TenantResult{Outcome: reconciler.OutcomeFailed, Error: "verify: still differs"}, ClassTransient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

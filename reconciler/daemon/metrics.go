@@ -8,7 +8,7 @@ import (
 type Metrics struct {
 	Reconciles     *prometheus.CounterVec   // by outcome
 	Duration       *prometheus.HistogramVec // by outcome
-	Tenants        *prometheus.GaugeVec     // by landlord status
+	Tenants        *prometheus.GaugeVec     // by landlord status, updated as each tenant finishes
 	Waiting        *prometheus.GaugeVec     // tenants not converged, by class
 	Drift          *prometheus.GaugeVec     // drifted tenants by severity
 	AppliedCommit  *prometheus.GaugeVec     // 1 for the commit being converged to
@@ -35,7 +35,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "strata_tenants", Help: "Tenants by landlord status.",
 		}, []string{"status"}),
 		Waiting: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "strata_tenants_waiting", Help: "Tenants of this shard not converged, by why (transient, terminal, blocked, locked).",
+			Name: "strata_tenants_waiting", Help: "Tenants of this shard not converged, by why (transient, stalled, blocked, waiting, locked).",
 		}, []string{"class"}),
 		Drift: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "strata_drift_tenants", Help: "Tenants with drift by severity, from the last drift sweep.",

@@ -57,7 +57,7 @@ func (d *Daemon) Status() Status {
 		s.Commit, s.PR, s.CommitTime = d.gen.commit, d.gen.pr, d.gen.when
 	}
 	for _, st := range d.tenants {
-		s.Tenants = append(s.Tenants, st.status())
+		s.Tenants = append(s.Tenants, st.status(d.clock.Now()))
 	}
 	sort.Slice(s.Tenants, func(i, j int) bool { return s.Tenants[i].Name < s.Tenants[j].Name })
 	return s
@@ -72,13 +72,13 @@ func (d *Daemon) Tenant(name string) (TenantStatus, bool) {
 	if !ok {
 		return TenantStatus{}, false
 	}
-	return st.status(), true
+	return st.status(d.clock.Now()), true
 }
 
-func (st *tenantState) status() TenantStatus {
+func (st *tenantState) status(now time.Time) TenantStatus {
 	ts := TenantStatus{Name: st.name, Converged: st.key != "" && st.doneKey == st.key, Changed: st.changed,
 		InFlight: st.inFlight, Class: st.class, Failures: st.failures, Last: st.last}
-	if !ts.Converged && st.next.After(time.Now()) {
+	if !ts.Converged && st.next.After(now) {
 		ts.NextAttempt = st.next
 	}
 	return ts
@@ -105,7 +105,7 @@ func (d *Daemon) Ready() (ok bool, reason string) {
 		return false, "config repo not synced yet"
 	case d.gen == nil:
 		return false, "no valid commit of the config repo yet"
-	case time.Since(d.lastLoop) > 3*d.opts.Poll+time.Minute:
+	case d.clock.Now().Sub(d.lastLoop) > 3*d.opts.Poll+time.Minute:
 		return false, "the loop has not run since " + d.lastLoop.Format(time.RFC3339)
 	}
 	return true, ""

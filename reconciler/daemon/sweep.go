@@ -6,17 +6,21 @@ import (
 )
 
 // startSweep runs the drift sweep over this shard's tenants in the
-// background (one at a time) and lets tenants stalled on a terminal error
-// try again: the database may have been fixed by hand.
+// background (one at a time) and lets stalled and waiting tenants try
+// again: the database may have been fixed by hand. The next apply prepares
+// a new pass.
 func (d *Daemon) startSweep(ctx context.Context, out chan<- error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, st := range d.tenants {
-		if st.class == ClassTerminal && st.stallKey == st.key {
+		if (st.class == ClassStalled || st.class == ClassWaiting) && st.stallKey == st.key {
 			st.stallKey = ""
 		}
 	}
 	g := d.gen
+	if g != nil {
+		g.dropPass()
+	}
 	if d.opts.Sweep == nil || g == nil || d.sweeping {
 		return
 	}
@@ -28,7 +32,7 @@ func (d *Daemon) startSweep(ctx context.Context, out chan<- error) {
 	d.sweeping = true
 	g.refs++
 	go func() {
-		bySeverity, err := d.opts.Sweep(ctx, g.rec, names)
+		bySeverity, err := g.eng.Sweep(ctx, names)
 		d.m.Drift.Reset()
 		for sev, n := range bySeverity {
 			d.m.Drift.WithLabelValues(sev).Set(float64(n))

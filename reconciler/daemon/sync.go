@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/source"
@@ -27,7 +26,7 @@ func (d *Daemon) sync(ctx context.Context) {
 	d.mu.Lock()
 	d.syncErr = err
 	if err == nil {
-		d.lastSync = time.Now()
+		d.lastSync = d.clock.Now()
 	}
 	seen := d.seen
 	d.mu.Unlock()
@@ -54,20 +53,17 @@ func (d *Daemon) sync(ctx context.Context) {
 		d.accept(snap, nil, nil) // a working directory that did not change: nothing to do
 		return
 	}
-	rec, err := reconciler.New(fleet, reconciler.Options{
-		Concurrency: d.opts.Concurrency, SecretKey: d.opts.SecretKey,
-		Commit: snap.Commit, PR: snap.PR, Logger: d.log,
-	})
+	eng, err := d.opts.engine(fleet, snap)
 	if err != nil {
 		d.reject(snap, []string{err.Error()})
 		return
 	}
 	if err := d.openLandlord(fleet); err != nil {
-		rec.Close()
+		eng.Close()
 		d.reject(snap, []string{err.Error()})
 		return
 	}
-	d.accept(snap, fleet, rec)
+	d.accept(snap, fleet, eng)
 }
 
 // reject records that snap is invalid; the current generation stays.
@@ -76,7 +72,7 @@ func (d *Daemon) reject(snap source.Snapshot, errs []string) {
 	repeat := d.invalid != nil && d.invalid.Commit == snap.Commit && reflect.DeepEqual(d.invalid.Errors, errs)
 	d.seen = snap.Commit
 	if !repeat {
-		d.invalid = &Invalid{Commit: snap.Commit, At: time.Now(), Errors: errs}
+		d.invalid = &Invalid{Commit: snap.Commit, At: d.clock.Now(), Errors: errs}
 	}
 	applied := "none"
 	if d.gen != nil {
@@ -94,7 +90,7 @@ func (d *Daemon) reject(snap source.Snapshot, errs []string) {
 
 // accept makes a valid fleet the current generation (fleet nil: snap is
 // valid but changes nothing) and queues its tenants.
-func (d *Daemon) accept(snap source.Snapshot, fleet *spec.Fleet, rec *reconciler.Reconciler) {
+func (d *Daemon) accept(snap source.Snapshot, fleet *spec.Fleet, eng engine) {
 	d.m.ConfigValid.Set(1)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -103,7 +99,7 @@ func (d *Daemon) accept(snap source.Snapshot, fleet *spec.Fleet, rec *reconciler
 		return
 	}
 	old := d.gen
-	g := newGeneration(snap, fleet, rec)
+	g := newGeneration(snap, fleet, eng, d.opts.Shard)
 	d.gen = g
 	if old != nil {
 		old.retired = true

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -20,7 +21,7 @@ type tenantState struct {
 	key      string // what the current generation asks of it
 	changed  bool   // its spec changed in the current generation: it goes first
 	doneKey  string // key it last converged at
-	stallKey string // key it is stalled at (terminal or blocked)
+	stallKey string // key it waits at (stalled, blocked or waiting)
 	class    Class
 	failures int       // consecutive transient failures
 	next     time.Time // not before
@@ -44,7 +45,7 @@ func (d *Daemon) dispatch(ctx context.Context, results chan<- done) int {
 	}
 	running := 0
 	var due []*tenantState
-	now := time.Now()
+	now := d.clock.Now()
 	for _, st := range d.tenants {
 		if st.inFlight {
 			running++
@@ -91,41 +92,25 @@ func (d *Daemon) nextWake() (time.Duration, bool) {
 	if next.IsZero() {
 		return 0, false
 	}
-	return max(time.Until(next), time.Millisecond), true
+	return max(next.Sub(d.clock.Now()), time.Millisecond), true
 }
 
-// work applies one tenant of generation g, unless the landlord shows it
-// already converged at g's commit (another daemon, or this one before a
-// restart, did it).
+// work applies one tenant of generation g through the generation's pass,
+// prepared by the first worker that needs it.
 func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done {
 	out := done{name: name, key: key, gen: g}
-	t := g.fleet.Tenant(name)
-	d.mu.Lock()
-	store := d.store
-	d.mu.Unlock()
-	if g.commit != "" {
-		rec, err := store.Tenant(ctx, name)
-		if err == nil && rec.Status == landlord.StatusActive && rec.LastError == "" &&
-			rec.LastAppliedCommit == g.commit && rec.DesiredHash == t.LayerHash() {
-			out.skipped = true
-			out.res = reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server, Outcome: reconciler.OutcomeConverged}
-			return out
-		}
-	}
-	// Apply closes the runs a killed strata left running once it holds the
-	// tenant's lock (reconciler/lock.go), and reports how many.
-	res, err := g.rec.Apply(ctx, []string{name})
-	if err != nil && (res == nil || len(res.Tenants) == 0) {
-		out.err = err
-		out.res = reconciler.TenantResult{Name: name, Outcome: reconciler.OutcomeFailed, Error: err.Error()}
+	p, fresh, err := g.prepared(ctx)
+	if err != nil {
+		t := g.fleet.Tenant(name)
+		err = fmt.Errorf("daemon: prepare the pass of commit %s: %w", short(g.commit), err)
+		out.res = reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server,
+			Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}
 		return out
 	}
-	out.res = res.Tenants[0]
-	d.m.Interrupted.Add(float64(out.res.Interrupted))
-	if len(res.Plan.Tenants) > 0 {
-		tp := res.Plan.Tenants[0]
-		out.plan = &tp
+	if fresh {
+		d.loadStatuses(ctx)
 	}
+	out.applied = p.Apply(ctx, name)
 	return out
 }
 
@@ -137,14 +122,18 @@ func (d *Daemon) finish(r done) {
 		outcome = "skipped"
 	}
 	d.m.Reconciles.WithLabelValues(outcome).Inc()
+	d.m.Interrupted.Add(float64(r.res.Interrupted))
 	if !r.skipped && r.res.Outcome != reconciler.OutcomeLocked {
 		d.m.Duration.WithLabelValues(outcome).Observe(r.res.Duration.Seconds())
 	}
-	now := time.Now()
+	now := d.clock.Now()
 	d.mu.Lock()
 	r.gen.refs--
 	if r.gen.retired && r.gen.refs == 0 {
 		r.gen.close()
+	}
+	if s, ok := landlordStatus(r); ok {
+		d.statuses[r.name] = s
 	}
 	st := d.tenants[r.name]
 	if st == nil { // left the fleet or the shard meanwhile
@@ -155,15 +144,10 @@ func (d *Daemon) finish(r done) {
 	st.inFlight, st.class = false, class
 	st.last = &Attempt{Commit: r.gen.commit, PR: r.gen.pr, Outcome: outcome, Class: class, Error: r.res.Error,
 		At: now, Duration: r.res.Duration, RunID: r.res.RunID, Plan: r.plan}
-	if r.skipped {
-		st.last.Plan = nil
-	}
 	var retryIn time.Duration
 	switch class {
 	case ClassOK:
 		st.doneKey, st.failures, st.next = r.key, 0, time.Time{}
-	case ClassBlocked, ClassTerminal:
-		st.stallKey, st.failures, st.next = r.key, 0, time.Time{}
 	case ClassLocked:
 		retryIn = jitter(min(lockRetry, d.opts.Poll))
 		st.next = now.Add(retryIn)
@@ -171,10 +155,18 @@ func (d *Daemon) finish(r done) {
 		st.failures++
 		retryIn = backoff(st.failures, d.opts.Backoff, d.opts.MaxBackoff)
 		st.next = now.Add(retryIn)
+	default: // stalled, blocked, waiting: not retried at this key
+		st.stallKey, st.failures, st.next = r.key, 0, time.Time{}
 	}
 	failures := st.failures
 	d.mu.Unlock()
+	d.logFinish(r, outcome, class, failures, retryIn)
+	d.refreshGauges()
+}
 
+// logFinish logs a finished attempt, at a level that says whether anyone
+// needs to act.
+func (d *Daemon) logFinish(r done, outcome string, class Class, failures int, retryIn time.Duration) {
 	log := d.log.With("tenant", r.name, "commit", short(r.gen.commit), "outcome", outcome, "class", string(class))
 	switch class {
 	case ClassOK:
@@ -185,17 +177,63 @@ func (d *Daemon) finish(r done) {
 		}
 	case ClassBlocked:
 		log.Warn("tenant waits for an approval in Git", "plan", blockedApprovals(r.plan))
-	case ClassTerminal:
+	case ClassWaiting:
+		log.Warn("tenant waits for a person; looked at again at the next drift sweep", "reason", r.res.Error)
+	case ClassStalled:
 		log.Error("tenant stalled until the spec changes or the next drift sweep", "err", r.res.Error)
 	case ClassLocked:
 		log.Info("another strata holds this tenant; retrying", "retry_in", retryIn)
 	default:
 		log.Warn("tenant failed; retrying with backoff", "err", r.res.Error, "failures", failures, "retry_in", retryIn)
 	}
+}
+
+// landlordStatus is the landlord status r's apply left its tenant in; false
+// when it left the record as it was (another strata holds the tenant).
+func landlordStatus(r done) (landlord.Status, bool) {
+	if r.skipped {
+		return landlord.StatusActive, true
+	}
+	switch r.res.Outcome {
+	case reconciler.OutcomeConverged, reconciler.OutcomeBlocked:
+		return landlord.StatusActive, true
+	case reconciler.OutcomeDrifted:
+		return landlord.StatusDrifted, true
+	case reconciler.OutcomeSuspended:
+		return landlord.StatusSuspended, true
+	case reconciler.OutcomeDecommissioned:
+		return landlord.StatusDecommissioned, true
+	case reconciler.OutcomeFailed:
+		return landlord.StatusFailed, true
+	}
+	return "", false
+}
+
+// loadStatuses reads every tenant's landlord status once per pass; each
+// finished tenant then updates its own (finish), so the gauge is current
+// without a query per tenant.
+func (d *Daemon) loadStatuses(ctx context.Context) {
+	d.mu.Lock()
+	store := d.store
+	d.mu.Unlock()
+	if store == nil {
+		return
+	}
+	recs, err := store.Tenants(ctx, 0)
+	if err != nil {
+		d.log.Debug("cannot read tenant statuses for the metrics; counting from results", "err", err)
+		return
+	}
+	d.mu.Lock()
+	for _, rec := range recs {
+		d.statuses[rec.Name] = rec.Status
+	}
+	d.mu.Unlock()
 	d.refreshGauges()
 }
 
-// refreshGauges recomputes the per-class and per-status tenant gauges.
+// refreshGauges recomputes the per-class and per-status tenant gauges from
+// memory: no query.
 func (d *Daemon) refreshGauges() {
 	d.mu.Lock()
 	counts := map[Class]int{}
@@ -204,19 +242,13 @@ func (d *Daemon) refreshGauges() {
 			counts[st.class]++
 		}
 	}
-	store := d.store
+	byStatus := map[landlord.Status]int{}
+	for _, s := range d.statuses {
+		byStatus[s]++
+	}
 	d.mu.Unlock()
-	for _, c := range []Class{ClassTransient, ClassTerminal, ClassBlocked, ClassLocked} {
+	for _, c := range []Class{ClassTransient, ClassStalled, ClassBlocked, ClassWaiting, ClassLocked} {
 		d.m.Waiting.WithLabelValues(string(c)).Set(float64(counts[c]))
-	}
-	if store == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	byStatus, err := store.Counts(ctx)
-	if err != nil {
-		return // the landlord may not exist yet; the next refresh catches up
 	}
 	for _, s := range landlord.Statuses {
 		d.m.Tenants.WithLabelValues(string(s)).Set(float64(byStatus[s]))

@@ -1,0 +1,117 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/source"
+)
+
+// engine converges one generation's fleet. The reconciler is the real one;
+// the loop's tests use a fake, so dispatch, backoff, generations and drain
+// are tested without databases.
+type engine interface {
+	// Prepare reads what applying the named tenants needs, once
+	// (reconciler.Prepare: the landlord's runs and baselines, one
+	// fingerprint pass per server).
+	Prepare(ctx context.Context, tenants []string) (pass, error)
+	// Sweep runs the drift sweep (Options.Sweep) over the named tenants.
+	Sweep(ctx context.Context, tenants []string) (map[string]int, error)
+	Close() error
+}
+
+// pass applies the tenants of one prepared pass, one tenant per call.
+type pass interface {
+	Apply(ctx context.Context, name string) applied
+}
+
+// applied is what one tenant's apply did.
+type applied struct {
+	res     reconciler.TenantResult
+	plan    *planner.TenantPlan // the plan it applied from; nil when skipped
+	skipped bool                // the landlord showed it converged at this commit already
+}
+
+// newEngine makes a generation's engine; Options.engine replaces it in tests.
+type newEngine func(fleet *spec.Fleet, snap source.Snapshot) (engine, error)
+
+// recEngine is the reconciler-backed engine.
+type recEngine struct {
+	rec    *reconciler.Reconciler
+	fleet  *spec.Fleet
+	commit string
+	sweep  Sweeper
+}
+
+// reconcilerEngine returns the production newEngine for d's options.
+func (d *Daemon) reconcilerEngine(fleet *spec.Fleet, snap source.Snapshot) (engine, error) {
+	rec, err := reconciler.New(fleet, reconciler.Options{
+		Concurrency: d.opts.Concurrency, SecretKey: d.opts.SecretKey,
+		Commit: snap.Commit, PR: snap.PR, Logger: d.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &recEngine{rec: rec, fleet: fleet, commit: snap.Commit, sweep: d.opts.Sweep}, nil
+}
+
+func (e *recEngine) Prepare(ctx context.Context, tenants []string) (pass, error) {
+	p, err := e.rec.Prepare(ctx, tenants)
+	if err != nil {
+		return nil, err
+	}
+	store, err := e.rec.Landlord(ctx) // migrated by Prepare: no query
+	if err != nil {
+		return nil, err
+	}
+	return &recPass{e: e, p: p, store: store}, nil
+}
+
+func (e *recEngine) Sweep(ctx context.Context, tenants []string) (map[string]int, error) {
+	if e.sweep == nil {
+		return nil, nil
+	}
+	return e.sweep(ctx, e.rec, tenants)
+}
+
+func (e *recEngine) Close() error { return e.rec.Close() }
+
+// recPass is one reconciler.Pass.
+type recPass struct {
+	e     *recEngine
+	p     *reconciler.Pass
+	store *landlord.Store
+}
+
+// Apply applies one tenant, unless the landlord shows it already converged
+// at this commit (another daemon, or this one before a restart, did it):
+// one read of the tenant's own record.
+func (p *recPass) Apply(ctx context.Context, name string) applied {
+	t := p.e.fleet.Tenant(name)
+	if t == nil {
+		err := reconciler.Stalled(fmt.Errorf("daemon: tenant %q is not in the fleet", name))
+		return applied{res: reconciler.TenantResult{Name: name, Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}}
+	}
+	if p.e.commit != "" {
+		rec, err := p.store.Tenant(ctx, name)
+		if err == nil && rec.Status == landlord.StatusActive && rec.LastError == "" &&
+			rec.LastAppliedCommit == p.e.commit && rec.DesiredHash == t.LayerHash() {
+			return applied{skipped: true, res: reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server, Outcome: reconciler.OutcomeConverged}}
+		}
+	}
+	res, tp, err := p.p.Apply(ctx, name)
+	if err != nil {
+		res = reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server, Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}
+		return applied{res: res}
+	}
+	return applied{res: res, plan: &tp}
+}
+
+var (
+	_ engine = (*recEngine)(nil)
+	_ pass   = (*recPass)(nil)
+)
