@@ -133,8 +133,10 @@ func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 			return err
 		}
 		if err != nil {
+			j.r.emit(StatementFailed{Tenant: j.t.Name, Record: rec})
 			return fmt.Errorf("reconciler: %s: %s: %w", j.t.Name, st.SQL, err)
 		}
+		j.r.emit(StatementApplied{Tenant: j.t.Name, Record: rec})
 		j.log.Info(st.Comment)
 	}
 	return nil

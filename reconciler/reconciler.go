@@ -70,6 +70,7 @@ type Reconciler struct {
 	opts               Options
 	log                *slog.Logger
 	servers            map[string]*server
+	dev                *server // where layers are composed
 	composer           *layers.Composer
 	box                *secret.Box // nil without a key
 	charset, collation string
@@ -133,13 +134,14 @@ func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
 		s.lockWait = cmp.Or(fleet.Config.Apply.LockWaitTimeout, spec.DefaultLockWaitTimeout)
 		r.servers[n] = s
 	}
-	dev, err := r.server(or(fleet.Config.Dev.Server, fleet.Config.Defaults.Server))
+	dev, err := r.server(fleet.Config.DevServer())
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("reconciler: dev server: %w", err)
 	}
+	r.dev = dev
 	r.composer = layers.New(dev.db, r.charset, r.collation)
-	ll, err := r.server(or(fleet.Config.Landlord.Server, fleet.Config.Defaults.Server))
+	ll, err := r.server(fleet.Config.LandlordServer())
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("reconciler: landlord server: %w", err)
@@ -217,9 +219,27 @@ func (r *Reconciler) ReadLandlord(ctx context.Context) (*landlord.Store, error) 
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("reconciler: the landlord database %s does not exist yet: strata apply creates it", r.store.Database())
+		return nil, fmt.Errorf("reconciler: the landlord database %s %w", r.store.Database(), ErrNoLandlord)
 	}
 	return r.store, nil
+}
+
+// LandlordDatabase is the name of the landlord database.
+func (r *Reconciler) LandlordDatabase() string { return r.store.Database() }
+
+// ErrNoLandlord is ReadLandlord's error when the landlord database has not
+// been created yet.
+var ErrNoLandlord = errors.New("does not exist yet: strata apply creates it")
+
+// PlanPR plans a pull request on the dev server only: both sides composed
+// by r's composer and diffed with the dev server's planner (strata plan
+// --base); no tenant database is read.
+func (r *Reconciler) PlanPR(ctx context.Context, base, head planner.PRSide) (*planner.PRPlan, error) {
+	p, err := r.planner(ctx, r.dev)
+	if err != nil {
+		return nil, err
+	}
+	return planner.PlanPR(ctx, base, head, planner.PROptions{Composer: r.composer, Planner: p, Concurrency: r.opts.Concurrency})
 }
 
 func (r *Reconciler) server(name string) (*server, error) {

@@ -65,6 +65,7 @@ func (j *job) runSeed(ctx context.Context, l *spec.Layer, f *spec.File) error {
 		return err
 	}
 	j.res.Seeds = append(j.res.Seeds, f.Path)
+	j.r.emit(SeedRun{Tenant: j.t.Name, Path: f.Path})
 	return j.recordSeed(ctx, m)
 }
 

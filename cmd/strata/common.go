@@ -105,6 +105,19 @@ func (f *fleetFlags) reconciler(stderr io.Writer, opts ...func(*reconciler.Optio
 	if err != nil {
 		return nil, nil, err
 	}
+	opts = append([]func(*reconciler.Options){func(o *reconciler.Options) {
+		o.SecretKey, o.Commit, o.PR = key, snap.Commit, snap.PR
+	}}, opts...)
+	r, err := f.newReconciler(fleet, stderr, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, fleet, nil
+}
+
+// newReconciler returns a Reconciler for fleet: every verb's connections to
+// the servers, the dev server and the landlord are made there.
+func (f *fleetFlags) newReconciler(fleet *spec.Fleet, stderr io.Writer, opts ...func(*reconciler.Options)) (*reconciler.Reconciler, error) {
 	// The CLI reports outcomes itself; logs are for -v (and the daemon).
 	level := slog.LevelError + 4
 	if f.verbose {
@@ -112,19 +125,12 @@ func (f *fleetFlags) reconciler(stderr io.Writer, opts ...func(*reconciler.Optio
 	}
 	o := reconciler.Options{
 		Concurrency: f.concurrency,
-		SecretKey:   key,
-		Commit:      snap.Commit,
-		PR:          snap.PR,
 		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	for _, fn := range opts {
 		fn(&o)
 	}
-	r, err := reconciler.New(fleet, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	return r, fleet, nil
+	return reconciler.New(fleet, o)
 }
 
 // formatFlag registers --format and returns a function that parses it.

@@ -2,20 +2,15 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/spf13/cobra"
 
-	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler"
-	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/source"
 )
@@ -35,9 +30,18 @@ func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, live bool, f p
 	if err != nil {
 		return err
 	}
-	var p *planner.PRPlan
+	var (
+		p *planner.PRPlan
+		r *reconciler.Reconciler
+	)
 	if baseSide.Valid() && headSide.Valid() {
-		p, err = planOnDev(ctx, baseSide, headSide, ff.concurrency)
+		// The head's servers: its dev server composes both sides.
+		r, err = ff.newReconciler(headSide.Fleet, cmd.ErrOrStderr(), func(o *reconciler.Options) { o.Commit = headSide.Commit })
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		p, err = r.PlanPR(ctx, baseSide, headSide)
 	} else {
 		p, err = planner.PlanPR(ctx, baseSide, headSide, planner.PROptions{})
 	}
@@ -49,8 +53,8 @@ func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, live bool, f p
 			return err
 		}
 	}
-	if live && baseSide.Valid() && headSide.Valid() {
-		if err := planLive(ctx, ff, p, cmd.ErrOrStderr()); err != nil {
+	if live && r != nil {
+		if err := planLive(ctx, r, p); err != nil {
 			return err
 		}
 	}
@@ -102,76 +106,24 @@ func loadSide(repo, ref string) (planner.PRSide, error) {
 	return side, nil
 }
 
-// planOnDev composes both sides on the head's dev server and plans the PR.
-func planOnDev(ctx context.Context, base, head planner.PRSide, concurrency int) (*planner.PRPlan, error) {
-	cfg := head.Fleet.Config
-	name := cfg.Dev.Server
-	if name == "" {
-		name = cfg.Defaults.Server
-	}
-	srv, ok := cfg.Servers[name]
-	if !ok {
-		return nil, fmt.Errorf("plan: dev server %q is not under servers: in strata.yaml", name)
-	}
-	dsn, err := spec.ParseServerDSN(srv.DSN)
-	if err != nil {
-		return nil, fmt.Errorf("plan: server %s: its dsn is %w; fix it in strata.yaml", name, err)
-	}
-	connector, err := mysql.NewConnector(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("plan: server %s: %w", name, err)
-	}
-	db := sql.OpenDB(connector)
-	defer db.Close()
-	db.SetMaxOpenConns(2*concurrency + 2)
-	charset, collation := cfg.Defaults.Charset, cfg.Defaults.Collation
-	if charset == "" {
-		charset = reconciler.DefaultCharset
-	}
-	if collation == "" {
-		collation = reconciler.DefaultCollation
-	}
-	pl, err := planner.New(ctx, db)
-	if err != nil {
-		return nil, fmt.Errorf("plan: dev server %s: %w", name, err)
-	}
-	return planner.PlanPR(ctx, base, head, planner.PROptions{
-		Composer:    layers.New(db, charset, collation),
-		Planner:     pl,
-		Concurrency: concurrency,
-	})
-}
-
-// planLive plans p's head tenants against their live databases
-// (reconciler.Plan: the bulk in-sync pass, then an Atlas diff for the rest)
-// and reads the landlord's tenant records, neither changing anything, and
-// sets p.Live from the comparison with the pull request's change. The drift
-// sweep is not used: it records what it finds.
-func planLive(ctx context.Context, ff *fleetFlags, p *planner.PRPlan, stderr io.Writer) error {
-	level := slog.LevelError + 4 // the plan reports outcomes; logs are for -v
-	if ff.verbose {
-		level = slog.LevelInfo
-	}
-	r, err := reconciler.New(p.Head.Fleet, reconciler.Options{
-		Concurrency: ff.concurrency,
-		Commit:      p.Head.Commit,
-		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
-	})
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+// planLive plans p's head tenants against their live databases with r
+// (reconciler.Plan, the function apply uses) and reads the landlord's
+// tenant records, neither changing anything, and sets p.Live from the
+// comparison with the pull request's change. The drift sweep is not used:
+// it records what it finds.
+func planLive(ctx context.Context, r *reconciler.Reconciler, p *planner.PRPlan) error {
 	names := make([]string, 0, len(p.Tenants))
 	for _, t := range p.Tenants {
 		names = append(names, t.Name)
 	}
 	live := &planner.Plan{}
 	if len(names) > 0 { // none: --tenant named only removed tenants
+		var err error
 		if live, err = r.Plan(ctx, names); err != nil {
 			return fmt.Errorf("plan --live: %w", err)
 		}
 	}
-	records, note, err := landlordRecords(ctx, p.Head.Fleet.Config)
+	records, note, err := landlordRecords(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -182,23 +134,17 @@ func planLive(ctx context.Context, ff *fleetFlags, p *planner.PRPlan, stderr io.
 // landlordRecords reads every tenant record of the landlord without creating
 // or migrating it. A landlord that does not exist yet has no records; the
 // note says so.
-func landlordRecords(ctx context.Context, cfg spec.Config) (map[string]planner.LiveRecord, string, error) {
-	srv, ok := cfg.Servers[cfg.Landlord.Server]
-	if !ok {
-		return nil, "", fmt.Errorf("plan --live: landlord server %q is not under servers: in strata.yaml", cfg.Landlord.Server)
+func landlordRecords(ctx context.Context, r *reconciler.Reconciler) (map[string]planner.LiveRecord, string, error) {
+	store, err := r.ReadLandlord(ctx)
+	if errors.Is(err, reconciler.ErrNoLandlord) {
+		return nil, fmt.Sprintf("The landlord database %s does not exist yet: strata has applied no tenant.", r.LandlordDatabase()), nil
 	}
-	store, err := landlord.Open(srv.DSN, cfg.Landlord.Database)
 	if err != nil {
 		return nil, "", fmt.Errorf("plan --live: %w", err)
 	}
-	defer store.Close()
 	tenants, err := store.Tenants(ctx, 0)
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && (me.Number == 1049 || me.Number == 1146) { // unknown database or table
-		return nil, fmt.Sprintf("The landlord database %s does not exist yet: strata has applied no tenant.", store.Database()), nil
-	}
 	if err != nil {
-		return nil, "", fmt.Errorf("plan --live: read the landlord %s on server %s: %w", store.Database(), cfg.Landlord.Server, err)
+		return nil, "", fmt.Errorf("plan --live: read the landlord %s: %w", store.Database(), err)
 	}
 	out := make(map[string]planner.LiveRecord, len(tenants))
 	for _, t := range tenants {
