@@ -44,7 +44,10 @@ if [ ! -d "$dir/data/mysql" ]; then
     { say "mariadb-install-db failed; see $dir/install.log"; exit 1; }
 fi
 say "starting a private MariaDB on 127.0.0.1:$port (data in $dir)"
-nohup "$mariadbd" --no-defaults --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+# Its own tmpdir: at start mariadbd deletes every #sql* file in its tmpdir,
+# which in a shared /tmp are another server's temporary tables in use.
+mkdir -p "$dir/tmp"
+nohup "$mariadbd" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --port="$port" --bind-address=127.0.0.1 \
   --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
   --max-connections=1000 "${user_flag[@]}" >/dev/null 2>&1 &
 for _ in $(seq 1 60); do

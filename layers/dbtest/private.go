@@ -56,7 +56,14 @@ func StartPrivate(t testing.TB) *Private {
 // Start starts the server (after Kill or Stop) and waits until it answers.
 func (p *Private) Start() {
 	p.t.Helper()
-	p.cmd = exec.Command(lookPath("mariadbd"), "--no-defaults", "--datadir="+filepath.Join(p.dir, "data"),
+	// Its own tmpdir: at start mariadbd deletes every #sql* file in its
+	// tmpdir, and in a shared /tmp those are other servers' temporary tables
+	// in use (the shared server then crashes dropping them).
+	tmp := filepath.Join(p.dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		p.t.Fatalf("dbtest: %v", err)
+	}
+	p.cmd = exec.Command(lookPath("mariadbd"), "--no-defaults", "--datadir="+filepath.Join(p.dir, "data"), "--tmpdir="+tmp,
 		fmt.Sprintf("--port=%d", p.port), "--bind-address=127.0.0.1",
 		"--socket="+filepath.Join(p.dir, "s.sock"), "--pid-file="+filepath.Join(p.dir, "p.pid"),
 		"--log-error="+filepath.Join(p.dir, "error.log"), "--user="+osUser(),
