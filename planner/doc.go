@@ -1,7 +1,8 @@
 // Package planner compares a tenant's live schema with its desired schema and
 // produces a plan: the statements that converge it, each classified
 // (additive, destructive, data-dependent) and checked against the approvals
-// merged in Git. One Plan structure is rendered as text, JSON or Markdown.
+// merged in Git. One Plan structure is rendered as text, JSON or Markdown
+// (package planner/render).
 //
 // # Planning
 //
@@ -58,7 +59,7 @@
 //
 // # JSON
 //
-// Render with FormatJSON writes the Plan as indented JSON. The shape is
+// render.Plan with render.FormatJSON writes the Plan as indented JSON. The shape is
 // stable: fields are only ever added.
 //
 //	{

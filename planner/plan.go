@@ -117,3 +117,10 @@ func (p *Plan) Summarize() {
 	}
 	p.Summary = s
 }
+
+// NeedsAttention reports whether a tenant is shown in detail: anything but
+// an in-sync or skipped tenant without drift.
+func (t TenantPlan) NeedsAttention() bool {
+	return len(t.Statements) > 0 || len(t.Unmanaged) > 0 || t.Error != "" ||
+		(t.Action != ActionNone && t.Action != ActionSkip)
+}

@@ -27,7 +27,7 @@ func (p *PRPlan) Groups() []PRGroup {
 		byKey  = map[string]*PRGroup{}
 	)
 	for _, t := range p.Tenants {
-		if !attention(t.TenantPlan) {
+		if !t.NeedsAttention() {
 			continue
 		}
 		approveIn := sharedApproveIn(t)
@@ -70,12 +70,12 @@ func sharedApproveIn(t PRTenant) []string {
 		return nil
 	}
 	out := append([]string(nil), t.ApproveIn...)
-	out[len(out)-1] = ownApprovalFile
+	out[len(out)-1] = OwnApprovalFile
 	return out
 }
 
-// ownApprovalFile stands for each tenant's own tenant.yaml in a group.
-const ownApprovalFile = "tenants/<name>/tenant.yaml"
+// OwnApprovalFile stands for each tenant's own tenant.yaml in a group.
+const OwnApprovalFile = "tenants/<name>/tenant.yaml"
 
 func groupKey(t PRTenant, approveIn []string) string {
 	var b strings.Builder

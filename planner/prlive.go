@@ -289,8 +289,8 @@ func findingRank(f LiveFinding) int {
 	return 99
 }
 
-// findingText says what a finding means for the merge.
-func findingText(f LiveFinding) string {
+// Text says what a finding means for the merge.
+func (f LiveFinding) Text() string {
 	switch f {
 	case LiveFailed:
 		return "could not be planned against the live database"
@@ -306,4 +306,9 @@ func findingText(f LiveFinding) string {
 		return "has tables no layer declares (kept; never dropped without approval)"
 	}
 	return string(f)
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
 }

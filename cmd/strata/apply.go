@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
 )
@@ -38,7 +39,7 @@ converged but a tenant was locked by another strata run (apply again later).`,
 			return err
 		}
 		var out, bar io.Writer
-		if f != planner.FormatJSON {
+		if f != render.FormatJSON {
 			out = cmd.OutOrStdout()
 		}
 		if !*quiet && isTerminal(cmd.ErrOrStderr()) {
@@ -75,8 +76,8 @@ converged but a tenant was locked by another strata run (apply again later).`,
 // renderApply prints the summary line after the tenant lines the printer
 // streamed; JSON is {"plan": ..., "tenants": [...]}, printed whole.
 // strata plan shows the statements before an apply.
-func renderApply(w io.Writer, res *reconciler.Result, f planner.Format) error {
-	if f == planner.FormatJSON {
+func renderApply(w io.Writer, res *reconciler.Result, f render.Format) error {
+	if f == render.FormatJSON {
 		return writeJSON(w, struct {
 			Plan    *planner.Plan             `json:"plan"`
 			Tenants []reconciler.TenantResult `json:"tenants"`

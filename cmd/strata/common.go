@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
@@ -134,9 +134,9 @@ func (f *fleetFlags) newReconciler(fleet *spec.Fleet, stderr io.Writer, opts ...
 }
 
 // formatFlag registers --format and returns a function that parses it.
-func formatFlag(cmd *cobra.Command) func() (planner.Format, error) {
+func formatFlag(cmd *cobra.Command) func() (render.Format, error) {
 	s := cmd.Flags().String("format", "text", "output format: text, json or markdown")
-	return func() (planner.Format, error) { return planner.ParseFormat(*s) }
+	return func() (render.Format, error) { return render.ParseFormat(*s) }
 }
 
 // jsonFlag registers --format for verbs that print text or JSON and returns

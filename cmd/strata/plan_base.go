@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/source"
@@ -20,7 +19,7 @@ import (
 // it. With live, also plan the head against the live databases and show
 // where they are not at REF. An invalid side still prints the plan, with its
 // problems, and exits 1; so does a tenant that cannot be planned live.
-func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, live bool, f planner.Format) error {
+func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, live bool, f render.Format) error {
 	ctx := withContext(cmd)
 	baseSide, err := loadSide(ff.repo, base)
 	if err != nil {
@@ -58,7 +57,7 @@ func runPlanBase(cmd *cobra.Command, ff *fleetFlags, base string, live bool, f p
 			return err
 		}
 	}
-	if err := renderPR(cmd.OutOrStdout(), p, f, base); err != nil {
+	if err := render.PR(cmd.OutOrStdout(), p, f, render.PROptions{Command: "strata plan --base " + base}); err != nil {
 		return err
 	}
 	switch {
@@ -184,86 +183,4 @@ func selectPRTenants(p *planner.PRPlan, names []string) error {
 	p.Tenants, p.Removed = kept, removed
 	p.Summarize()
 	return nil
-}
-
-// renderPR writes p as Markdown (the PR comment), JSON, or a short text form.
-func renderPR(w io.Writer, p *planner.PRPlan, f planner.Format, base string) error {
-	switch f {
-	case planner.FormatMarkdown:
-		return planner.RenderPRMarkdown(w, p, planner.PRRenderOptions{Command: "strata plan --base " + base})
-	case planner.FormatJSON:
-		p.Summarize()
-		return writeJSON(w, struct {
-			*planner.PRPlan
-			Groups     []planner.PRGroup     `json:"groups"`
-			LiveGroups []planner.PRLiveGroup `json:"live_groups,omitempty"`
-		}{p, p.Groups(), p.Live.Groups()})
-	}
-	return renderPRText(w, p)
-}
-
-// renderPRText prints one block per group and the summary last.
-func renderPRText(w io.Writer, p *planner.PRPlan) error {
-	var b strings.Builder
-	for _, side := range []planner.PRSide{p.Base, p.Head} {
-		for _, d := range side.Diagnostics {
-			fmt.Fprintf(&b, "%s: %s\n", side.Ref, d.String())
-		}
-	}
-	for _, g := range p.Groups() {
-		fmt.Fprintf(&b, "%s (%s): %s\n", strings.Join(g.Tenants, ", "), g.Action, plural(len(g.Statements), "statement"))
-		if g.Error != "" {
-			fmt.Fprintf(&b, "  error: %s\n", g.Error)
-		}
-		for _, s := range g.Statements {
-			fmt.Fprintf(&b, "  %s: %s;\n", s.Kind, s.SQL)
-			if s.Blocked {
-				fmt.Fprintf(&b, "    blocked: add `%s` under approve.destructive in %s\n", s.Approval, strings.Join(g.ApproveIn, " or "))
-			}
-		}
-	}
-	for _, n := range p.Removed {
-		fmt.Fprintf(&b, "%s: removed from the config repo (database left in place)\n", n)
-	}
-	if p.Live != nil {
-		renderLiveText(&b, p.Live)
-	}
-	s := p.Summary
-	fmt.Fprintf(&b, "Plan %s -> %s: %s: %d to create, %d to change (%s), %d blocked, %d failed validation, %d removed, %d unchanged\n",
-		p.Base.Ref, p.Head.Ref, plural(s.Tenants, "tenant"), s.Create, s.Change, plural(s.Statements, "statement"), s.Blocked, s.Invalid, s.Removed, s.Unchanged)
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// renderLiveText prints one line per live group, its differing statements
-// below it.
-func renderLiveText(b *strings.Builder, l *planner.PRLive) {
-	if l.Note != "" {
-		fmt.Fprintf(b, "live: %s\n", l.Note)
-	}
-	for _, g := range l.Groups() {
-		fmt.Fprintf(b, "live %s (%s", strings.Join(g.Tenants, ", "), g.Finding)
-		if g.Record != "" {
-			fmt.Fprintf(b, "; landlord: %s", g.Record)
-		}
-		b.WriteString(")\n")
-		if g.Error != "" {
-			fmt.Fprintf(b, "  error: %s\n", g.Error)
-		}
-		for _, s := range g.Extra {
-			fmt.Fprintf(b, "  also %s: %s;\n", s.Kind, s.SQL)
-			if s.Blocked {
-				fmt.Fprintf(b, "    blocked until `%s` is approved\n", s.Approval)
-			}
-		}
-		for _, s := range g.Absent {
-			fmt.Fprintf(b, "  not run here: %s;\n", s.SQL)
-		}
-		for _, u := range g.Unmanaged {
-			fmt.Fprintf(b, "  unmanaged: %s\n", u.Object)
-		}
-	}
-	s := l.Summary
-	fmt.Fprintf(b, "Live: %s: %d at the base, %d failed, %d missing, %d drifted, %d pending, %d existing, %d with unmanaged tables\n",
-		plural(s.Tenants, "tenant"), s.AtBase, s.Failed, s.Missing, s.Drifted, s.Pending, s.Exists, s.Unmanaged)
 }

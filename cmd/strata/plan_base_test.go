@@ -15,7 +15,7 @@ import (
 	"github.com/stratadb/strata/cmd/internal/forge"
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
-	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -159,7 +159,7 @@ func TestPlanBaseMarkdown(t *testing.T) {
 			}
 			code, out, stderr := runBinEnv(t, []string{"STRATA_TEST_DSN=" + dbtest.DSN(t)}, args...)
 			require.Equal(t, tc.wantCode, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
-			require.True(t, strings.HasPrefix(out, planner.PRMarker+"\n"), "the marker is the first line:\n%s", out)
+			require.True(t, strings.HasPrefix(out, render.PRMarker+"\n"), "the marker is the first line:\n%s", out)
 			for _, w := range tc.want {
 				require.Contains(t, out, w)
 			}
@@ -261,7 +261,7 @@ func golden(t *testing.T, path, got string) {
 // TestPRMarkerIsForgeMarker: `strata ci comment` finds the comment by the
 // marker the PR Markdown starts with.
 func TestPRMarkerIsForgeMarker(t *testing.T) {
-	require.Equal(t, forge.DefaultMarker, planner.PRMarker)
+	require.Equal(t, forge.DefaultMarker, render.PRMarker)
 }
 
 // TestApplyRecordsMergedPR applies a repo whose main tip merges pull request

@@ -4,10 +4,11 @@ import (
 	"io"
 
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/render"
 )
 
-func renderPlan(w io.Writer, p *planner.Plan, f planner.Format) error {
-	return planner.Render(w, p, f, planner.RenderOptions{Color: f == planner.FormatText && colorFor(w)})
+func renderPlan(w io.Writer, p *planner.Plan, f render.Format) error {
+	return render.Plan(w, p, f, render.Options{Color: f == render.FormatText && colorFor(w)})
 }
 
 // planExit maps a plan to plan's exit status: 1 a tenant could not be

@@ -1,4 +1,4 @@
-package planner_test
+package render_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -19,7 +20,7 @@ func addColumn(table, col string) planner.Statement {
 	return planner.Statement{SQL: fmt.Sprintf("ALTER TABLE `%s` ADD COLUMN `%s` varchar(30) NULL", table, col), Kind: planner.Additive}
 }
 
-// prPlan returns a valid PRPlan with the given tenants.
+// prPlan returns a valid planner.PRPlan with the given tenants.
 func prPlan(tenants ...planner.PRTenant) *planner.PRPlan {
 	valid := &spec.Fleet{}
 	return &planner.PRPlan{
@@ -118,14 +119,14 @@ func TestPRMarkdownBudget(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			require.NoError(t, planner.RenderPRMarkdown(&buf, tc.plan, planner.PRRenderOptions{Budget: tc.budget}))
+			require.NoError(t, render.PRMarkdown(&buf, tc.plan, render.PROptions{Budget: tc.budget}))
 			out := buf.String()
 			budget := tc.budget
 			if budget == 0 {
-				budget = planner.DefaultPRBudget
+				budget = render.DefaultPRBudget
 			}
 			require.LessOrEqual(t, utf8.RuneCountInString(out), budget)
-			require.True(t, strings.HasPrefix(out, planner.PRMarker+"\n"))
+			require.True(t, strings.HasPrefix(out, render.PRMarker+"\n"))
 
 			shown := strings.Count(out, "<details>")
 			m := moreTenants.FindStringSubmatch(out)
@@ -183,7 +184,7 @@ func TestPRMarkdownBlockedApprovalFile(t *testing.T) {
 			p := prPlan(planner.PRTenant{TenantPlan: planner.TenantPlan{Name: "acme", Action: planner.ActionBlocked,
 				Statements: []planner.Statement{blocked}}, ApproveIn: tc.approveIn})
 			var buf bytes.Buffer
-			require.NoError(t, planner.RenderPRMarkdown(&buf, p, planner.PRRenderOptions{}))
+			require.NoError(t, render.PRMarkdown(&buf, p, render.PROptions{}))
 			require.Contains(t, buf.String(), tc.want)
 			require.Contains(t, buf.String(), "| Blocked | 1 |")
 		})

@@ -1,21 +1,23 @@
-package planner
+package render
 
 import (
 	"bufio"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/stratadb/strata/planner"
 )
 
 // renderMarkdown writes the summary line, a table of the tenants that need
 // attention, the approvals that would unblock them, and each tenant's SQL in
 // a collapsed <details> block.
-func renderMarkdown(w io.Writer, p *Plan) error {
+func renderMarkdown(w io.Writer, p *planner.Plan) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "**%s**\n", SummaryLine(p.Summary))
-	var shown []TenantPlan
+	var shown []planner.TenantPlan
 	for _, t := range p.Tenants {
-		if attention(t) {
+		if t.NeedsAttention() {
 			shown = append(shown, t)
 		}
 	}

@@ -1,10 +1,12 @@
-package planner
+package render
 
 import (
 	"bufio"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/stratadb/strata/planner"
 )
 
 // ANSI colours of the text format.
@@ -18,7 +20,7 @@ const (
 
 // renderText writes one section per tenant that needs attention (in-sync and
 // skipped tenants are only counted), then the summary line.
-func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
+func renderText(w io.Writer, p *planner.Plan, opts Options) error {
 	bw := bufio.NewWriter(w)
 	c := func(code, s string) string {
 		if !opts.Color {
@@ -27,7 +29,7 @@ func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
 		return code + s + ansiReset
 	}
 	for _, t := range p.Tenants {
-		if !attention(t) {
+		if !t.NeedsAttention() {
 			continue
 		}
 		fmt.Fprintf(bw, "%s %s (%s on %s): %s\n", c(ansiBold, "tenant"), c(ansiBold, t.Name), t.Database, t.Server, actionText(t))
@@ -38,7 +40,7 @@ func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
 			m := marker(s)
 			code := map[string]string{"+": ansiGreen, "~": ansiYellow, "-": ansiRed, "!": ansiRed + ansiBold}[m]
 			line := m + " " + textSQL(s.SQL) + ";"
-			if s.Kind == DataDependent && len(s.Codes) > 0 {
+			if s.Kind == planner.DataDependent && len(s.Codes) > 0 {
 				line += "  -- data-dependent: " + strings.Join(s.Codes, ", ")
 			}
 			fmt.Fprintf(bw, "  %s\n", c(code, line))
@@ -64,19 +66,19 @@ func renderText(w io.Writer, p *Plan, opts RenderOptions) error {
 	return bw.Flush()
 }
 
-func actionText(t TenantPlan) string {
+func actionText(t planner.TenantPlan) string {
 	switch t.Action {
-	case ActionCreate:
+	case planner.ActionCreate:
 		return "create"
-	case ActionChange:
+	case planner.ActionChange:
 		return "change"
-	case ActionBlocked:
+	case planner.ActionBlocked:
 		return "blocked (waits for approval)"
-	case ActionFailed:
+	case planner.ActionFailed:
 		return "failed"
-	case ActionNone:
+	case planner.ActionNone:
 		return "in sync"
-	case ActionSkip:
+	case planner.ActionSkip:
 		return "skipped"
 	}
 	return string(t.Action)

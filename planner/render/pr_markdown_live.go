@@ -1,8 +1,10 @@
-package planner
+package render
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/stratadb/strata/planner"
 )
 
 // liveHeading titles the live section of the PR comment.
@@ -10,7 +12,7 @@ const liveHeading = "\n### What the merge meets on the live databases\n\n"
 
 // writeLive renders p.Live into b: a count line, then one paragraph per
 // group with its SQL collapsed, while the budget lasts.
-func writeLive(b *budgeted, p *PRPlan, command string) {
+func writeLive(b *budgeted, p *planner.PRPlan, command string) {
 	l := p.Live
 	b.must(liveHeading)
 	if l.Note != "" {
@@ -67,12 +69,12 @@ func isAre(n int) string {
 
 // liveSection renders one live group: who, what was found, the landlord's
 // record, then the statements that differ from the pull request's change.
-func liveSection(g PRLiveGroup) string {
+func liveSection(g planner.PRLiveGroup) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%s (%s): %s.", groupLabel(PRGroup{Tenants: g.Tenants, Template: g.Template}), g.Finding, findingText(g.Finding))
+	fmt.Fprintf(&b, "\n%s (%s): %s.", groupLabel(planner.PRGroup{Tenants: g.Tenants, Template: g.Template}), g.Finding, g.Finding.Text())
 	if g.Record != "" {
 		fmt.Fprintf(&b, " Landlord: `%s`.", mdTick(g.Record))
-	} else if g.Finding != LiveFailed {
+	} else if g.Finding != planner.LiveFailed {
 		b.WriteString(" The landlord has no record.")
 	}
 	b.WriteString("\n")
@@ -101,7 +103,7 @@ func liveSection(g PRLiveGroup) string {
 }
 
 // blockedNote is ", 1 blocked" when some statements wait for approval.
-func blockedNote(stmts []Statement) string {
+func blockedNote(stmts []planner.Statement) string {
 	n := 0
 	for _, s := range stmts {
 		if s.Blocked {
@@ -132,7 +134,7 @@ func tenantList(tenants []string) string {
 }
 
 // sqlBlock is stmts as a fenced SQL block, each with its kind.
-func sqlBlock(stmts []Statement) string {
+func sqlBlock(stmts []planner.Statement) string {
 	var b strings.Builder
 	b.WriteString("```sql\n")
 	for _, s := range stmts {

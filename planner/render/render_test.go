@@ -1,8 +1,9 @@
-package planner_test
+package render_test
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,10 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/render"
 )
 
 // samplePlan covers every action, kind, a blocked statement, unmanaged
 // drift and a failure.
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
 func samplePlan() *planner.Plan {
 	return &planner.Plan{
 		Commit: "4f1c2a9",
@@ -45,19 +50,19 @@ func samplePlan() *planner.Plan {
 
 func TestRenderGolden(t *testing.T) {
 	tests := []struct {
-		format planner.Format
-		opts   planner.RenderOptions
+		format render.Format
+		opts   render.Options
 		golden string
 	}{
-		{planner.FormatText, planner.RenderOptions{}, "plan.text.golden"},
-		{planner.FormatText, planner.RenderOptions{Color: true}, "plan.text-color.golden"},
-		{planner.FormatJSON, planner.RenderOptions{}, "plan.json.golden"},
-		{planner.FormatMarkdown, planner.RenderOptions{}, "plan.markdown.golden"},
+		{render.FormatText, render.Options{}, "plan.text.golden"},
+		{render.FormatText, render.Options{Color: true}, "plan.text-color.golden"},
+		{render.FormatJSON, render.Options{}, "plan.json.golden"},
+		{render.FormatMarkdown, render.Options{}, "plan.markdown.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
 			var buf bytes.Buffer
-			require.NoError(t, planner.Render(&buf, samplePlan(), tt.format, tt.opts))
+			require.NoError(t, render.Plan(&buf, samplePlan(), tt.format, tt.opts))
 			path := filepath.Join("testdata", tt.golden)
 			if *update {
 				require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
@@ -73,17 +78,17 @@ func TestRenderSummaryLastAndFirst(t *testing.T) {
 	// The issue's example line, for the sample plan's counts.
 	const want = "6 tenants: 1 to create, 1 to change (6 statements), 1 blocked, 1 in sync, 1 failed, 1 skipped"
 	tests := []struct {
-		format planner.Format
+		format render.Format
 		check  func(t *testing.T, out string)
 	}{
-		{planner.FormatText, func(t *testing.T, out string) {
+		{render.FormatText, func(t *testing.T, out string) {
 			lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 			require.Equal(t, want, lines[len(lines)-1])
 		}},
-		{planner.FormatMarkdown, func(t *testing.T, out string) {
+		{render.FormatMarkdown, func(t *testing.T, out string) {
 			require.True(t, strings.HasPrefix(out, "**"+want+"**\n"), out)
 		}},
-		{planner.FormatJSON, func(t *testing.T, out string) {
+		{render.FormatJSON, func(t *testing.T, out string) {
 			var got struct {
 				Summary planner.Summary `json:"summary"`
 			}
@@ -94,7 +99,7 @@ func TestRenderSummaryLastAndFirst(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
 			var buf bytes.Buffer
-			require.NoError(t, planner.Render(&buf, samplePlan(), tt.format, planner.RenderOptions{}))
+			require.NoError(t, render.Plan(&buf, samplePlan(), tt.format, render.Options{}))
 			tt.check(t, buf.String())
 		})
 	}
@@ -115,15 +120,15 @@ func TestSummaryLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, planner.SummaryLine(tt.s))
+			require.Equal(t, tt.want, render.SummaryLine(tt.s))
 		})
 	}
 }
 
 func TestRenderText(t *testing.T) {
 	var plain, color bytes.Buffer
-	require.NoError(t, planner.Render(&plain, samplePlan(), planner.FormatText, planner.RenderOptions{}))
-	require.NoError(t, planner.Render(&color, samplePlan(), planner.FormatText, planner.RenderOptions{Color: true}))
+	require.NoError(t, render.Plan(&plain, samplePlan(), render.FormatText, render.Options{}))
+	require.NoError(t, render.Plan(&color, samplePlan(), render.FormatText, render.Options{Color: true}))
 	require.NotContains(t, plain.String(), "\x1b[", "no colour unless asked")
 	require.Contains(t, color.String(), "\x1b[31m")
 	out := plain.String()
@@ -142,13 +147,13 @@ func TestRenderText(t *testing.T) {
 	require.NotContains(t, out, "tenant zeta", "skipped tenants are only counted")
 	// Render must not change its input.
 	p := samplePlan()
-	require.NoError(t, planner.Render(&bytes.Buffer{}, p, planner.FormatJSON, planner.RenderOptions{}))
+	require.NoError(t, render.Plan(&bytes.Buffer{}, p, render.FormatJSON, render.Options{}))
 	require.Equal(t, samplePlan(), p)
 }
 
 func TestRenderJSONShape(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, planner.Render(&buf, samplePlan(), planner.FormatJSON, planner.RenderOptions{}))
+	require.NoError(t, render.Plan(&buf, samplePlan(), render.FormatJSON, render.Options{}))
 	var doc struct {
 		Tenants []map[string]json.RawMessage `json:"tenants"`
 		Summary map[string]int               `json:"summary"`
@@ -171,18 +176,18 @@ func TestRenderJSONShape(t *testing.T) {
 func TestParseFormat(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    planner.Format
+		want    render.Format
 		wantErr bool
 	}{
-		{"text", planner.FormatText, false},
-		{"JSON", planner.FormatJSON, false},
-		{" markdown ", planner.FormatMarkdown, false},
+		{"text", render.FormatText, false},
+		{"JSON", render.FormatJSON, false},
+		{" markdown ", render.FormatMarkdown, false},
 		{"yaml", "", true},
 		{"", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := planner.ParseFormat(tt.in)
+			got, err := render.ParseFormat(tt.in)
 			if tt.wantErr {
 				require.ErrorContains(t, err, "use text, json or markdown")
 				return
@@ -191,5 +196,5 @@ func TestParseFormat(t *testing.T) {
 			require.Equal(t, tt.want, got)
 		})
 	}
-	require.Error(t, planner.Render(&bytes.Buffer{}, samplePlan(), planner.Format("xml"), planner.RenderOptions{}))
+	require.Error(t, render.Plan(&bytes.Buffer{}, samplePlan(), render.Format("xml"), render.Options{}))
 }

@@ -1,10 +1,12 @@
-package planner
+package render
 
 import (
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stratadb/strata/planner"
 )
 
 // PRMarker is the hidden first line of the PR comment, by which
@@ -18,8 +20,8 @@ const DefaultPRBudget = 60000
 // maxNamesShown caps the tenant names listed for one group.
 const maxNamesShown = 60
 
-// PRRenderOptions tune RenderPRMarkdown.
-type PRRenderOptions struct {
+// PROptions tune PRMarkdown.
+type PROptions struct {
 	// Budget is the most characters (not bytes) to write; 0 means
 	// DefaultPRBudget. Sections that do not fit are left out and counted;
 	// a statement is never cut.
@@ -29,13 +31,13 @@ type PRRenderOptions struct {
 	Command string
 }
 
-// RenderPRMarkdown writes p as a pull-request comment: the hidden marker, a
+// PRMarkdown writes p as a pull-request comment: the hidden marker, a
 // summary line and table, validation errors as path:line: message, blocked
 // destructive changes with the approval to add and the file to add it to,
 // removed tenants and status changes, what the merge meets on the live
 // databases (with --live), then each group's SQL in a collapsed <details>
 // section.
-func RenderPRMarkdown(w io.Writer, p *PRPlan, opts PRRenderOptions) error {
+func PRMarkdown(w io.Writer, p *planner.PRPlan, opts PROptions) error {
 	p.Summarize()
 	budget := opts.Budget
 	if budget <= 0 {
@@ -132,7 +134,7 @@ func (b *budgeted) list(items []string) int {
 	return 0
 }
 
-func prHeader(p *PRPlan) string {
+func prHeader(p *planner.PRPlan) string {
 	s := p.Summary
 	var h strings.Builder
 	h.WriteString(PRMarker + "\n")
@@ -160,7 +162,7 @@ func prHeader(p *PRPlan) string {
 }
 
 // sideLabel names a side: `main` (`4f1c2a9b3d0e`), or `worktree`.
-func sideLabel(s PRSide) string {
+func sideLabel(s planner.PRSide) string {
 	label := "`" + mdTick(s.Ref) + "`"
 	if s.Commit != "" {
 		c := s.Commit
@@ -176,11 +178,11 @@ func sideLabel(s PRSide) string {
 
 // validationItems lists every diagnostic of both sides and every tenant whose
 // layer SQL the dev server rejected, as path:line: message.
-func validationItems(p *PRPlan) []string {
+func validationItems(p *planner.PRPlan) []string {
 	var items []string
 	for _, side := range []struct {
 		name string
-		s    PRSide
+		s    planner.PRSide
 	}{{"base", p.Base}, {"head", p.Head}} {
 		for _, d := range side.s.Diagnostics {
 			loc := d.Path
@@ -195,7 +197,7 @@ func validationItems(p *PRPlan) []string {
 		}
 	}
 	for _, t := range p.Tenants {
-		if t.Action == ActionFailed {
+		if t.Action == planner.ActionFailed {
 			items = append(items, fmt.Sprintf("- **%s**: `%s`\n", mdText(t.Name), mdTick(firstLine(t.Error))))
 		}
 	}
@@ -204,7 +206,7 @@ func validationItems(p *PRPlan) []string {
 
 // blockedItems lists, per group and approval, the approval line to add and
 // the files it may go in.
-func blockedItems(groups []PRGroup) []string {
+func blockedItems(groups []planner.PRGroup) []string {
 	var items []string
 	for _, g := range groups {
 		for _, s := range g.Statements {
@@ -213,7 +215,7 @@ func blockedItems(groups []PRGroup) []string {
 			}
 			files := make([]string, len(g.ApproveIn))
 			for i, f := range g.ApproveIn {
-				if f == ownApprovalFile && len(g.Tenants) == 1 {
+				if f == planner.OwnApprovalFile && len(g.Tenants) == 1 {
 					f = "tenants/" + g.Tenants[0] + "/tenant.yaml"
 				}
 				files[i] = "`" + mdTick(f) + "`"
@@ -229,7 +231,7 @@ func blockedItems(groups []PRGroup) []string {
 	return items
 }
 
-func lifecycleItems(p *PRPlan) []string {
+func lifecycleItems(p *planner.PRPlan) []string {
 	var items []string
 	for _, n := range p.Removed {
 		items = append(items, fmt.Sprintf("- **%s** is removed from the config repo: strata stops managing it; its database and users are left in place.\n", mdText(n)))
@@ -243,7 +245,7 @@ func lifecycleItems(p *PRPlan) []string {
 }
 
 // groupLabel is "**acme**" or "**30 tenants** of template ngo".
-func groupLabel(g PRGroup) string {
+func groupLabel(g planner.PRGroup) string {
 	if len(g.Tenants) == 1 {
 		return "**" + mdText(g.Tenants[0]) + "**"
 	}
@@ -254,12 +256,12 @@ func groupLabel(g PRGroup) string {
 	return l
 }
 
-func groupSummary(g PRGroup) string {
+func groupSummary(g planner.PRGroup) string {
 	return fmt.Sprintf("<summary>%s: %s, %s</summary>", strings.ReplaceAll(groupLabel(g), "**", ""), g.Action, plural(len(g.Statements), "statement"))
 }
 
 // groupSection renders g with its first n statements in a <details> block.
-func groupSection(g PRGroup, n int) string {
+func groupSection(g planner.PRGroup, n int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n<details>%s\n\n", groupSummary(g))
 	if len(g.Tenants) > 1 {

@@ -1,10 +1,15 @@
-package planner
+// Package render is the one place strata renders plans and pull-request
+// plans for people and machines: text (coloured on a terminal), JSON and
+// Markdown, all from the same planner structures.
+package render
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/stratadb/strata/planner"
 )
 
 // Format is an output format of Render.
@@ -26,8 +31,8 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("planner: unknown format %q: use text, json or markdown", s)
 }
 
-// RenderOptions tune Render.
-type RenderOptions struct {
+// Options tune Render.
+type Options struct {
 	// Color turns on ANSI colours in the text format. The CLI sets it when
 	// stdout is a terminal and NO_COLOR is unset.
 	Color bool
@@ -35,7 +40,7 @@ type RenderOptions struct {
 
 // Render writes p in format f. The summary is recomputed from p.Tenants, so
 // every format reports the same counts; p itself is not changed.
-func Render(w io.Writer, p *Plan, f Format, opts RenderOptions) error {
+func Plan(w io.Writer, p *planner.Plan, f Format, opts Options) error {
 	q := normalized(p)
 	var err error
 	switch f {
@@ -58,12 +63,12 @@ func Render(w io.Writer, p *Plan, f Format, opts RenderOptions) error {
 
 // normalized returns a copy of p with its summary recomputed and empty
 // statement lists as [] rather than null in JSON.
-func normalized(p *Plan) *Plan {
-	q := &Plan{Commit: p.Commit, Tenants: make([]TenantPlan, len(p.Tenants))}
+func normalized(p *planner.Plan) *planner.Plan {
+	q := &planner.Plan{Commit: p.Commit, Tenants: make([]planner.TenantPlan, len(p.Tenants))}
 	copy(q.Tenants, p.Tenants)
 	for i := range q.Tenants {
 		if q.Tenants[i].Statements == nil {
-			q.Tenants[i].Statements = []Statement{}
+			q.Tenants[i].Statements = []planner.Statement{}
 		}
 	}
 	q.Summarize()
@@ -74,7 +79,7 @@ func normalized(p *Plan) *Plan {
 // starts with (Markdown), e.g.
 // "6 tenants: 1 to create, 2 to change (7 statements), 1 blocked, 2 in sync";
 // failed and skipped counts are appended when not zero.
-func SummaryLine(s Summary) string {
+func SummaryLine(s planner.Summary) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d to create, %d to change (%s), %d blocked, %d in sync",
 		plural(s.Tenants, "tenant"), s.Create, s.Change, plural(s.Statements, "statement"), s.Blocked, s.InSync)
@@ -100,21 +105,14 @@ func ApprovalHint(tenant, approval string) string {
 }
 
 // marker is the one-character kind marker of the text format.
-func marker(s Statement) string {
+func marker(s planner.Statement) string {
 	switch {
 	case s.Blocked:
 		return "!"
-	case s.Kind == Destructive:
+	case s.Kind == planner.Destructive:
 		return "-"
-	case s.Kind == DataDependent:
+	case s.Kind == planner.DataDependent:
 		return "~"
 	}
 	return "+"
-}
-
-// attention reports whether a tenant is shown in detail: anything but an
-// in-sync or skipped tenant without drift.
-func attention(t TenantPlan) bool {
-	return len(t.Statements) > 0 || len(t.Unmanaged) > 0 || t.Error != "" ||
-		(t.Action != ActionNone && t.Action != ActionSkip)
 }
