@@ -38,7 +38,8 @@ var unsupportedText = []struct {
 var errNotAllowed = errors.New("statement not allowed in a layer")
 
 // checkStatement refuses statements outside the layer DDL subset before they
-// reach the dev server.
+// reach the dev server, and what spec.CheckLayerSafety refuses in untrusted
+// SQL (reading data or server state, writing outside the data directory).
 func checkStatement(stmt string) error {
 	body := stripComments(stmt)
 	if !allowed.MatchString(body) {
@@ -48,6 +49,12 @@ func checkStatement(stmt string) error {
 		if u.re.MatchString(body) {
 			return fmt.Errorf("%w: %s are not supported (Atlas cannot inspect them correctly); use a plain column type instead", errNotAllowed, u.what)
 		}
+	}
+	var se *spec.SQLError
+	if err := spec.CheckLayerSafety(stmt); errors.As(err, &se) {
+		return fmt.Errorf("%w: %s (%s)", errNotAllowed, se.Msg, se.Hint)
+	} else if err != nil {
+		return fmt.Errorf("%w: %w", errNotAllowed, err)
 	}
 	return nil
 }

@@ -21,8 +21,10 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"ariga.io/atlas/sql/schema"
+	"github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/stratadb/strata/layers/fingerprint"
@@ -54,6 +56,7 @@ type Desired struct {
 type Composer struct {
 	dev                *sql.DB
 	charset, collation string
+	lim                limits
 
 	drvMu sync.Mutex
 	drv   *Driver // opened on first use
@@ -66,10 +69,39 @@ type Composer struct {
 	composed atomic.Int64
 }
 
+// Option configures a Composer.
+type Option func(*Composer)
+
+// Confine gives the Composer the dev server's connection settings (those dev
+// was opened with): every composition then runs the layer statements as a
+// user made for its scratch database alone (random password; SELECT, INSERT,
+// CREATE, ALTER, DROP, INDEX, REFERENCES on that database; no FILE, no
+// PROCESS, nothing else), dropped with it. Without it layer statements run
+// as dev's user, bounded by the statement time limit only.
+func Confine(server *mysql.Config) Option {
+	return func(c *Composer) { c.lim.server = server }
+}
+
+// WithStatementTimeout bounds each layer statement (max_statement_time);
+// spec.DefaultStatementTimeout when not given or not positive.
+func WithStatementTimeout(d time.Duration) Option {
+	return func(c *Composer) {
+		if d > 0 {
+			c.lim.timeout = d
+		}
+	}
+}
+
 // New returns a Composer that composes in scratch databases on dev, created
 // with the given charset and collation (the server's defaults when empty).
-func New(dev *sql.DB, charset, collation string) *Composer {
-	return &Composer{dev: dev, charset: charset, collation: collation, cache: make(map[string]*Desired)}
+// Layer SQL is untrusted (it comes from pull requests): pass Confine.
+func New(dev *sql.DB, charset, collation string, opts ...Option) *Composer {
+	c := &Composer{dev: dev, charset: charset, collation: collation, cache: make(map[string]*Desired),
+		lim: limits{timeout: spec.DefaultStatementTimeout}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Compose returns the desired schema of t (cached by t.LayerHash()).
@@ -82,7 +114,8 @@ func (c *Composer) Compose(ctx context.Context, t *spec.Tenant) (*Desired, error
 }
 
 // ComposeLayers returns the desired schema of the given layers in order. A
-// failing statement is returned as a *StatementError.
+// statement at fault is returned as a *StatementError; a failure of the dev
+// server or the connection to it as a *ServerError.
 func (c *Composer) ComposeLayers(ctx context.Context, layers []*spec.Layer) (*Desired, error) {
 	hash := spec.HashLayers(layers)
 	c.mu.Lock()
@@ -150,7 +183,7 @@ func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Laye
 	if err != nil {
 		return nil, err
 	}
-	sc, err := newScratch(ctx, c.dev, hash, c.charset, c.collation)
+	sc, err := newScratch(ctx, c.dev, hash, c.charset, c.collation, c.lim)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +191,7 @@ func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Laye
 	if err := sc.run(ctx, layers); err != nil {
 		return nil, err
 	}
-	if err := checkUnsupported(ctx, sc.conn, sc.name, layers); err != nil {
+	if err := checkUnsupported(ctx, sc.lock, sc.name, layers); err != nil {
 		return nil, err
 	}
 	s, err := drv.InspectSchema(ctx, sc.name, &schema.InspectOptions{})

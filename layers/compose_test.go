@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,7 +155,7 @@ func TestComposeCache(t *testing.T) {
 
 func TestScratchDatabasesDropped(t *testing.T) {
 	db := dbtest.Open(t)
-	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci")
+	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci", layers.Confine(dbtest.Config(t)))
 	tests := []struct {
 		name    string
 		ddl     string
@@ -163,7 +164,8 @@ func TestScratchDatabasesDropped(t *testing.T) {
 	}{
 		{"success", membersDDL, 0, false},
 		{"failing statement", "CREATE TABLE x (id INT PRIMARY KEY);\nCREATE TABLE x (id INT PRIMARY KEY);\n", 0, true},
-		{"cancelled mid-statement", "CREATE TABLE slow (id INT PRIMARY KEY) AS SELECT 1 AS id FROM (SELECT SLEEP(5)) AS s;\n", 300 * time.Millisecond, true},
+		// The ALTER waits for the table lock the hook below takes.
+		{"cancelled mid-statement", membersDDL + "ALTER TABLE members ADD COLUMN fax INT;\n", 300 * time.Millisecond, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,6 +175,7 @@ func TestScratchDatabasesDropped(t *testing.T) {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 				defer cancel()
+				holdTableLock(t, db, "members", time.Second)
 			}
 			start := time.Now()
 			_, err := c.ComposeLayers(ctx, ls)
@@ -183,8 +186,38 @@ func TestScratchDatabasesDropped(t *testing.T) {
 			// the server side; give it a moment.
 			require.Eventually(t, func() bool { return countDatabases(t, db, prefix) == 0 }, 5*time.Second, 50*time.Millisecond,
 				"scratch database %s* left behind", prefix)
+			require.Zero(t, countUsers(t, db, prefix), "scratch user %s* left behind", prefix)
 		})
 	}
+}
+
+// holdTableLock makes the first layer statement that runs after table
+// exists in the scratch database wait: it write-locks the table from
+// another session and releases the lock after hold.
+func holdTableLock(t *testing.T, db *sql.DB, table string, hold time.Duration) {
+	locked := false
+	layers.SetBeforeStatement(t, func(_ int64, database string) {
+		var n int
+		require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", database, table).Scan(&n))
+		if n == 0 || locked {
+			return
+		}
+		locked = true
+		conn, err := db.Conn(context.Background())
+		require.NoError(t, err)
+		_, err = conn.ExecContext(context.Background(), "LOCK TABLES `"+database+"`.`"+table+"` WRITE")
+		require.NoError(t, err)
+		time.AfterFunc(hold, func() {
+			_, _ = conn.ExecContext(context.Background(), "UNLOCK TABLES")
+			conn.Close()
+		})
+	})
+}
+
+func countUsers(t *testing.T, db *sql.DB, prefix string) int {
+	var n int
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM mysql.user WHERE user LIKE ?", prefix+"%").Scan(&n))
+	return n
 }
 
 func countDatabases(t *testing.T, db *sql.DB, prefix string) int {
@@ -199,7 +232,14 @@ func countDatabases(t *testing.T, db *sql.DB, prefix string) int {
 func TestComposeWaiterOutlivesStarter(t *testing.T) {
 	db := dbtest.Open(t)
 	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci")
-	ls := []*spec.Layer{basic(uniq(t) + "CREATE TABLE slow (id INT PRIMARY KEY) AS SELECT 1 AS id FROM (SELECT SLEEP(1)) AS s;\n")}
+	ls := []*spec.Layer{basic(uniq(t) + membersDDL)}
+	// The first composition takes a second, past the starter's deadline.
+	var calls atomic.Int32
+	layers.SetBeforeStatement(t, func(int64, string) {
+		if calls.Add(1) == 1 {
+			time.Sleep(time.Second)
+		}
+	})
 
 	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -211,7 +251,7 @@ func TestComposeWaiterOutlivesStarter(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // let the starter begin the composition
 	d, err := c.ComposeLayers(context.Background(), ls)
 	require.NoError(t, err)
-	_, ok := d.Schema.Table("slow")
+	_, ok := d.Schema.Table("members")
 	require.True(t, ok)
 	require.ErrorIs(t, <-starterErr, context.DeadlineExceeded)
 	require.EqualValues(t, 2, c.Compositions())

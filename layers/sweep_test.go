@@ -28,6 +28,15 @@ func TestSweepScratch(t *testing.T) {
 		}
 		t.Cleanup(func() { db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(n)) })
 	}
+	// A scratch user left by a killed composition, without its database.
+	orphan, err := scratchName("deadbeef0003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "CREATE USER "+quoteString(orphan)+"@'%'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.ExecContext(ctx, "DROP USER IF EXISTS "+quoteString(orphan)+"@'%'") })
 	holder, err := db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +62,13 @@ func TestSweepScratch(t *testing.T) {
 	}
 	if !exists(live) {
 		t.Errorf("scratch database %s held by a live composer was dropped", live)
+	}
+	var users int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE User = ?", orphan).Scan(&users); err != nil {
+		t.Fatal(err)
+	}
+	if users != 0 {
+		t.Errorf("abandoned scratch user %s was not dropped", orphan)
 	}
 	if !exists(lookalike) {
 		t.Errorf("database %s, not of the scratch shape, was dropped", lookalike)

@@ -140,7 +140,8 @@ func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
 		return nil, fmt.Errorf("reconciler: dev server: %w", err)
 	}
 	r.dev = dev
-	r.composer = layers.New(dev.db, r.charset, r.collation)
+	r.composer = layers.New(dev.db, r.charset, r.collation,
+		layers.Confine(dev.cfg), layers.WithStatementTimeout(fleet.Config.Dev.StatementTimeout))
 	ll, err := r.server(fleet.Config.LandlordServer())
 	if err != nil {
 		r.Close()

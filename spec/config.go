@@ -31,6 +31,7 @@ func (l *loader) loadConfig() Config {
 		DatabasePrefix: raw.DatabasePrefix,
 		Landlord:       Landlord{Server: raw.Landlord.Server, Database: raw.Landlord.Database},
 		Dev:            Dev{Server: raw.Dev.Server},
+		Engines:        raw.Layers.Engines,
 		Drift:          Drift{Strategy: DriftStrategy(raw.Drift.Strategy)},
 		Approve:        Approve{Destructive: normApprovals(raw.Approve.Destructive)},
 		Apply:          Apply{LockWaitTimeout: DefaultLockWaitTimeout},
@@ -77,11 +78,41 @@ func (l *loader) loadConfig() Config {
 	} else {
 		l.checkServer(d.pos("dev", "server"), "dev.server", c.Dev.Server, names)
 	}
+	c.Dev.StatementTimeout = l.statementTimeout(d, raw.Dev.StatementTimeout)
 	if strings.HasPrefix(c.Landlord.Database, ScratchPrefix) {
 		l.ds.at(d.pos("landlord", "database"), "choose another landlord.database",
 			"landlord.database %q starts with %q, which strata reserves for its scratch databases (they are dropped)", c.Landlord.Database, ScratchPrefix)
 	}
 	return c
+}
+
+// maxStatementTimeout bounds dev.statement_timeout: a layer statement on an
+// empty scratch database that needs longer is not a schema change.
+const maxStatementTimeout = 10 * time.Minute
+
+// statementTimeout parses dev.statement_timeout (CUE checked its shape).
+func (l *loader) statementTimeout(d *doc, s string) time.Duration {
+	if s == "" {
+		return DefaultStatementTimeout
+	}
+	t, err := time.ParseDuration(s)
+	if err != nil || t <= 0 || t > maxStatementTimeout {
+		l.ds.at(d.pos("dev", "statement_timeout"), "write a duration such as 5s or 500ms, at most 10m",
+			"dev.statement_timeout: %q is not a duration between 1ms and %s", s, maxStatementTimeout)
+		return DefaultStatementTimeout
+	}
+	return t
+}
+
+// DefaultStatementTimeout is dev.statement_timeout when strata.yaml sets none.
+const DefaultStatementTimeout = 5 * time.Second
+
+// engines returns the storage-engine allow-list layer DDL is checked with.
+func (l *loader) engines() []string {
+	if l.configOK && len(l.config.Layers.Engines) > 0 {
+		return l.config.Layers.Engines
+	}
+	return DefaultEngines
 }
 
 // checkServer reports a server name that strata.yaml does not define.

@@ -38,6 +38,7 @@ type Config struct {
 	DatabasePrefix string   // prefix of every tenant database name, e.g. "tenant_"
 	Landlord       Landlord // where strata records state
 	Dev            Dev      // where desired schemas are composed
+	Engines        []string // storage engines layer DDL may name (layers.engines)
 	Drift          Drift    // fleet-wide drift handling
 	Approve        Approve  // destructive changes approved for every tenant
 	Apply          Apply    // how changes run on tenant databases
@@ -71,9 +72,13 @@ type Landlord struct {
 	Database string
 }
 
-// Dev names the server where desired schemas are composed in scratch databases.
+// Dev names the server where desired schemas are composed in scratch
+// databases, and bounds every layer statement run there.
 type Dev struct {
 	Server string
+	// StatementTimeout is the max_statement_time of each layer statement
+	// composed (layer SQL comes from pull requests, unreviewed).
+	StatementTimeout time.Duration
 }
 
 // DriftStrategy says what to do with a tenant whose live schema drifted.

@@ -69,11 +69,13 @@ func (l *loader) checkSQL(p, src string, seed bool) ([]Statement, []Rename) {
 	}
 	out := make([]Statement, 0, len(stmts))
 	for _, s := range stmts {
-		check := checkLayerStmt
+		var ps []sqlProblem
 		if seed {
-			check = checkSeedStmt
+			ps = checkSeedStmt(s.toks)
+		} else {
+			ps = checkLayerStmt(s.toks, l.engines())
 		}
-		for _, pr := range check(s.toks) {
+		for _, pr := range ps {
 			l.ds.add(p, pr.tok.line, pr.tok.col, pr.hint, "%s", pr.msg)
 		}
 		out = append(out, Statement{SQL: s.sql, Line: s.toks[0].line})

@@ -26,8 +26,12 @@ type rawConfig struct {
 		Database string `json:"database"`
 	} `json:"landlord"`
 	Dev struct {
-		Server string `json:"server"`
+		Server           string `json:"server"`
+		StatementTimeout string `json:"statement_timeout"`
 	} `json:"dev"`
+	Layers struct {
+		Engines []string `json:"engines"`
+	} `json:"layers"`
 	Drift   rawDrift   `json:"drift"`
 	Approve rawApprove `json:"approve"`
 	Apply   struct {

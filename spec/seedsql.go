@@ -30,3 +30,23 @@ func SplitSeedSQL(src []byte) ([]Statement, error) {
 	}
 	return out, nil
 }
+
+// CheckLayerSafety checks one layer statement for what the loader rejects
+// because layer SQL is untrusted: reading data or server state (SELECT,
+// LOAD_FILE, SLEEP, variables, ...), DATA/INDEX DIRECTORY and CONNECTION=.
+// The composer checks every statement with it right before it reaches the
+// dev server, also statements that did not come from a layer file (a
+// tenant's snapshot). Engines are left to the loader. The error is a
+// *SQLError of the first problem, its position relative to the statement.
+func CheckLayerSafety(stmt string) error {
+	stmts, lexErr := splitSQL(stmt, false)
+	if lexErr != nil {
+		return &SQLError{Line: lexErr.Line, Col: lexErr.Col, Msg: lexErr.Msg, Hint: "a quote is not closed"}
+	}
+	for _, s := range stmts {
+		if ps := checkLayerSafety(s.toks, nil); len(ps) > 0 {
+			return &SQLError{Line: ps[0].tok.line, Col: ps[0].tok.col, Msg: ps[0].msg, Hint: ps[0].hint}
+		}
+	}
+	return nil
+}

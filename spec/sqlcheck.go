@@ -35,8 +35,9 @@ var rejectedStatements = map[string][2]string{
 	"DELIMITER": {"DELIMITER is not allowed", "DELIMITER is a mysql client command for routines, which strata does not manage; remove it"},
 }
 
-// checkLayerStmt returns the problems of one layer DDL statement.
-func checkLayerStmt(toks []token) []sqlProblem {
+// checkLayerStmt returns the problems of one layer DDL statement; engines is
+// the storage-engine allow-list.
+func checkLayerStmt(toks []token, engines []string) []sqlProblem {
 	first := toks[0]
 	if p, ok := commonReject(toks); ok {
 		return []sqlProblem{p}
@@ -76,7 +77,7 @@ func checkLayerStmt(toks []token) []sqlProblem {
 	default:
 		return []sqlProblem{{first, first.upper + " is not allowed in a layer file", layerHint}}
 	}
-	return checkDDLBody(toks)
+	return append(checkDDLBody(toks), checkLayerSafety(toks, engines)...)
 }
 
 // createObject returns the token naming what a CREATE statement creates:

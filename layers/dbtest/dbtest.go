@@ -38,6 +38,16 @@ func DSN(t testing.TB) string {
 	return cfg.FormatDSN()
 }
 
+// Config returns the test server's connection settings (DSN parsed).
+func Config(t testing.TB) *mysql.Config {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(DSN(t))
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	return cfg
+}
+
 // Open connects to the test server and closes the connection when the test ends.
 // The test fails at once when the server does not answer.
 func Open(t testing.TB) *sql.DB {
