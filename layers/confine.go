@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // limits confine the layer statements of a composition. Layer SQL comes
@@ -55,11 +57,11 @@ func confine(ctx context.Context, admin *sql.Conn, lim limits, database string) 
 	password := hex.EncodeToString(b[:])
 	u := &confined{name: database, host: host}
 	create := fmt.Sprintf("CREATE USER %s IDENTIFIED BY %s WITH MAX_STATEMENT_TIME %.3f MAX_USER_CONNECTIONS 2",
-		u.account(), quoteString(password), lim.timeout.Seconds())
+		u.account(), ident.String(password), lim.timeout.Seconds())
 	if _, err := admin.ExecContext(ctx, create); err != nil {
 		return nil, nil, fmt.Errorf("layers: create the scratch user on the dev server: %w (%s)", err, needPrivileges)
 	}
-	grant := fmt.Sprintf("GRANT %s ON %s.* TO %s", layerPrivileges, quoteIdent(grantPattern(database)), u.account())
+	grant := fmt.Sprintf("GRANT %s ON %s.* TO %s", layerPrivileges, ident.GrantDB(database), u.account())
 	if _, err := admin.ExecContext(ctx, grant); err != nil {
 		return u, nil, fmt.Errorf("layers: grant the scratch user its database: %w (%s)", err, needPrivileges)
 	}
@@ -78,7 +80,7 @@ func confine(ctx context.Context, admin *sql.Conn, lim limits, database string) 
 }
 
 // account is the user's 'name'@'host'.
-func (u *confined) account() string { return quoteString(u.name) + "@" + quoteString(u.host) }
+func (u *confined) account() string { return ident.String(u.name) + "@" + ident.String(u.host) }
 
 // drop closes the user's pool and drops the user.
 func (u *confined) drop(ctx context.Context, admin *sql.DB) error {
@@ -89,15 +91,4 @@ func (u *confined) drop(ctx context.Context, admin *sql.DB) error {
 		return fmt.Errorf("layers: drop scratch user %s: %w", u.name, err)
 	}
 	return nil
-}
-
-// grantPattern escapes the wildcards _ and % of a database name for GRANT,
-// so the grant covers that one database.
-func grantPattern(database string) string {
-	return strings.NewReplacer(`\`, `\\`, "_", `\_`, "%", `\%`).Replace(database)
-}
-
-// quoteString renders s as a single-quoted SQL string literal.
-func quoteString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // TestSweepScratch: a scratch database whose lock nobody holds (its process
@@ -33,10 +34,10 @@ func TestSweepScratch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, "CREATE USER "+quoteString(orphan)+"@'%'"); err != nil {
+	if _, err := db.ExecContext(ctx, "CREATE USER "+ident.String(orphan)+"@'%'"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.ExecContext(ctx, "DROP USER IF EXISTS "+quoteString(orphan)+"@'%'") })
+	t.Cleanup(func() { db.ExecContext(ctx, "DROP USER IF EXISTS "+ident.String(orphan)+"@'%'") })
 	holder, err := db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"sort"
+	"strings"
+	"unicode/utf8"
 )
 
 // diags collects the problems of one load.
@@ -14,7 +16,34 @@ func (d *diags) add(path string, line, col int, hint, format string, args ...any
 	if len(args) > 0 {
 		msg = fmt.Sprintf(format, args...)
 	}
-	d.list = append(d.list, Diagnostic{Path: path, Line: line, Col: col, Message: msg, Hint: hint})
+	d.list = append(d.list, Diagnostic{Path: printable(path), Line: line, Col: col, Message: printable(msg), Hint: hint})
+}
+
+// printable escapes control characters and invalid UTF-8 as \xNN: a
+// diagnostic may quote file content (a NUL byte, an escape sequence) and
+// must never echo it raw to a terminal or a PR comment.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r < 0x20 || r == 0x7f || (r == utf8.RuneError && n == 1) {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // at records a problem at a position.

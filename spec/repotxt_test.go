@@ -24,7 +24,7 @@ type repoCase struct {
 	files map[string]string
 }
 
-func readRepoCase(t *testing.T, path string) repoCase {
+func readRepoCase(t testing.TB, path string) repoCase {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

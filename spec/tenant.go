@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stratadb/strata/schemas"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // ScratchPrefix starts the name of every scratch database strata composes
@@ -38,9 +39,10 @@ func (l *loader) loadTenants(fleet *Fleet) []*Tenant {
 		if t == nil {
 			continue
 		}
-		if len(t.Database) > maxDatabaseName {
-			l.ds.at(d.pos("name"), fmt.Sprintf("shorten the tenant name or database_prefix so the name fits %d characters", maxDatabaseName),
-				"database name %q is %d characters long; MySQL allows %d", t.Database, len(t.Database), maxDatabaseName)
+		if n := len(ident.GrantPattern(t.Database)); n > maxDatabaseName {
+			l.ds.at(d.pos("name"), fmt.Sprintf("shorten the tenant name or database_prefix so the name, each _ counted twice, fits %d characters", maxDatabaseName),
+				"database name %q is %d characters long, %d in its GRANT, which escapes each _ as \\_; MySQL allows %d there (provisioning would fail with 1102 Incorrect database name)",
+				t.Database, len(t.Database), n, maxDatabaseName)
 		}
 		if strings.HasPrefix(t.Database, ScratchPrefix) {
 			l.ds.at(d.pos("name"), "change database_prefix or the tenant name",

@@ -60,6 +60,9 @@ var yamlErrLine = regexp.MustCompile(`^.*?:(\d+): (.*)$`)
 // decode validates the YAML file at path against the definition def and, when
 // it is valid, decodes it into out. Problems go to ds; ok reports validity.
 func decode(ctx *cue.Context, def cue.Value, path string, src []byte, out any, ds *diags) (d *doc, ok bool) {
+	if !precheckYAML(path, src, ds) {
+		return &doc{path: path}, false
+	}
 	f, err := yaml.Extract(path, src)
 	if err != nil {
 		for _, e := range errors.Errors(err) {
