@@ -90,10 +90,21 @@ func (l *loader) checkSQL(p, src string, seed bool) ([]Statement, []Rename) {
 // "template: NAME:LINE:COL: msg".
 var templateErrLine = regexp.MustCompile(`^template: .*?:(\d+):(?:(\d+):)? (.*)$`)
 
-// checkSeedTemplate reports a seed file that is not a valid Go text/template.
+// checkSeedTemplate reports a seed file that is not a valid Go text/template
+// or prints a variable in a way strata cannot check, and keeps its variable
+// uses for checkSeedVars.
 func (l *loader) checkSeedTemplate(p, src string) {
 	_, err := template.New(p).Funcs(seedParseFuncs()).Option("missingkey=error").Parse(src)
 	if err == nil {
+		uses, err := SeedVarUses(src)
+		var se *SQLError
+		if errors.As(err, &se) {
+			l.ds.add(p, se.Line, se.Col, se.Hint, "%s", se.Msg)
+		}
+		if l.seedVars == nil {
+			l.seedVars = map[string][]VarUse{}
+		}
+		l.seedVars[p] = uses
 		return
 	}
 	line, col, msg := 0, 0, err.Error()

@@ -74,6 +74,8 @@ type loader struct {
 	tmplDocs  map[string]*doc
 	modules   map[string]*Module
 	modDocs   map[string]*doc
+	// seedVars holds the variable uses of every seed file, by path.
+	seedVars map[string][]VarUse
 	// present holds "kind/name" of every definition directory, valid or not,
 	// so a reference to an invalid one is not also reported as unknown.
 	present map[string]bool

@@ -39,6 +39,7 @@ func (l *loader) loadTenants(fleet *Fleet) []*Tenant {
 		if t == nil {
 			continue
 		}
+		l.checkSeedVars(t, d)
 		if n := len(ident.GrantPattern(t.Database)); n > maxDatabaseName {
 			l.ds.at(d.pos("name"), fmt.Sprintf("shorten the tenant name or database_prefix so the name, each _ counted twice, fits %d characters", maxDatabaseName),
 				"database name %q is %d characters long, %d in its GRANT, which escapes each _ as \\_; MySQL allows %d there (provisioning would fail with 1102 Incorrect database name)",

@@ -6,9 +6,11 @@
 //
 //	INSERT INTO settings (k, v) VALUES ('display_name', {{ quote .Vars.display_name }});
 //
-// A variable whose value contains a quote, double quote, backtick or
-// backslash may only be used through quote; printing it bare is an error
-// naming the file and variable, so a tenant.yaml value can never inject SQL.
+// A variable printed bare must be safe where it stands (spec.BareVarProblem:
+// a number in the statement, identifier characters inside a quoted
+// identifier, text without quotes inside a string); anything else must go
+// through quote. spec.Load checks this for every tenant at validate; Render
+// checks again, so a tenant.yaml value can never inject SQL.
 package seed
 
 import (
@@ -85,6 +87,9 @@ func Render(f *spec.File, t *spec.Tenant) ([]spec.Statement, error) {
 	if err != nil {
 		return nil, &Error{Path: f.Path, Tenant: t.Name, Msg: fmt.Sprintf("%v (fix the template syntax)", err)}
 	}
+	if err := checkBare(f, t); err != nil {
+		return nil, err
+	}
 	var misuse []string
 	data := Data{
 		Tenant: Tenant{Name: t.Name, Database: t.Database, Template: t.Template},
@@ -115,6 +120,27 @@ func Render(f *spec.File, t *spec.Tenant) ([]spec.Statement, error) {
 		return nil, &Error{Path: f.Path, Tenant: t.Name, Msg: err.Error()}
 	}
 	return stmts, nil
+}
+
+// checkBare refuses a seed whose bare variables are unsafe where they stand
+// with t's values, or that prints a variable in a way strata cannot check.
+func checkBare(f *spec.File, t *spec.Tenant) error {
+	uses, err := spec.SeedVarUses(string(f.Content))
+	var se *spec.SQLError
+	if errors.As(err, &se) {
+		return &Error{Path: f.Path, Line: se.Line, Tenant: t.Name, Msg: se.Msg + " (" + se.Hint + ")"}
+	}
+	for _, u := range uses {
+		v, ok := t.Vars[u.Name]
+		if !u.Bare || !ok {
+			continue
+		}
+		if why := spec.BareVarProblem(u, v); why != "" {
+			return &Error{Path: f.Path, Line: u.Line, Tenant: t.Name,
+				Msg: fmt.Sprintf("var %s %s: write {{ quote .Vars.%s }} (without surrounding quotes)", u.Name, why, u.Name)}
+		}
+	}
+	return nil
 }
 
 // lineOf returns the 1-based line of the first occurrence of s in b, or 0.
