@@ -25,6 +25,7 @@ func (l *loader) loadConfig() Config {
 	}
 	l.configDoc, l.configOK = d, true
 	raw := l.config
+	l.checkApprovals(d, raw.Approve.Destructive, false)
 	c := Config{
 		Servers:        map[string]Server{},
 		Defaults:       Defaults{Server: raw.Defaults.Server, Charset: raw.Defaults.Charset, Collation: raw.Defaults.Collation},

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
@@ -39,6 +40,9 @@ func (l *loader) readSQL(dir string, seed bool) []*File {
 	}
 	var files []*File
 	for _, e := range entries { // fs.ReadDir sorts by name
+		if e.IsDir() && (seed || e.Name() != "seed") {
+			l.unreadSQL(dir, path.Join(dir, e.Name()), seed)
+		}
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
 			continue
 		}
@@ -54,6 +58,21 @@ func (l *loader) readSQL(dir string, seed bool) []*File {
 		files = append(files, f)
 	}
 	return files
+}
+
+// unreadSQL reports the .sql files under sub, a subdirectory of layer
+// directory dir that strata does not read, so none is silently ignored.
+func (l *loader) unreadSQL(dir, sub string, seed bool) {
+	where := fmt.Sprintf("directly in %s (DDL) or in %s/seed (seed data)", dir, dir)
+	if seed {
+		where = "directly in " + dir
+	}
+	_ = fs.WalkDir(l.fsys, sub, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && strings.HasSuffix(p, ".sql") {
+			l.ds.add(p, 0, 0, "move it "+where+", or remove it", "%s is in a subdirectory, which strata does not read", p)
+		}
+		return nil
+	})
 }
 
 // checkSQL splits one file into statements and reports every rejected one.

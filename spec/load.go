@@ -158,6 +158,7 @@ func (l *loader) loadTemplates() {
 			continue
 		}
 		l.checkName(d, raw.Name, name)
+		l.checkApprovals(d, raw.Approve.Destructive, false)
 		l.templates[name] = &Template{
 			Name: name, Version: raw.Version, Description: raw.Description,
 			Required: raw.Modules.Required, Optional: raw.Modules.Optional,
@@ -179,6 +180,7 @@ func (l *loader) loadModules() {
 			continue
 		}
 		l.checkName(d, raw.Name, name)
+		l.checkApprovals(d, raw.Approve.Destructive, false)
 		l.modules[name] = &Module{
 			Name: name, Version: raw.Version, Description: raw.Description,
 			Requires: raw.Requires, Conflicts: raw.Conflicts, Templates: raw.Templates,

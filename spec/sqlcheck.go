@@ -167,6 +167,47 @@ func checkDDLBody(toks []token) []sqlProblem {
 
 func isName(t token) bool { return t.kind == tokWord || t.kind == tokIdent }
 
+// tableListKeywords are followed by a table or a comma-separated table list.
+var tableListKeywords = map[string]bool{"DELETE": true, "INTO": true, "UPDATE": true, "FROM": true, "JOIN": true, "USING": true, "STRAIGHT_JOIN": true}
+
+// clauseEnd are words that end a table list.
+var clauseEnd = map[string]bool{
+	"SET": true, "WHERE": true, "VALUES": true, "VALUE": true, "SELECT": true, "ORDER": true, "GROUP": true,
+	"LIMIT": true, "HAVING": true, "UNION": true, "RETURNING": true, "FROM": true, "USING": true,
+}
+
+// qualifiedTables reports database-qualified names in the table list that
+// toks starts with: the first table and every table after a comma or a
+// JOIN at the list's own level (UPDATE a, other.b; FROM a JOIN b ON ..., other.c).
+func qualifiedTables(toks []token) []sqlProblem {
+	var ps []sqlProblem
+	depth, expect := 0, true
+	for j := 0; j < len(toks); j++ {
+		t := toks[j]
+		switch {
+		case t.text == "(":
+			depth++
+		case t.text == ")":
+			if depth--; depth < 0 {
+				return ps
+			}
+		case depth > 0:
+		case t.text == ",", t.upper == "JOIN", t.upper == "STRAIGHT_JOIN":
+			expect = true
+		case t.kind == tokWord && clauseEnd[t.upper]:
+			return ps
+		case t.kind == tokWord && (t.upper == "LOW_PRIORITY" || t.upper == "IGNORE" || t.upper == "QUICK"):
+		case expect && isName(t):
+			expect = false
+			if j+2 < len(toks) && toks[j+1].text == "." && isName(toks[j+2]) {
+				ps = append(ps, sqlProblem{t, fmt.Sprintf("database-qualified name %s.%s is not allowed", t.text, toks[j+2].text),
+					"name the table alone: seeds run in the tenant's own database"})
+			}
+		}
+	}
+	return ps
+}
+
 // checkSeedStmt returns the problems of one seed statement.
 func checkSeedStmt(toks []token) []sqlProblem {
 	first := toks[0]
@@ -186,17 +227,8 @@ func checkSeedStmt(toks []token) []sqlProblem {
 	}
 	var ps []sqlProblem
 	for i, t := range toks {
-		// A table name follows these keywords; db.table there names another database.
-		if t.kind != tokWord || !(t.upper == "INTO" || t.upper == "UPDATE" || t.upper == "FROM" || t.upper == "JOIN") {
-			continue
-		}
-		j := i + 1
-		for j < len(toks) && toks[j].kind == tokWord && (toks[j].upper == "LOW_PRIORITY" || toks[j].upper == "IGNORE") {
-			j++
-		}
-		if j+2 < len(toks) && isName(toks[j]) && toks[j+1].text == "." && isName(toks[j+2]) {
-			ps = append(ps, sqlProblem{toks[j], fmt.Sprintf("database-qualified name %s.%s is not allowed", toks[j].text, toks[j+2].text),
-				"name the table alone: seeds run in the tenant's own database"})
+		if t.kind == tokWord && tableListKeywords[t.upper] {
+			ps = append(ps, qualifiedTables(toks[i+1:])...)
 		}
 	}
 	return ps

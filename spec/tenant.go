@@ -35,6 +35,7 @@ func (l *loader) loadTenants(fleet *Fleet) []*Tenant {
 			continue
 		}
 		l.checkName(d, raw.Name, name)
+		l.checkApprovals(d, raw.Approve.Destructive, true)
 		t := l.resolveTenant(fleet, name, raw, d, custom)
 		if t == nil {
 			continue
