@@ -24,9 +24,27 @@ func seedParseFuncs() template.FuncMap {
 // order, and checks every statement.
 func (l *loader) readLayer(kind LayerKind, name, dir string) *Layer {
 	layer := &Layer{Kind: kind, Name: name}
+	if l.link(dir) {
+		return layer
+	}
 	layer.Files = l.readSQL(dir, false)
-	layer.Seeds = l.readSQL(path.Join(dir, "seed"), true)
+	if seed := path.Join(dir, "seed"); !l.link(seed) {
+		layer.Seeds = l.readSQL(seed, true)
+	}
 	return layer
+}
+
+// link reports p when it is a symbolic link (or a submodule), which strata
+// never follows: in a working tree it could point outside the repo, and a
+// commit holds only the link. Paths that do not exist are not links.
+func (l *loader) link(p string) bool {
+	fi, err := fs.Lstat(l.fsys, p)
+	if err != nil || fi.Mode()&(fs.ModeSymlink|fs.ModeIrregular) == 0 {
+		return false
+	}
+	l.ds.add(p, 0, 0, "replace the link with the file or directory itself",
+		"%s is a symbolic link (or submodule); strata does not follow links in a config repo", p)
+	return true
 }
 
 // readSQL reads and checks the .sql files directly in dir.
@@ -40,13 +58,13 @@ func (l *loader) readSQL(dir string, seed bool) []*File {
 	}
 	var files []*File
 	for _, e := range entries { // fs.ReadDir sorts by name
+		p := path.Join(dir, e.Name())
 		if e.IsDir() && (seed || e.Name() != "seed") {
-			l.unreadSQL(dir, path.Join(dir, e.Name()), seed)
+			l.unreadSQL(dir, p, seed)
 		}
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") || l.link(p) {
 			continue
 		}
-		p := path.Join(dir, e.Name())
 		content, err := fs.ReadFile(l.fsys, p)
 		if err != nil {
 			l.ds.add(p, 0, 0, "check the file's permissions", "cannot read file: %v", err)

@@ -101,6 +101,9 @@ func (l *loader) load() *Fleet {
 
 // decodeFile reads and validates one YAML definition file.
 func (l *loader) decodeFile(p, def string, out any) (*doc, bool) {
+	if l.link(p) {
+		return &doc{path: p}, false
+	}
 	src, err := fs.ReadFile(l.fsys, p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -115,6 +118,9 @@ func (l *loader) decodeFile(p, def string, out any) (*doc, bool) {
 // definitionDirs lists the subdirectories of dir (templates, modules or
 // tenants), each of which must hold file.
 func (l *loader) definitionDirs(dir, file string) []string {
+	if l.link(dir) {
+		return nil
+	}
 	entries, err := fs.ReadDir(l.fsys, dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -124,7 +130,7 @@ func (l *loader) definitionDirs(dir, file string) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if !e.IsDir() {
+		if l.link(path.Join(dir, e.Name())) || !e.IsDir() {
 			continue
 		}
 		p := path.Join(dir, e.Name(), file)

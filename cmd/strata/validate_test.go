@@ -113,3 +113,78 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// Symbolic links never take the loader out of the repo (issue 11 item 6): a
+// layer file linked outside, a seed linked to /etc/passwd and a linked tenant
+// directory are each reported, and nothing they point at is read.
+func TestValidateSymlinks(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"strata.yaml":                 "servers: {primary: {dsn: 'root:@tcp(127.0.0.1:3306)/'}}\n",
+		"basic/001.sql":               "CREATE TABLE users (id INT PRIMARY KEY);\n",
+		"templates/ngo/template.yaml": "name: ngo\nversion: 1.0.0\n",
+		"tenants/alpha/tenant.yaml":   "name: alpha\ntemplate: ngo\n",
+	})
+	writeFiles(t, outside, map[string]string{
+		"planted.sql":       "CREATE TABLE planted (id INT);\n",
+		"gamma/tenant.yaml": "name: gamma\ntemplate: ngo\n",
+	})
+	links := map[string]string{
+		"basic/002_link.sql":            filepath.Join(outside, "planted.sql"),
+		"templates/ngo/seed/passwd.sql": "/etc/passwd",
+		"tenants/gamma":                 filepath.Join(outside, "gamma"),
+	}
+	for p, target := range links {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, full); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := runBin(t, "validate", "--repo", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	for p := range links {
+		if want := p + ": " + p + " is a symbolic link"; !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "root:") || strings.Contains(stderr, "planted") {
+		t.Errorf("a linked file was read:\n%s", stderr)
+	}
+}
+
+// validate --ref checks the commit the daemon would load, not the working
+// tree, and names it.
+func TestValidateRef(t *testing.T) {
+	g := newGitRepo(t)
+	g.commit("valid", map[string]string{
+		"strata.yaml":                 "servers: {primary: {dsn: 'root:@tcp(127.0.0.1:3306)/'}}\n",
+		"basic/001.sql":               "CREATE TABLE users (id INT PRIMARY KEY);\n",
+		"templates/ngo/template.yaml": "name: ngo\nversion: 1.0.0\n",
+		"tenants/alpha/tenant.yaml":   "name: alpha\ntemplate: ngo\n",
+	})
+	head := g.git("rev-parse", "HEAD")
+	writeFiles(t, g.dir, map[string]string{"basic/002.sql": "CREATE TABLE leak AS SELECT LOAD_FILE('/etc/hostname') AS f;\n"})
+
+	code, _, stderr := runBin(t, "validate", "--repo", g.dir)
+	if code != 1 || !strings.Contains(stderr, "basic/002.sql:1:") {
+		t.Fatalf("working tree: exit %d, want 1 naming basic/002.sql:\n%s", code, stderr)
+	}
+	code, stdout, stderr := runBin(t, "validate", "--repo", g.dir, "--ref", "main")
+	if want := g.dir + "@" + head[:12] + ": valid: 1 tenant, 1 template, 0 modules\n"; code != 0 || stdout != want {
+		t.Fatalf("--ref main: exit %d, stdout %q, want 0 and %q\n%s", code, stdout, want, stderr)
+	}
+
+	if err := os.Symlink("001.sql", filepath.Join(g.dir, "basic", "003_link.sql")); err != nil {
+		t.Fatal(err)
+	}
+	g.commit("link", map[string]string{"basic/002.sql": ""})
+	code, _, stderr = runBin(t, "validate", "--repo", g.dir, "--ref", "main")
+	if code != 1 || !strings.Contains(stderr, "basic/003_link.sql: basic/003_link.sql is a symbolic link") {
+		t.Fatalf("committed link: exit %d, want 1 naming basic/003_link.sql:\n%s", code, stderr)
+	}
+}

@@ -13,7 +13,7 @@
 // A commit's FS is read-only and reads Git objects directly. Symbolic links
 // and submodules cannot be followed there: they are listed with
 // fs.ModeSymlink / fs.ModeIrregular and opening one fails with ErrSymlink
-// (a Worktree's os.DirFS, by contrast, follows links).
+// (a Worktree's os.DirFS would follow them: spec.Load refuses links in both).
 //
 // The package depends on go-git, never on the git binary, and deliberately
 // does not import package spec so that spec stays free of Git.
