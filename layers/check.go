@@ -103,7 +103,10 @@ SELECT 'column', TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS
 	}
 	defer rows.Close()
 	if !rows.Next() {
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("layers: check composition: %w", err)
+		}
+		return nil
 	}
 	var kind, table, name string
 	if err := rows.Scan(&kind, &table, &name); err != nil {
