@@ -82,7 +82,6 @@ func (b *confBatch) run(ctx context.Context) {
 		return
 	}
 	plans := b.plan(ctx, nil)
-	var approving []string
 	for _, r := range b.live() {
 		r.first = plans[r.tenant]
 		r.planHolds()
@@ -91,14 +90,17 @@ func (b *confBatch) run(ctx context.Context) {
 		if len(unapprovable) > 0 && r.c.expect == expectConverge {
 			r.fail("plan blocks statements no approval can unblock:\n%s", planText(r.first))
 		}
-		if len(r.approvals) > 0 {
-			approving = append(approving, r.tenant)
-		}
 	}
 	if !b.load("desired with approvals") {
 		return
 	}
 	// Only tenants that got approvals need a new plan.
+	var approving []string
+	for _, r := range b.live() {
+		if len(r.approvals) > 0 {
+			approving = append(approving, r.tenant)
+		}
+	}
 	if len(approving) > 0 {
 		plans = b.plan(ctx, approving)
 	}
@@ -185,11 +187,12 @@ func appliedSQL(tr TenantResult) ([]string, error) {
 	return ran, nil
 }
 
-// inSync checks that a plan lists nothing for any tenant.
+// inSync checks that a plan lists nothing for any tenant, not even an
+// unmanaged table.
 func (b *confBatch) inSync(ctx context.Context, when string) {
 	plans := b.plan(ctx, nil)
 	for _, r := range b.live() {
-		if tp := plans[r.tenant]; tp.Action != planner.ActionNone || len(tp.Statements) > 0 {
+		if tp := plans[r.tenant]; tp.Action != planner.ActionNone || len(tp.Statements) > 0 || len(tp.Unmanaged) > 0 {
 			r.fail("plan %s, want in sync:\n%s", when, planText(tp))
 		}
 	}
