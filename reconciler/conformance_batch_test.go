@@ -223,14 +223,15 @@ func (b *confBatch) load(what string) bool {
 	return len(b.live()) > 0
 }
 
-// write rewrites the config repo: one server, and per live run a template
-// holding its layer and a tenant of that template with its approvals.
+// write rewrites the config repo: one server, InnoDB, MyISAM and Aria
+// allowed, and per live run a template holding its layer and a tenant of
+// that template with its approvals.
 func (b *confBatch) write() (*spec.Fleet, error) {
 	if err := os.RemoveAll(b.dir); err != nil {
 		return nil, err
 	}
 	files := map[string]string{
-		"strata.yaml": fmt.Sprintf("servers:\n  main:\n    dsn: %s\ndefaults:\n  server: main\ndatabase_prefix: %s\nlandlord: { database: %sll }\n",
+		"strata.yaml": fmt.Sprintf("servers:\n  main:\n    dsn: %s\ndefaults:\n  server: main\ndatabase_prefix: %s\nlandlord: { database: %sll }\nlayers: { engines: [InnoDB, MyISAM, Aria] }\n",
 			strconv.Quote(b.dsn), b.prefix, b.prefix),
 	}
 	for _, r := range b.live() {
