@@ -2,10 +2,8 @@ package reconciler
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"net"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -41,9 +39,10 @@ var transientCodes = map[uint16]bool{
 
 // classify returns the kind of err from its type: an error already typed
 // keeps its kind; a server error by its number (a statement the server
-// rejects repeats until the spec or the database changes); no key stalls;
-// lost connections and cancelled contexts are transient, as is anything
-// unforeseen (retried with a capped backoff rather than stalled for good).
+// rejects repeats until the spec or the database changes); a missing or
+// wrong secret key stalls; anything else (lost connections, cancelled
+// contexts, the unforeseen) is transient, retried with a capped backoff
+// rather than stalled for good.
 func classify(err error) Kind {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		switch e.(type) {
@@ -53,18 +52,10 @@ func classify(err error) Kind {
 	}
 	var me *mysql.MySQLError
 	switch {
-	case errors.As(err, &me):
-		if transientCodes[me.Number] {
-			return KindTransient
-		}
+	case errors.As(err, &me) && !transientCodes[me.Number]:
 		return KindStalled
-	case errors.Is(err, secret.ErrNoKey):
+	case errors.Is(err, secret.ErrNoKey), errors.Is(err, secret.ErrWrongKey):
 		return KindStalled
-	}
-	var ne net.Error
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) {
-		return KindTransient
 	}
 	return KindTransient
 }

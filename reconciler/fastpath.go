@@ -22,7 +22,8 @@ import (
 // tenant, the verifying re-inspect ~13 ms and the SHOW CREATE TABLE
 // snapshot ~6 ms, around an ALTER TABLE of ~9 ms.
 //
-//   - Plan: a database this run created is empty, so its plan is the one
+//   - Plan (cachedPlan, in front of the full diff in planTenant): a
+//     database this run created, or that plan finds missing, is empty, so its plan is the one
 //     from nothing to the desired composition, computed once. A tenant whose
 //     live fingerprint (the bulk pass) equals its last snapshot's is at that
 //     snapshot (layers/fingerprint is exact for everything Atlas plans), so

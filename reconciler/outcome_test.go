@@ -23,6 +23,7 @@ func TestClassify(t *testing.T) {
 		{"server gone", mysql.ErrInvalidConn, KindTransient},
 		{"syntax", &mysql.MySQLError{Number: 1064, Message: "lock wait timeout in the text"}, KindStalled},
 		{"no key", fmt.Errorf("provision: %w", secret.ErrNoKey), KindStalled},
+		{"wrong key", fmt.Errorf("password: %w", secret.ErrWrongKey), KindStalled},
 		{"waiting stays waiting", Waiting("DROP COLUMN a.b awaits approval"), KindWaiting},
 		{"typed wins over the number", Stalled(&mysql.MySQLError{Number: 1213}), KindStalled},
 		{"unforeseen", errors.New("connection refused, says the text"), KindTransient},
