@@ -23,8 +23,9 @@ import (
 // snapshot ~6 ms, around an ALTER TABLE of ~9 ms.
 //
 //   - Plan (cachedPlan, in front of the full diff in planTenant): a
-//     database this run created, or that plan finds missing, is empty, so its plan is the one
-//     from nothing to the desired composition, computed once. A tenant whose
+//     database this run created, or that plan finds missing, is empty, so
+//     its plan is the one from nothing to the desired composition,
+//     computed once. A tenant whose
 //     live fingerprint (the bulk pass) equals its last snapshot's is at that
 //     snapshot (layers/fingerprint is exact for everything Atlas plans), so
 //     its plan is the diff from the snapshot's composition (made once per
