@@ -59,8 +59,8 @@
 //
 // # JSON
 //
-// render.Plan with render.FormatJSON writes the Plan as indented JSON. The shape is
-// stable: fields are only ever added.
+// render.Plan with render.FormatJSON writes the Plan as indented JSON. The
+// shape is stable: fields are only ever added.
 //
 //	{
 //	  "commit": "4f1c2a9",                 // omitted when unknown
@@ -76,7 +76,8 @@
 //	      "kind": "additive|destructive|data-dependent",
 //	      "codes": ["DS103"],                // sqlcheck codes; omitted when none
 //	      "approval": "DROP COLUMN members.fax", // destructive statements only
-//	      "blocked": true
+//	      "blocked": true,
+//	      "withheld": "drift strategy report: …" // why the drift strategy keeps it from running; omitted when it does not
 //	    }],
 //	    "unmanaged": [{"object": "TABLE notes", "detail": "…"}], // omitted when none
 //	    "error": "…"                         // ActionFailed only
