@@ -24,7 +24,7 @@ func seedParseFuncs() template.FuncMap {
 // order, and checks every statement.
 func (l *loader) readLayer(kind LayerKind, name, dir string) *Layer {
 	layer := &Layer{Kind: kind, Name: name}
-	if l.link(dir) {
+	if kind == LayerBasic && l.link(dir) { // other layer directories were listed
 		return layer
 	}
 	layer.Files = l.readSQL(dir, false)
@@ -39,7 +39,14 @@ func (l *loader) readLayer(kind LayerKind, name, dir string) *Layer {
 // commit holds only the link. Paths that do not exist are not links.
 func (l *loader) link(p string) bool {
 	fi, err := fs.Lstat(l.fsys, p)
-	if err != nil || fi.Mode()&(fs.ModeSymlink|fs.ModeIrregular) == 0 {
+	return err == nil && l.linkMode(p, fi.Mode())
+}
+
+// linkEntry is link for an entry of a directory listing, without a lookup.
+func (l *loader) linkEntry(p string, e fs.DirEntry) bool { return l.linkMode(p, e.Type()) }
+
+func (l *loader) linkMode(p string, m fs.FileMode) bool {
+	if m&(fs.ModeSymlink|fs.ModeIrregular) == 0 {
 		return false
 	}
 	l.ds.add(p, 0, 0, "replace the link with the file or directory itself",
@@ -62,7 +69,7 @@ func (l *loader) readSQL(dir string, seed bool) []*File {
 		if e.IsDir() && (seed || e.Name() != "seed") {
 			l.unreadSQL(dir, p, seed)
 		}
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") || l.link(p) {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") || l.linkEntry(p, e) {
 			continue
 		}
 		content, err := fs.ReadFile(l.fsys, p)

@@ -130,7 +130,7 @@ func (l *loader) definitionDirs(dir, file string) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if l.link(path.Join(dir, e.Name())) || !e.IsDir() {
+		if l.linkEntry(path.Join(dir, e.Name()), e) || !e.IsDir() {
 			continue
 		}
 		p := path.Join(dir, e.Name(), file)
