@@ -32,6 +32,9 @@ type treeFS struct {
 	mu      *sync.Mutex
 	root    *object.Tree
 	modTime time.Time // the commit time, reported for every entry
+	// trees caches decoded subtrees by path: decoding tenants/ (one entry
+	// per tenant) on every lookup made loading a fleet quadratic.
+	trees map[string]*object.Tree
 }
 
 var (
@@ -43,7 +46,7 @@ var (
 // newTreeFS returns an fs.FS over root whose entries report modTime; mu
 // guards the repository root was read from.
 func newTreeFS(root *object.Tree, modTime time.Time, mu *sync.Mutex) *treeFS {
-	return &treeFS{root: root, modTime: modTime, mu: mu}
+	return &treeFS{root: root, modTime: modTime, mu: mu, trees: map[string]*object.Tree{}}
 }
 
 // Open opens the named file or directory.
@@ -123,8 +126,8 @@ func (t *treeFS) lookup(op, name string) (*fileInfo, *object.Tree, error) {
 	tree := t.root
 	parts := strings.Split(name, "/")
 	for i, part := range parts {
-		e := findEntry(tree, part)
-		if e == nil {
+		e, err := tree.FindEntry(part) // indexed by go-git after the first call
+		if err != nil {
 			return nil, nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 		}
 		last := i == len(parts)-1
@@ -138,9 +141,13 @@ func (t *treeFS) lookup(op, name string) (*fileInfo, *object.Tree, error) {
 			}
 			return info, nil, nil
 		}
-		sub, err := tree.Tree(part)
-		if err != nil {
-			return nil, nil, &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("read tree: %w", err)}
+		dir := strings.Join(parts[:i+1], "/")
+		sub, ok := t.trees[dir]
+		if !ok {
+			if sub, err = tree.Tree(part); err != nil {
+				return nil, nil, &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("read tree: %w", err)}
+			}
+			t.trees[dir] = sub
 		}
 		if last {
 			return &fileInfo{name: part, mode: e.Mode, modTime: t.modTime}, sub, nil
@@ -183,16 +190,6 @@ func (t *treeFS) dirEntries(tree *object.Tree) ([]fs.DirEntry, error) {
 	}
 	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return out, nil
-}
-
-// findEntry returns the entry of tree named name, or nil.
-func findEntry(tree *object.Tree, name string) *object.TreeEntry {
-	for i := range tree.Entries {
-		if tree.Entries[i].Name == name {
-			return &tree.Entries[i]
-		}
-	}
-	return nil
 }
 
 // isRegular reports whether mode is a file whose contents can be read.
