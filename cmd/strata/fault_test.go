@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,6 +58,17 @@ func TestFaults(t *testing.T) {
 			f.recovers(t)
 		}
 	})
+	t.Run("apply stopped with SIGTERM at random points", func(t *testing.T) {
+		for i := range 2 {
+			f.change()
+			f.tenant(fmt.Sprintf("g%d", i), i == 0)
+			s := f.start()
+			d := at()
+			time.Sleep(d)
+			t.Logf("rollout %d: SIGTERM after %s (still running: %t)", f.gen, d, s.signal(syscall.SIGTERM))
+			f.recovers(t)
+		}
+	})
 	t.Run("database killed mid-apply", func(t *testing.T) {
 		for i := range 2 {
 			f.change()
@@ -94,9 +106,9 @@ func TestFaults(t *testing.T) {
 		f.recovers(t)
 	})
 	t.Run("seed killed before it is recorded", func(t *testing.T) {
-		f.tenant("s1", false)
+		f.tenant("seedkill", false)
 		killWhileRecordingSeed(t, f.db, f.ll, func() func() {
-			s := f.start("--tenant", "s1")
+			s := f.start("--tenant", "seedkill")
 			return func() { s.kill() }
 		})
 		f.recovers(t)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,13 +129,17 @@ func (s *strata) wait(t *testing.T, limit time.Duration) int {
 }
 
 // kill SIGKILLs the apply and waits for it; false when it had exited already.
-func (s *strata) kill() bool {
+func (s *strata) kill() bool { return s.signal(syscall.SIGKILL) }
+
+// signal sends sig to the apply and waits for it to exit; false when it had
+// exited already.
+func (s *strata) signal(sig syscall.Signal) bool {
 	select {
 	case <-s.done:
 		return false
 	default:
 	}
-	s.cmd.Process.Kill()
+	s.cmd.Process.Signal(sig)
 	<-s.done
 	return true
 }
