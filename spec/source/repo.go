@@ -21,7 +21,7 @@ type Repo struct {
 // OpenRepo opens the Git repository that contains dir (dir itself or a
 // parent, like git does); a bare repository works too.
 func OpenRepo(dir string) (*Repo, error) {
-	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return nil, fmt.Errorf("source: %s is not inside a Git repository; run strata from a clone of the config repo or omit --base/--ref", dir)
 	}

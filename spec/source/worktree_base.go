@@ -15,7 +15,7 @@ import (
 // records both, so its runs say what they applied. commit is "" when dir is
 // in no Git repository or its HEAD has no commit yet.
 func WorktreeBase(dir string) (commit string, dirty bool, err error) {
-	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return "", false, nil
 	}
