@@ -96,7 +96,9 @@ func (p *Pass) applyTenant(ctx context.Context, t *spec.Tenant) (TenantResult, p
 	}
 	j.conclude(ctx, err)
 	j.res.Duration = time.Since(start)
-	if j.res.Outcome != OutcomeLocked {
+	// Without the tenant's lock (another run holds it, or strata was
+	// asked to stop before taking it) nothing is recorded.
+	if j.unlock != nil || (j.res.Outcome != OutcomeLocked && j.res.Outcome != OutcomeInterrupted) {
 		// The final writes outlive a cancelled ctx (SIGTERM), bounded.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 		j.record(rctx)
@@ -143,7 +145,7 @@ func (j *job) record(ctx context.Context) {
 		if rec, err := j.r.store.Tenant(ctx, j.t.Name); err == nil {
 			j.rec = *rec
 		} else {
-			j.rec = landlord.Tenant{Name: j.t.Name, Database: j.t.Database, Server: j.t.Server, Template: j.t.Template, Modules: j.t.Modules, DesiredHash: j.t.LayerHash()}
+			j.rec = landlord.Tenant{Name: j.t.Name, Status: landlord.StatusPending, Database: j.t.Database, Server: j.t.Server, Template: j.t.Template, Modules: j.t.Modules, DesiredHash: j.t.LayerHash()}
 		}
 		j.rec.LastAttemptedCommit = j.r.opts.Commit
 	}

@@ -1,12 +1,14 @@
 package reconciler
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
 )
@@ -88,5 +90,29 @@ func TestOutcomeKinds(t *testing.T) {
 	nokey.Status = spec.StatusActive
 	if tr := f.result(f.apply(Options{SecretKey: []byte{}}), "nokey"); tr.Outcome != OutcomeFailed || KindOf(tr.Err) != KindStalled {
 		t.Errorf("nokey: %s, Err %v (kind %s), want failed, stalled", tr.Outcome, tr.Err, KindOf(tr.Err))
+	}
+}
+
+// TestInterruptedBeforeLock: a tenant strata was asked to stop before it
+// took its lock is interrupted (transient) and nothing is recorded: no run,
+// no tenant record with an empty status.
+func TestInterruptedBeforeLock(t *testing.T) {
+	f := newFixture(t)
+	f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	pass, err := f.reconciler(Options{}).Prepare(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	cancel()
+	tr, _, err := pass.Apply(ctx, "acme")
+	if err != nil || tr.Outcome != OutcomeInterrupted || !errors.Is(tr.Err, ErrInterrupted) || KindOf(tr.Err) != KindTransient {
+		t.Fatalf("%+v %v, want interrupted (transient)", tr, err)
+	}
+	if _, err := f.store().Tenant(f.ctx, "acme"); !landlord.IsNotFound(err) {
+		t.Fatalf("tenant record: %v, want none", err)
+	}
+	if runs, err := f.store().History(f.ctx, "acme", 10); err != nil || len(runs) != 0 {
+		t.Fatalf("runs %+v %v, want none", runs, err)
 	}
 }
