@@ -46,7 +46,18 @@ converged but a tenant was locked by another strata run (apply again later).`,
 			bar = cmd.ErrOrStderr()
 		}
 		pr := newApplyPrinter(out, bar)
-		r, fleet, err := ff.reconciler(cmd.ErrOrStderr(), func(o *reconciler.Options) { o.Listener = pr.listen })
+		base := ""
+		if ff.ref == "" {
+			if base, err = ff.worktreeCommit(); err != nil {
+				return err
+			}
+		}
+		r, fleet, err := ff.reconciler(cmd.ErrOrStderr(), func(o *reconciler.Options) {
+			o.Listener = pr.listen
+			if ff.ref == "" {
+				o.Commit = base
+			}
+		})
 		if err != nil {
 			return err
 		}

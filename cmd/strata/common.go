@@ -39,23 +39,10 @@ func (f *fleetFlags) register(cmd *cobra.Command) {
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log progress to stderr")
 }
 
-// snapshot reads the config repo: the working tree, or the commit --ref
-// names. A working tree's Commit is the commit it is based on, with
-// "-dirty" appended when files under --repo differ from it.
+// snapshot reads the config repo: the working tree, or the commit --ref names.
 func (f *fleetFlags) snapshot() (source.Snapshot, error) {
 	if f.ref == "" {
-		snap, err := source.Worktree(f.repo)
-		if err != nil {
-			return snap, err
-		}
-		commit, dirty, err := source.WorktreeBase(f.repo)
-		if err != nil {
-			return snap, err
-		}
-		if snap.Commit = commit; dirty && commit != "" {
-			snap.Commit += "-dirty"
-		}
-		return snap, nil
+		return source.Worktree(f.repo)
 	}
 	repo, err := source.OpenRepo(f.repo)
 	if err != nil {
@@ -182,4 +169,16 @@ func withContext(cmd *cobra.Command) context.Context {
 		return ctx
 	}
 	return context.Background()
+}
+
+// worktreeCommit is what an apply from the working tree records as its
+// commit: the commit the tree is based on, with "-dirty" appended when
+// files under --repo differ from it ("" outside Git). With --ref the
+// snapshot's own commit is recorded instead.
+func (f *fleetFlags) worktreeCommit() (string, error) {
+	commit, dirty, err := source.WorktreeBase(f.repo)
+	if err != nil || commit == "" || !dirty {
+		return commit, err
+	}
+	return commit + "-dirty", nil
 }
