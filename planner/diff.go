@@ -81,8 +81,9 @@ func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approv
 // dependencies), splitting every ALTER TABLE that mixes destructive and other
 // changes so each destructive change or unit is a statement of its own: one
 // approval per statement, and a blocked drop never holds back an added
-// column. Foreign-key drops then move to the front: a column, index or table
-// they use cannot go before them, in whichever table it is.
+// column. Foreign-key drops then move to the front (a column, index or table
+// they use cannot go before them, in whichever table it is) and re-added
+// foreign keys to the end (what they reference exists by then).
 func (p *Planner) steps(ctx context.Context, changes []schema.Change, us units, hints map[schema.Change]string) ([]step, error) {
 	if len(changes) == 0 {
 		return nil, nil
@@ -120,17 +121,20 @@ func (p *Planner) steps(ctx context.Context, changes []schema.Change, us units, 
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b step) int {
-		return cmp.Compare(b2i(a.group != groupFKDrop), b2i(b.group != groupFKDrop))
-	})
+	slices.SortStableFunc(out, func(a, b step) int { return cmp.Compare(rank(a.group), rank(b.group)) })
 	return out, nil
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// rank orders the steps of all tables: foreign-key drops first, re-added
+// foreign keys last, everything else in between in Atlas's order.
+func rank(g group) int {
+	switch g {
+	case groupFKDrop:
+		return 0
+	case groupFKAdd:
+		return 2
 	}
-	return 0
+	return 1
 }
 
 // noteOf is the hint of the first change of m that has one.
@@ -154,12 +158,13 @@ type piece struct {
 
 // split divides m into statements, in the order of their groups: foreign-key
 // drops, index and constraint drops, every non-destructive change together,
-// column drops and narrowing changes, then re-added foreign keys. Each
+// column drops and narrowing changes, late index drops, then re-added
+// foreign keys. Each
 // destructive change is alone, unless it belongs to a unit, which is one
 // statement with its class.
 func split(m *schema.ModifyTable, us units) []piece {
 	var (
-		byGroup     [groupLate + 1][]piece
+		byGroup     [groupFKAdd + 1][]piece
 		restChanges []schema.Change
 		seen        = make(map[*unit]bool)
 	)

@@ -14,9 +14,20 @@
 //
 // Every ALTER TABLE that mixes destructive and other changes is split so a
 // destructive change is always a statement of its own with one approval, and
-// a blocked drop never holds back an added column. Foreign-key drops come
-// first, then index drops, then the other changes, then column drops and
-// narrowing changes.
+// a blocked drop never holds back an added column. Declared renames (spec.Rename)
+// and case-only column renames run first (RENAME TABLE, RENAME COLUMN), then
+// foreign-key drops of every table, then per table: index drops, the other
+// changes, column drops and narrowing changes, re-added foreign keys.
+//
+// Some changes are a unit (units.go): planned together, with the class and
+// approval of their drop, so they are blocked or run as a whole and MariaDB
+// accepts every statement. A replaced index or check (same name in any letter
+// case) is one ALTER TABLE; a replaced foreign key is its drop and then its
+// re-add; a dropped foreign key takes the index MariaDB made for it along; a
+// primary-key drop goes with its AUTO_INCREMENT column's change; a generated
+// column whose kind changes is dropped and re-added at its place (approved as
+// DROP COLUMN). A drop of a column or table that a foreign key uses waits for
+// that key's drop approval too, with a Note saying so.
 //
 // # Classification
 //
@@ -77,6 +88,7 @@
 //	      "codes": ["DS103"],                // sqlcheck codes; omitted when none
 //	      "approval": "DROP COLUMN members.fax", // destructive statements only
 //	      "blocked": true,
+//	      "note": "…",                       // why it waits, or how to keep the data; omitted when empty
 //	      "withheld": "drift strategy report: …" // why the drift strategy keeps it from running; omitted when it does not
 //	    }],
 //	    "unmanaged": [{"object": "TABLE notes", "detail": "…"}], // omitted when none

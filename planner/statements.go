@@ -32,7 +32,7 @@ func statements(steps []step, codes [][]string, approve spec.Approve) []Statemen
 		for _, j := range pre {
 			if stmts[j].Blocked && !stmts[i].Blocked && stmts[j].Approval != "" {
 				stmts[i].Blocked, stmts[i].Approval = true, stmts[j].Approval
-				stmts[i].Note = "waits for `" + stmts[j].Approval + "`: MariaDB cannot drop what a foreign key uses while the key exists"
+				stmts[i].Note = "waits for `" + stmts[j].Approval + "`: MariaDB cannot drop or retype what a foreign key uses while the key exists"
 			}
 		}
 	}

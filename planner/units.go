@@ -34,7 +34,8 @@ const (
 	groupDrop                    // index, primary-key and check drops and replacements
 	groupRest                    // every non-destructive change, together
 	groupCols                    // column drops and narrowing changes, one each
-	groupLate                    // re-added foreign keys; drops of indexes a kept foreign key needs until the new one exists
+	groupLate                    // drops of indexes a kept foreign key needs until the new one exists
+	groupFKAdd                   // re-added foreign keys: after every table's changes, whatever they reference exists
 )
 
 // units maps each change that belongs to a unit to that unit.
@@ -64,13 +65,16 @@ func prepare(changes []schema.Change, live *schema.Schema, before map[string][]*
 	us := make(units)
 	changes = dropHiddenIndexes(changes, live, before, to)
 	for _, c := range changes {
-		m, ok := c.(*schema.ModifyTable)
-		if !ok {
-			continue
+		if m, ok := c.(*schema.ModifyTable); ok {
+			m.Changes = expand(m.T, m.Changes, us)
 		}
-		lt, _ := live.Table(m.T.Name)
-		m.Changes = expand(m.T, m.Changes, us)
-		pair(m.T, lt, m.Changes, us)
+	}
+	changes = releaseKeys(changes, live, to, us)
+	for _, c := range changes {
+		if m, ok := c.(*schema.ModifyTable); ok {
+			lt, _ := live.Table(m.T.Name)
+			pair(m.T, lt, m.Changes, us)
+		}
 	}
 	return changes, us
 }
@@ -138,10 +142,13 @@ func expand(t *schema.Table, changes []schema.Change, us units) []schema.Change 
 
 // pair groups the changes of ALTER TABLE t (lt: the live table) into units.
 func pair(t, lt *schema.Table, changes []schema.Change, us units) {
-	free := func(c schema.Change) bool { _, ok := us[c]; return !ok }
+	free := func(c schema.Change) bool { return free(us, c) }
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *schema.DropForeignKey:
+			if !free(c) {
+				continue
+			}
 			drop := &unit{changes: []schema.Change{c}, class: classifyModify(t.Name, c), group: groupFKDrop}
 			for _, o := range changes {
 				if d, ok := o.(*schema.DropIndex); ok && free(d) && supports(d.I, c.F) {
@@ -154,7 +161,7 @@ func pair(t, lt *schema.Table, changes []schema.Change, us units) {
 			us.add(drop)
 			for _, o := range changes {
 				if a, ok := o.(*schema.AddForeignKey); ok && free(a) && strings.EqualFold(a.F.Symbol, c.F.Symbol) {
-					us.add(&unit{changes: []schema.Change{a}, class: drop.class, group: groupLate})
+					us.add(&unit{changes: []schema.Change{a}, class: drop.class, group: groupFKAdd})
 				}
 			}
 		case *schema.DropPrimaryKey:
@@ -257,9 +264,9 @@ func autoIncrement(c *schema.Column) bool {
 }
 
 // prerequisites returns, for each step, the foreign-key drops it needs to
-// run first: a column or table that a foreign key uses cannot be dropped
-// while the key exists (Error 1828, 1829, 1451), so such a drop waits for
-// the approval of the key's drop too.
+// run first: a column or table that a foreign key uses cannot be dropped or
+// change its type while the key exists (Error 1828, 1829, 1832, 1833,
+// 1451), so such a change waits for the approval of the key's drop too.
 func prerequisites(steps []step) [][]int {
 	type fkDrop struct {
 		i  int
@@ -286,20 +293,23 @@ func prerequisites(steps []step) [][]int {
 	return out
 }
 
-// needsGone reports whether change c drops something foreign key fk uses.
+// needsGone reports whether change c drops or retypes something foreign
+// key fk uses.
 func needsGone(c schema.Change, fk *schema.ForeignKey) bool {
 	switch c := c.(type) {
 	case *schema.DropTable:
 		return fk.RefTable != nil && fk.RefTable.Name == c.T.Name && fk.Table.Name != c.T.Name
 	case *schema.ModifyTable:
 		for _, o := range c.Changes {
-			d, ok := o.(*schema.DropColumn)
-			if !ok {
-				continue
-			}
-			if fk.Table.Name == c.T.Name && hasColumn(fk.Columns, d.C.Name) ||
-				fk.RefTable != nil && fk.RefTable.Name == c.T.Name && hasColumn(fk.RefColumns, d.C.Name) {
-				return true
+			switch o := o.(type) {
+			case *schema.DropColumn:
+				if uses(fk, c.T.Name, o.C.Name) {
+					return true
+				}
+			case *schema.ModifyColumn:
+				if o.Change.Is(schema.ChangeType|schema.ChangeCharset|schema.ChangeCollate) && uses(fk, c.T.Name, o.From.Name) {
+					return true
+				}
 			}
 		}
 	}
