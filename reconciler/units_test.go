@@ -60,6 +60,13 @@ var unitCases = []unitCase{
 		check:   "SELECT COUNT(*) FROM DB.items WHERE total = 42",
 	},
 	{
+		name:  "key column widened with the foreign key on it",
+		from:  "CREATE TABLE members (id INT NOT NULL PRIMARY KEY);\nCREATE TABLE notes (id INT NOT NULL PRIMARY KEY, member_id INT NOT NULL, CONSTRAINT fk_member FOREIGN KEY (member_id) REFERENCES members (id));",
+		rows:  "INSERT INTO DB.members VALUES (1); INSERT INTO DB.notes VALUES (1, 1)",
+		to:    "CREATE TABLE members (id BIGINT NOT NULL PRIMARY KEY);\nCREATE TABLE notes (id INT NOT NULL PRIMARY KEY, member_id BIGINT NOT NULL, CONSTRAINT fk_member FOREIGN KEY (member_id) REFERENCES members (id));",
+		check: "SELECT COUNT(*) FROM DB.notes WHERE member_id = 1",
+	},
+	{
 		name:  "column and table renamed",
 		from:  "CREATE TABLE people (id INT NOT NULL PRIMARY KEY, fullname VARCHAR(50) NOT NULL, KEY by_name (fullname));",
 		rows:  "INSERT INTO DB.people VALUES (1, 'Ada Lovelace')",
