@@ -84,6 +84,7 @@ func (b *confBatch) run(ctx context.Context) {
 	plans := b.plan(ctx, nil)
 	for _, r := range b.live() {
 		r.first = plans[r.tenant]
+		r.logs = append(r.logs, "plan of desired:\n"+planText(r.first))
 		r.planHolds()
 		var unapprovable []string
 		r.approvals, unapprovable = approvalsOf(r.first)
