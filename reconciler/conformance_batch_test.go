@@ -271,50 +271,51 @@ func writeFiles(dir string, files map[string]string) error {
 // of the fleet as loaded.
 func (b *confBatch) plan(ctx context.Context, tenants []string) map[string]planner.TenantPlan {
 	out := map[string]planner.TenantPlan{}
-	rec, err := b.reconciler()
-	if err == nil {
-		defer rec.Close()
-		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-		defer cancel()
-		var p *planner.Plan
-		if p, err = rec.Plan(ctx, tenants); err == nil {
-			for _, tp := range p.Tenants {
-				out[tp.Name] = tp
-			}
-			return out
+	b.withReconciler(ctx, "plan", func(ctx context.Context, rec *Reconciler) error {
+		p, err := rec.Plan(ctx, tenants)
+		if err != nil {
+			return err
 		}
-	}
-	for _, r := range b.live() {
-		r.fail("plan: %w", err)
-	}
+		for _, tp := range p.Tenants {
+			out[tp.Name] = tp
+		}
+		return nil
+	})
 	return out
 }
 
 // apply applies every tenant with a new reconciler of the fleet as loaded.
 func (b *confBatch) apply(ctx context.Context) map[string]TenantResult {
 	out := map[string]TenantResult{}
-	rec, err := b.reconciler()
+	b.withReconciler(ctx, "apply", func(ctx context.Context, rec *Reconciler) error {
+		res, err := rec.Apply(ctx, nil)
+		if err != nil {
+			return err
+		}
+		for _, tr := range res.Tenants {
+			out[tr.Name] = tr
+		}
+		return nil
+	})
+	return out
+}
+
+// withReconciler runs fn with a new reconciler of the fleet as loaded, as
+// a new strata process would; an error fails every live run.
+func (b *confBatch) withReconciler(ctx context.Context, what string, fn func(context.Context, *Reconciler) error) {
+	rec, err := New(b.f.fleet, Options{Commit: "c", SecretKey: b.f.key, Concurrency: confConcurrency})
 	if err == nil {
-		defer rec.Close()
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-		defer cancel()
-		var res *Result
-		if res, err = rec.Apply(ctx, nil); err == nil {
-			for _, tr := range res.Tenants {
-				out[tr.Name] = tr
-			}
-			return out
+		err = fn(ctx, rec)
+		cancel()
+		rec.Close()
+	}
+	if err != nil {
+		for _, r := range b.live() {
+			r.fail("%s: %w", what, err)
 		}
 	}
-	for _, r := range b.live() {
-		r.fail("apply: %w", err)
-	}
-	return out
 }
 
 // confConcurrency is each batch's tenants worked on at once (Options.Concurrency).
 const confConcurrency = 3
-
-func (b *confBatch) reconciler() (*Reconciler, error) {
-	return New(b.f.fleet, Options{Commit: "c", SecretKey: b.f.key, Concurrency: confConcurrency})
-}
