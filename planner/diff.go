@@ -121,6 +121,7 @@ func (p *Planner) steps(ctx context.Context, changes []schema.Change, us units, 
 			}
 		}
 	}
+	rideWithTableDrops(out, changes)
 	slices.SortStableFunc(out, func(a, b step) int { return cmp.Compare(rank(a.group), rank(b.group)) })
 	return out, nil
 }

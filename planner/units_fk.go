@@ -88,3 +88,30 @@ func touchesKey(changes []schema.Change, table, symbol string) bool {
 	}
 	return false
 }
+
+// rideWithTableDrops gives the foreign-key drops that the diff engine plans
+// before dropping tables that reference each other the approval of their
+// table's drop: one approval round drops the cycle.
+func rideWithTableDrops(steps []step, changes []schema.Change) {
+	dropped := make(map[string]bool)
+	for _, c := range changes {
+		if d, ok := c.(*schema.DropTable); ok {
+			dropped[d.T.Name] = true
+		}
+	}
+	for i, s := range steps {
+		m, ok := s.source.(*schema.ModifyTable)
+		if !ok || !dropped[m.T.Name] || len(m.Changes) == 0 {
+			continue
+		}
+		onlyFKs := true
+		for _, c := range m.Changes {
+			if _, ok := c.(*schema.DropForeignKey); !ok {
+				onlyFKs = false
+			}
+		}
+		if onlyFKs {
+			steps[i].approval = "DROP TABLE " + m.T.Name
+		}
+	}
+}

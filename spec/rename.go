@@ -79,6 +79,8 @@ func (l *loader) renamesIn(p, src string, stmts []stmtTokens) []Rename {
 		switch {
 		case strings.EqualFold(r.From, r.Column) || r.Column == "" && strings.EqualFold(r.From, r.Table):
 			l.ds.add(p, n, col, "a change of letter case needs no declaration; remove it", "%s is declared renamed from %s, the same name", r.object(), r.From)
+		case r.Column != "" && hasName(columnsOf(st), r.From):
+			l.ds.add(p, n, col, "remove the old column from CREATE TABLE, or the declaration", "%s is declared renamed from %s, but the table still has a column %s", r.object(), r.From, r.From)
 		case seen[key] != 0:
 			l.ds.add(p, n, col, "keep one declaration", "a second strata:renamed-from for %s (the first is on line %d)", key, seen[key])
 		default:
@@ -202,4 +204,40 @@ func ParseRenames(path string, src []byte) ([]Rename, error) {
 		return nil, l.ds.list
 	}
 	return out, nil
+}
+
+// columnsOf returns the columns a CREATE TABLE statement defines: the first
+// name of each item of its body that is no index or constraint.
+func columnsOf(st *stmtTokens) []string {
+	if st.toks[0].upper != "CREATE" {
+		return nil
+	}
+	var out []string
+	depth, start := 0, false
+	for _, t := range st.toks {
+		switch {
+		case t.kind == tokPunct && t.text == "(":
+			depth++
+			start = depth == 1
+			continue
+		case t.kind == tokPunct && t.text == ")":
+			depth--
+		case t.kind == tokPunct && t.text == "," && depth == 1:
+			start = true
+			continue
+		case start && isName(t) && !notColumn[t.upper]:
+			out = append(out, unquote(t))
+		}
+		start = false
+	}
+	return out
+}
+
+func hasName(names []string, name string) bool {
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
