@@ -2,6 +2,7 @@ package planner
 
 import (
 	"slices"
+	"strings"
 
 	"ariga.io/atlas/sql/mysql"
 	"ariga.io/atlas/sql/schema"
@@ -121,6 +122,7 @@ func widerThanInt(f *schema.IntegerType, to schema.Type) bool {
 }
 
 func intRank(t string) int {
+	t, _, _ = strings.Cut(t, "(") // a display width (keepWidths) is not a range
 	switch t {
 	case mysql.TypeTinyInt:
 		return 1

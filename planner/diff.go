@@ -23,18 +23,23 @@ type step struct {
 
 // diff plans live towards a copy of desired. Tables only live has are
 // unmanaged drift unless their DROP TABLE is approved. Declared renames run
-// first; live is renamed in place to match.
-func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approve spec.Approve, decl []spec.Rename) ([]Statement, []Drift, error) {
+// first; live is renamed in place to match. ex, when not nil, adds strata's
+// own statements for what Atlas's changes miss and collects the differences
+// left (exact.go).
+func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approve spec.Approve, decl []spec.Rename, ex *exact) ([]Statement, []Drift, error) {
 	to := CopySchema(desired, live.Name)
 	renamed, err := renames(live, to, decl)
 	if err != nil {
 		return nil, nil, fmt.Errorf("planner: %w", err)
 	}
 	before := liveIndexes(live)
+	keepWidths(live)
+	keepWidths(to)
 	changes, err := p.drv.SchemaDiff(live, to)
 	if err != nil {
 		return nil, nil, fmt.Errorf("planner: diff: %w", err)
 	}
+	keepWidths(to) // SchemaDiff strips integer display widths in place
 	changes, us := prepare(changes, live, before, to)
 	var (
 		keep      []schema.Change
@@ -56,25 +61,40 @@ func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approv
 		}
 		keep = append(keep, c)
 	}
-	if len(keep) == 0 && len(renamed) == 0 {
-		return []Statement{}, unmanaged, nil
-	}
-	steps, err := p.steps(ctx, keep, us, renameHints(keep))
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(renamed) > 0 {
-		first, err := p.renameSteps(ctx, renamed)
-		if err != nil {
+	var (
+		steps []step
+		codes [][]string
+	)
+	if len(keep) > 0 || len(renamed) > 0 {
+		if steps, err = p.steps(ctx, keep, us, renameHints(keep)); err != nil {
 			return nil, nil, err
 		}
-		steps = append(first, steps...)
+		if len(renamed) > 0 {
+			first, err := p.renameSteps(ctx, renamed)
+			if err != nil {
+				return nil, nil, err
+			}
+			steps = append(first, steps...)
+		}
+		ex.creates(steps, keep)
+		if codes, err = p.check(ctx, live, to, steps); err != nil {
+			return nil, nil, err
+		}
 	}
-	codes, err := p.check(ctx, live, to, steps)
-	if err != nil {
-		return nil, nil, err
+	stmts := statements(steps, codes, approve)
+	// What the statements touch: a unit's changes are in its step's source.
+	planned := append(append([]schema.Change(nil), changes...), renamed...)
+	for _, s := range steps {
+		planned = append(planned, s.source)
 	}
-	return statements(steps, codes, approve), unmanaged, nil
+	ex.renamed(renamed)
+	for _, st := range ex.supplement(planned, live, to) {
+		if st.Kind == Destructive {
+			st.Blocked = !Approved(approve, st.Approval)
+		}
+		stmts = append(stmts, st)
+	}
+	return stmts, unmanaged, nil
 }
 
 // steps plans changes in Atlas's order (tables sorted by their foreign-key

@@ -1,5 +1,7 @@
 package planner
 
+import "fmt"
+
 // Kind classifies a planned statement by its effect on data.
 type Kind string
 
@@ -21,6 +23,9 @@ const (
 	ActionBlocked Action = "blocked" // at least one statement waits for approval
 	ActionFailed  Action = "failed"  // the tenant could not be planned
 	ActionSkip    Action = "skip"    // nothing to do: suspended or decommissioned, and that already took effect
+	// ActionDiverged: the live schema differs from the desired one in ways
+	// no statement can change (TenantPlan.Divergences names them).
+	ActionDiverged Action = "diverged"
 )
 
 // Statement is one planned DDL statement for a tenant.
@@ -63,7 +68,10 @@ type TenantPlan struct {
 	DesiredHash string      `json:"desired_hash,omitempty"` // spec.Tenant.LayerHash of the composition
 	Statements  []Statement `json:"statements"`
 	Unmanaged   []Drift     `json:"unmanaged,omitempty"` // objects no layer declares; never dropped unapproved
-	Error       string      `json:"error,omitempty"`     // why planning failed (ActionFailed)
+	// Divergences are the differences between live and desired that no
+	// planned statement changes: the tenant is not in sync while any remain.
+	Divergences []Divergence `json:"divergences,omitempty"`
+	Error       string       `json:"error,omitempty"` // why planning failed (ActionFailed)
 }
 
 // Blocked reports whether any statement waits for approval.
@@ -93,6 +101,7 @@ type Summary struct {
 	InSync     int `json:"in_sync"`
 	Failed     int `json:"failed"`
 	Skipped    int `json:"skipped"`
+	Diverged   int `json:"diverged"` // tenants with divergences, whatever else they do
 }
 
 // Summarize recomputes p.Summary from p.Tenants.
@@ -113,6 +122,9 @@ func (p *Plan) Summarize() {
 		case ActionSkip:
 			s.Skipped++
 		}
+		if len(t.Divergences) > 0 {
+			s.Diverged++
+		}
 		s.Statements += len(t.Statements)
 	}
 	p.Summary = s
@@ -121,6 +133,21 @@ func (p *Plan) Summarize() {
 // NeedsAttention reports whether a tenant is shown in detail: anything but
 // an in-sync or skipped tenant without drift.
 func (t TenantPlan) NeedsAttention() bool {
-	return len(t.Statements) > 0 || len(t.Unmanaged) > 0 || t.Error != "" ||
+	return len(t.Statements) > 0 || len(t.Unmanaged) > 0 || len(t.Divergences) > 0 || t.Error != "" ||
 		(t.Action != ActionNone && t.Action != ActionSkip)
+}
+
+// Divergence is one attribute of one object that differs between the live
+// and the desired schema and that no planned statement changes.
+type Divergence struct {
+	Object    string `json:"object"`    // e.g. "users.updated_at", "users CHECK chk_status"
+	Attribute string `json:"attribute"` // e.g. "ON UPDATE", "position"
+	Live      string `json:"live"`      // "none" when absent
+	Desired   string `json:"desired"`
+}
+
+// String reads e.g. "users.updated_at: ON UPDATE differs (live: none,
+// desired: current_timestamp())".
+func (d Divergence) String() string {
+	return fmt.Sprintf("%s: %s differs (live: %s, desired: %s)", d.Object, d.Attribute, d.Live, d.Desired)
 }

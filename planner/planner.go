@@ -88,9 +88,25 @@ func (p *Planner) Plan(ctx context.Context, t *spec.Tenant, desired *layers.Desi
 }
 
 // PlanFrom is Plan with the live schema given instead of inspected (nil: the
-// database does not exist): the caller knows it, e.g. from a composition
-// whose fingerprint equals the live one. live is diffed, not copied.
+// database does not exist). live is diffed, not copied.
 func (p *Planner) PlanFrom(ctx context.Context, t *spec.Tenant, live *schema.Schema, desired *layers.Desired) TenantPlan {
+	return p.planFrom(ctx, t, live, nil, desired)
+}
+
+// PlanBetween is PlanFrom with the live schema given as a composition whose
+// fingerprint equals the live one: its tables as MariaDB printed them stand
+// for the live ones in the exact comparison. base.Schema is diffed, not copied.
+func (p *Planner) PlanBetween(ctx context.Context, t *spec.Tenant, base, desired *layers.Desired) TenantPlan {
+	var ddl *string
+	if base.Snapshot != nil {
+		ddl = &base.Snapshot.DDL
+	}
+	return p.planFrom(ctx, t, base.Schema, ddl, desired)
+}
+
+// planFrom plans from live; liveDDL, when not nil, is its snapshot DDL
+// (else it is read from t's database).
+func (p *Planner) planFrom(ctx context.Context, t *spec.Tenant, live *schema.Schema, liveDDL *string, desired *layers.Desired) TenantPlan {
 	tp := TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Statements: []Statement{}}
 	if desired == nil || desired.Schema == nil {
 		return failed(tp, errors.New("no desired schema (composition failed)"))
@@ -102,17 +118,33 @@ func (p *Planner) PlanFrom(ctx context.Context, t *spec.Tenant, live *schema.Sch
 	} else {
 		live = &schema.Schema{Name: t.Database}
 	}
-	stmts, unmanaged, err := p.diff(ctx, live, desired.Schema, t.Approve, spec.Renames(t.Layers))
+	var ex *exact
+	switch {
+	case desired.Snapshot != nil && liveDDL != nil:
+		ex = &exact{live: parseDDL(*liveDDL), desired: parseDDL(desired.Snapshot.DDL)}
+	case desired.Snapshot != nil:
+		var err error
+		if ex, err = newExact(ctx, p.db, t.Database, tp.Action == ActionNone, desired.Snapshot.DDL); err != nil {
+			return failed(tp, err)
+		}
+	}
+	stmts, unmanaged, err := p.diff(ctx, live, desired.Schema, t.Approve, spec.Renames(t.Layers), ex)
 	if err != nil {
 		return failed(tp, err)
 	}
 	tp.Statements = stmts
 	tp.Unmanaged = unmanaged
+	if ex != nil {
+		tp.Divergences = ex.divergences
+	}
 	if tp.Action == ActionNone && len(stmts) > 0 {
 		tp.Action = ActionChange
 		if tp.Blocked() {
 			tp.Action = ActionBlocked
 		}
+	}
+	if tp.Action == ActionNone && len(tp.Divergences) > 0 {
+		tp.Action = ActionDiverged
 	}
 	return tp
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/spec"
 )
@@ -74,6 +75,7 @@ func parseCase(t *testing.T, path string) diffCase {
 //	action <action>
 //	<kind>[ blocked][ approval=<approval>][ codes=<codes>]: <sql>
 //	unmanaged <object>
+//	diverged <divergence>
 func planLines(tp planner.TenantPlan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "action %s\n", tp.Action)
@@ -92,6 +94,9 @@ func planLines(tp planner.TenantPlan) string {
 	}
 	for _, u := range tp.Unmanaged {
 		fmt.Fprintf(&b, "unmanaged %s\n", u.Object)
+	}
+	for _, d := range tp.Divergences {
+		fmt.Fprintf(&b, "diverged %s\n", d)
 	}
 	if tp.Error != "" {
 		fmt.Fprintf(&b, "error %s\n", tp.Error)
@@ -165,7 +170,19 @@ func TestDiffCases(t *testing.T) {
 			dbtest.Exec(t, db, name, run...)
 			again := p.Plan(ctx, tenant, desired)
 			require.Empty(t, again.Error)
-			if len(blocked) == 0 {
+			if len(tp.Divergences) > 0 {
+				// What no statement changes stays, and is said again.
+				require.Equal(t, tp.Divergences, again.Divergences)
+				require.NotEqual(t, planner.ActionNone, again.Action)
+			} else if len(blocked) == 0 && len(tp.Unmanaged) == 0 {
+				require.Equal(t, planner.ActionNone, again.Action, "second plan:\n%s", planLines(again))
+				require.Empty(t, again.Statements)
+				// In sync means equal: the live tables are the desired ones
+				// as MariaDB prints them.
+				live, err := snapshot.Take(ctx, db, name)
+				require.NoError(t, err)
+				require.Equal(t, desired.Snapshot.DDL, live.DDL, "live schema after the plan ran")
+			} else if len(blocked) == 0 {
 				require.Equal(t, planner.ActionNone, again.Action, "second plan:\n%s", planLines(again))
 				require.Empty(t, again.Statements)
 			} else {

@@ -281,16 +281,23 @@ func (p *Planner) planChange(ctx context.Context, t *spec.Tenant, base, head *co
 		}
 		from = CopySchema(base.desired.Schema, t.Database)
 	}
-	stmts, unmanaged, err := p.diff(ctx, from, head.desired.Schema, approve, spec.Renames(t.Layers))
+	ex := exactBetween(base, head)
+	stmts, unmanaged, err := p.diff(ctx, from, head.desired.Schema, approve, spec.Renames(t.Layers), ex)
 	if err != nil {
 		return failed(tp, err)
 	}
 	tp.Statements, tp.Unmanaged = stmts, unmanaged
+	if ex != nil {
+		tp.Divergences = ex.divergences
+	}
 	if tp.Action == ActionNone && len(stmts) > 0 {
 		tp.Action = ActionChange
 		if tp.Blocked() {
 			tp.Action = ActionBlocked
 		}
+	}
+	if tp.Action == ActionNone && len(tp.Divergences) > 0 {
+		tp.Action = ActionDiverged
 	}
 	return tp
 }

@@ -62,7 +62,7 @@ func baseKey(b landlord.Baseline) string { return b.Hash + "/" + b.Fingerprint }
 // fingerprint), or desired declares an AUTO_INCREMENT start for a table from
 // already has (see declaresCounter), or the plan is not additive only, or it
 // meets tables no layer declares, which approvals may drop.
-func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, from func(context.Context) (*schema.Schema, error), desired *layers.Desired) *planner.TenantPlan {
+func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, from func(context.Context) (*layers.Desired, error), desired *layers.Desired) *planner.TenantPlan {
 	// Per server: each server's planner plans for its own version and defaults.
 	key := s.name + "/" + fromKey + "->" + desired.Hash
 	r.fast.mu.Lock()
@@ -76,14 +76,14 @@ func (r *Reconciler) sharedPlan(ctx context.Context, s *server, fromKey string, 
 		r.log.Warn("cannot compose a snapshot for the fast path; planning in full", "from", fromKey, "err", err)
 		return nil
 	}
-	if base != nil && !declaresCounter(base, desired.Schema) {
+	if base != nil && !declaresCounter(base.Schema, desired.Schema) {
 		p, err := r.planner(ctx, s)
 		if err != nil {
 			return nil
 		}
 		// A tenant without approvals: only additive plans are used, and
 		// approvals change nothing in those.
-		plan := p.PlanFrom(ctx, &spec.Tenant{}, planner.CopySchema(base, ""), desired)
+		plan := p.PlanBetween(ctx, &spec.Tenant{}, &layers.Desired{Schema: planner.CopySchema(base.Schema, ""), Snapshot: base.Snapshot}, desired)
 		if plan.Action == planner.ActionFailed {
 			return nil // not cached: the full path reports it
 		}

@@ -8,6 +8,7 @@ import (
 
 	"ariga.io/atlas/sql/schema"
 
+	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/layers/fingerprint"
 	"github.com/stratadb/strata/reconciler/landlord"
@@ -339,9 +340,9 @@ func TestSharedPlanPerServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tp := r.sharedPlan(f.ctx, s, "empty", func(context.Context) (*schema.Schema, error) {
+		tp := r.sharedPlan(f.ctx, s, "empty", func(context.Context) (*layers.Desired, error) {
 			made[name]++
-			return &schema.Schema{}, nil
+			return &layers.Desired{Schema: &schema.Schema{}}, nil
 		}, desired)
 		if tp == nil || len(tp.Statements) != 2 {
 			t.Fatalf("plan on %s: %+v, want the two CREATE TABLEs", name, tp)

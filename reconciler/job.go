@@ -162,6 +162,8 @@ func (j *job) record(ctx context.Context) {
 		}
 	case OutcomeDrifted:
 		j.rec.Status, j.rec.LastError, run = landlord.StatusDrifted, j.res.Error, string(OutcomeDrifted)
+	case OutcomeDiverged:
+		j.rec.Status, j.rec.LastError, run = landlord.StatusDiverged, j.res.Error, landlord.RunDiverged
 	case OutcomeSuspended:
 		j.rec.Status, j.rec.LastError, run = landlord.StatusSuspended, "", string(OutcomeSuspended)
 	case OutcomeDecommissioned:

@@ -23,6 +23,7 @@ const (
 	// it worked on the tenant, or before it reached it; the statement in
 	// flight finished and was recorded, the next apply continues.
 	OutcomeInterrupted Outcome = "interrupted"
+	OutcomeDiverged    Outcome = "diverged" // live differs from desired where no statement can change it (see Error)
 )
 
 // Result is what Apply did.
@@ -69,14 +70,14 @@ func (r *Result) Blocked() bool { return r.count(OutcomeBlocked) > 0 }
 // ExitCode is strata apply's exit status: 1 when a tenant failed or the
 // apply was interrupted; 2 when
 // something waits for a person (a change awaiting approval, a drifted
-// tenant left as is); 3 when the rest converged but a tenant was skipped
+// tenant left as is, a diverged tenant); 3 when the rest converged but a tenant was skipped
 // because another strata run holds its lock (apply again later); 0 when
 // all converged.
 func (r *Result) ExitCode() int {
 	switch {
 	case r.Failed(), r.count(OutcomeInterrupted) > 0:
 		return 1
-	case r.Blocked(), r.count(OutcomeDrifted) > 0:
+	case r.Blocked(), r.count(OutcomeDrifted) > 0, r.count(OutcomeDiverged) > 0:
 		return 2
 	case r.count(OutcomeLocked) > 0:
 		return 3

@@ -117,7 +117,8 @@ func driftStep(ctx context.Context, j *job) error {
 // verifyStep requires that the live schema is the desired one: its
 // fingerprint equals the composition's (j.liveFP), or a full plan finds
 // only blocked or withheld statements left; otherwise it fails the tenant
-// (stalled) naming the first other one.
+// (stalled) naming the first other one. Differences no statement changes
+// make the tenant diverged, never converged.
 func verifyStep(ctx context.Context, j *job) error {
 	if j.plan.fast || j.verifyFingerprint(ctx) {
 		return nil
@@ -131,6 +132,7 @@ func verifyStep(ctx context.Context, j *job) error {
 			return Stalled(fmt.Errorf("verify: the live schema still differs from the desired schema after apply: %s", firstLine(st.SQL)))
 		}
 	}
+	j.diverged(again)
 	return nil
 }
 

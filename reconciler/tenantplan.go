@@ -6,6 +6,7 @@ import (
 	"ariga.io/atlas/sql/schema"
 
 	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
@@ -68,19 +69,17 @@ func (r *Reconciler) cachedPlan(ctx context.Context, s *server, t *spec.Tenant, 
 	var shared *planner.TenantPlan
 	switch {
 	case v.empty:
-		shared = r.sharedPlan(ctx, s, "empty", func(context.Context) (*schema.Schema, error) { return &schema.Schema{}, nil }, desired)
+		shared = r.sharedPlan(ctx, s, "empty", func(context.Context) (*layers.Desired, error) {
+			return &layers.Desired{Schema: &schema.Schema{}, Snapshot: &snapshot.Schema{}}, nil
+		}, desired)
 	default:
 		b, ok := v.live.baselines[t.Name]
 		fp, exists := v.live.fingerprint(t)
 		if !ok || !exists || b.Fingerprint == "" || fp != b.Fingerprint || v.status != landlord.StatusActive || !v.fresh(ctx) {
 			return planner.TenantPlan{}, false
 		}
-		shared = r.sharedPlan(ctx, s, baseKey(b), func(ctx context.Context) (*schema.Schema, error) {
-			d, err := r.baseComposition(ctx, b)
-			if d == nil || err != nil {
-				return nil, err
-			}
-			return d.Schema, nil
+		shared = r.sharedPlan(ctx, s, baseKey(b), func(ctx context.Context) (*layers.Desired, error) {
+			return r.baseComposition(ctx, b)
 		}, desired)
 	}
 	if shared == nil {

@@ -69,6 +69,12 @@ func renderMarkdown(w io.Writer, p *planner.Plan) error {
 			}
 			bw.WriteString("```\n")
 		}
+		if len(t.Divergences) > 0 {
+			bw.WriteString("\nDiverged (live differs from desired; no statement changes it):\n")
+			for _, d := range t.Divergences {
+				fmt.Fprintf(bw, "- %s\n", mdCode(d.String()))
+			}
+		}
 		if len(t.Unmanaged) > 0 {
 			bw.WriteString("\nUnmanaged (no layer declares them; kept):\n")
 			for _, u := range t.Unmanaged {

@@ -78,7 +78,7 @@ func normalized(p *planner.Plan) *planner.Plan {
 // SummaryLine is the one-line summary every format ends with (text) or
 // starts with (Markdown), e.g.
 // "6 tenants: 1 to create, 2 to change (7 statements), 1 blocked, 2 in sync";
-// failed and skipped counts are appended when not zero.
+// failed, skipped and diverged counts are appended when not zero.
 func SummaryLine(s planner.Summary) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d to create, %d to change (%s), %d blocked, %d in sync",
@@ -88,6 +88,9 @@ func SummaryLine(s planner.Summary) string {
 	}
 	if s.Skipped > 0 {
 		fmt.Fprintf(&b, ", %d skipped", s.Skipped)
+	}
+	if s.Diverged > 0 {
+		fmt.Fprintf(&b, ", %d diverged", s.Diverged)
 	}
 	return b.String()
 }

@@ -15,11 +15,10 @@ import (
 	"github.com/stratadb/strata/planner/render"
 )
 
-// samplePlan covers every action, kind, a blocked statement, unmanaged
-// drift and a failure.
-
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
+// samplePlan covers every action, kind, a blocked statement, unmanaged
+// drift, a failure and a divergence.
 func samplePlan() *planner.Plan {
 	return &planner.Plan{
 		Commit: "4f1c2a9",
@@ -44,6 +43,8 @@ func samplePlan() *planner.Plan {
 			{Name: "epsilon", Database: "tenant_epsilon", Server: "eu", Action: planner.ActionFailed,
 				Error: "tenants/epsilon/010_custom.sql:3: Unknown data type: 'oops' (error 4161)"},
 			{Name: "zeta", Database: "tenant_zeta", Server: "eu", Action: planner.ActionSkip},
+			{Name: "eta", Database: "tenant_eta", Server: "main", Action: planner.ActionDiverged, DesiredHash: "ab12",
+				Divergences: []planner.Divergence{{Object: "members", Attribute: "column order", Live: "id, fax, name", Desired: "id, name, fax"}}},
 		},
 	}
 }
@@ -76,7 +77,7 @@ func TestRenderGolden(t *testing.T) {
 
 func TestRenderSummaryLastAndFirst(t *testing.T) {
 	// The issue's example line, for the sample plan's counts.
-	const want = "6 tenants: 1 to create, 1 to change (6 statements), 1 blocked, 1 in sync, 1 failed, 1 skipped"
+	const want = "7 tenants: 1 to create, 1 to change (6 statements), 1 blocked, 1 in sync, 1 failed, 1 skipped, 1 diverged"
 	tests := []struct {
 		format render.Format
 		check  func(t *testing.T, out string)
@@ -93,7 +94,7 @@ func TestRenderSummaryLastAndFirst(t *testing.T) {
 				Summary planner.Summary `json:"summary"`
 			}
 			require.NoError(t, json.Unmarshal([]byte(out), &got))
-			require.Equal(t, planner.Summary{Tenants: 6, Create: 1, Change: 1, Statements: 6, Blocked: 1, InSync: 1, Failed: 1, Skipped: 1}, got.Summary)
+			require.Equal(t, planner.Summary{Tenants: 7, Create: 1, Change: 1, Statements: 6, Blocked: 1, InSync: 1, Failed: 1, Skipped: 1, Diverged: 1}, got.Summary)
 		}},
 	}
 	for _, tt := range tests {
@@ -140,6 +141,8 @@ func TestRenderText(t *testing.T) {
 		"      blocked: approve by adding `DROP COLUMN members.fax` under approve.destructive in tenants/beta/tenant.yaml",
 		"    TABLE notes",
 		"  error: tenants/epsilon/010_custom.sql:3:",
+		"tenant eta (tenant_eta on main): diverged (not in sync)",
+		"    members: column order differs (live: id, fax, name, desired: id, name, fax)",
 	} {
 		require.Contains(t, out, want+"", "text output:\n%s", out)
 	}
@@ -159,7 +162,7 @@ func TestRenderJSONShape(t *testing.T) {
 		Summary map[string]int               `json:"summary"`
 	}
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &doc))
-	require.Len(t, doc.Tenants, 6)
+	require.Len(t, doc.Tenants, 7)
 	for _, k := range []string{"name", "database", "server", "action", "statements"} {
 		require.Contains(t, doc.Tenants[0], k)
 	}

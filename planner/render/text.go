@@ -54,6 +54,12 @@ func renderText(w io.Writer, p *planner.Plan, opts Options) error {
 				}
 			}
 		}
+		if len(t.Divergences) > 0 {
+			fmt.Fprintf(bw, "  %s\n", c(ansiRed, "diverged (live differs from desired; no statement changes it):"))
+			for _, d := range t.Divergences {
+				fmt.Fprintf(bw, "    %s\n", d)
+			}
+		}
 		if len(t.Unmanaged) > 0 {
 			fmt.Fprintf(bw, "  %s\n", c(ansiYellow, "unmanaged (no layer declares them; kept):"))
 			for _, u := range t.Unmanaged {
@@ -80,6 +86,8 @@ func actionText(t planner.TenantPlan) string {
 		return "in sync"
 	case planner.ActionSkip:
 		return "skipped"
+	case planner.ActionDiverged:
+		return "diverged (not in sync)"
 	}
 	return string(t.Action)
 }

@@ -15,6 +15,7 @@ const (
 	RunConverged = "converged" // in sync after the run
 	RunBlocked   = "blocked"   // converged except statements awaiting approval
 	RunFailed    = "failed"
+	RunDiverged  = "diverged" // ran, but the live schema still differs where no statement can change it
 )
 
 // Statement outcomes.

@@ -24,14 +24,17 @@ const (
 	// StatusOrphaned: recorded here, no longer in the config repo; its
 	// database, users and credentials are kept as they were.
 	StatusOrphaned Status = "orphaned"
+	// StatusDiverged: the live schema differs from the desired one where
+	// no statement can change it (see LastError for what differs).
+	StatusDiverged Status = "diverged"
 )
 
 // Statuses lists every status in lifecycle order.
-var Statuses = []Status{StatusPending, StatusProvisioning, StatusActive, StatusFailed, StatusDrifted, StatusSuspended, StatusDecommissioned, StatusOrphaned}
+var Statuses = []Status{StatusPending, StatusProvisioning, StatusActive, StatusFailed, StatusDrifted, StatusDiverged, StatusSuspended, StatusDecommissioned, StatusOrphaned}
 
 // NeedsAttention reports whether a tenant in this status needs a human.
 func (s Status) NeedsAttention() bool {
-	return s == StatusFailed || s == StatusDrifted || s == StatusProvisioning
+	return s == StatusFailed || s == StatusDrifted || s == StatusDiverged || s == StatusProvisioning
 }
 
 // Tenant is a tenant's record.
@@ -155,14 +158,14 @@ func (s *Store) queryTenants(ctx context.Context, where string, args ...any) ([]
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // Attention returns the tenants that need a human, sorted by name, at most
-// limit (all when limit <= 0): failed, drifted or stuck provisioning, and
+// limit (all when limit <= 0): failed, drifted, diverged or stuck provisioning, and
 // active ones whose last run left something blocked or an error.
 func (s *Store) Attention(ctx context.Context, limit int) ([]Tenant, error) {
-	where := "WHERE status IN (?, ?, ?) OR (status = ? AND last_error IS NOT NULL AND last_error <> '') ORDER BY name"
+	where := "WHERE status IN (?, ?, ?, ?) OR (status = ? AND last_error IS NOT NULL AND last_error <> '') ORDER BY name"
 	if limit > 0 {
 		where += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	return s.queryTenants(ctx, where, string(StatusFailed), string(StatusDrifted), string(StatusProvisioning), string(StatusActive))
+	return s.queryTenants(ctx, where, string(StatusFailed), string(StatusDrifted), string(StatusDiverged), string(StatusProvisioning), string(StatusActive))
 }
 
 // MarkOrphaned sets status orphaned on every recorded tenant whose name is

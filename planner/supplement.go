@@ -1,0 +1,297 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/stratadb/strata/spec/ident"
+)
+
+// exactPlan compares live and desired as MariaDB prints them and returns
+// the statements for the differences Atlas's changes do not touch, and the
+// differences no statement can change. Atlas's diff ignores some attributes
+// (CHECK expressions, ON UPDATE, AUTO_INCREMENT, decimal digits past float
+// precision, primary-key comments, an implicit foreign-key index made
+// redundant): strata writes those statements itself, from the desired
+// element exactly as MariaDB printed it, so running them makes the live
+// element print the same.
+//
+// Only tables on both sides are compared: a table on one side only is
+// Atlas's CREATE or DROP TABLE, or unmanaged drift. liveS and desiredS are
+// the Atlas models, used to classify a column change like Atlas's own.
+func exactPlan(live, desired map[string]*ddlTable, changes []schema.Change, liveS, desiredS *schema.Schema) ([]Statement, []Divergence) {
+	cov := covered(changes)
+	names := make([]string, 0, len(desired))
+	for n := range desired {
+		if live[n] != nil {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var (
+		stmts []Statement
+		divs  []Divergence
+	)
+	for _, n := range names {
+		lt, dt := live[n], desired[n]
+		if cov[elemKey{elemOptions, n}] {
+			continue // the whole table is Atlas's (renamed, say)
+		}
+		for _, k := range elemKeys(lt, dt) {
+			l, d := lt.elems[k], dt.elems[k]
+			if l == d || cov[tableKey(n, k)] {
+				continue
+			}
+			st, div := supplement(n, k, l, d, lt, dt, liveS, desiredS)
+			if st != nil {
+				stmts = append(stmts, *st)
+			}
+			divs = append(divs, div...)
+		}
+		if lt.options != dt.options && !cov[tableKey(n, elemKey{kind: elemOptions})] {
+			stmts = append(stmts, Statement{
+				SQL:     "ALTER TABLE " + ident.Quote(n) + " " + dt.options,
+				Comment: fmt.Sprintf("table %s options (live: %s)", n, lt.options),
+				Kind:    Additive,
+			})
+		}
+		if d := positions(n, lt, dt); d != nil {
+			divs = append(divs, *d)
+		}
+	}
+	return stmts, divs
+}
+
+// supplement returns the statement that turns element k of table t from
+// live line l into desired line d ("" when absent), or the divergence when
+// strata writes none.
+func supplement(t string, k elemKey, l, d string, lt, dt *ddlTable, liveS, desiredS *schema.Schema) (*Statement, []Divergence) {
+	tq := "ALTER TABLE " + ident.Quote(t) + " "
+	obj := t + " " + strings.ToUpper(string(k.kind)) + " " + k.name
+	switch {
+	case k.kind == elemColumn && l != "" && d != "":
+		divs := columnDivergences(t+"."+k.name, l, d)
+		st := &Statement{SQL: tq + "MODIFY COLUMN " + d, Comment: describe(divs), Kind: Additive}
+		if from, to := atlasColumn(liveS, t, k.name), atlasColumn(desiredS, t, k.name); from != nil && to != nil {
+			cls := classifyModify(t, &schema.ModifyColumn{From: from, To: to})
+			st.Kind, st.Approval = cls.kind, cls.approval
+		}
+		if st.Kind == Additive && columnAttrs(d)["AUTO_INCREMENT"] != "" && columnAttrs(l)["AUTO_INCREMENT"] == "" {
+			st.Kind = DataDependent // existing zeros are renumbered, and may collide
+		}
+		return st, nil
+	case k.kind == elemCheck && l != "" && d != "":
+		return &Statement{
+			SQL:     tq + "DROP CONSTRAINT " + ident.Quote(k.name) + ", ADD " + d,
+			Comment: fmt.Sprintf("replace %s (live: %s)", obj, l),
+			Kind:    Destructive, Approval: "DROP CHECK " + t + "." + k.name,
+		}, nil
+	case k.kind == elemCheck && d != "":
+		return &Statement{SQL: tq + "ADD " + d, Comment: "add " + obj, Kind: DataDependent}, nil
+	case k.kind == elemCheck:
+		return &Statement{SQL: tq + "DROP CONSTRAINT " + ident.Quote(k.name), Comment: "drop " + obj,
+			Kind: Destructive, Approval: "DROP CHECK " + t + "." + k.name}, nil
+	case k.kind == elemPK && l != "" && d != "":
+		st := &Statement{SQL: tq + "DROP PRIMARY KEY, ADD " + d, Comment: fmt.Sprintf("replace %s (live: %s)", obj, l), Kind: DataDependent}
+		if withoutComment(l) == withoutComment(d) {
+			st.Kind = Additive // only the comment changes
+		}
+		return st, nil
+	case k.kind == elemIndex && l != "" && d != "":
+		st := &Statement{SQL: tq + "DROP INDEX " + ident.Quote(k.name) + ", ADD " + d, Comment: fmt.Sprintf("replace %s (live: %s)", obj, l),
+			Kind: Destructive, Approval: "DROP INDEX " + t + "." + k.name}
+		if withoutComment(l) == withoutComment(d) {
+			st.Kind, st.Approval = Additive, ""
+		}
+		return st, nil
+	case k.kind == elemIndex && l != "":
+		return &Statement{SQL: tq + "DROP INDEX " + ident.Quote(k.name), Comment: "drop " + obj,
+			Kind: Destructive, Approval: "DROP INDEX " + t + "." + k.name}, nil
+	case k.kind == elemIndex:
+		st := &Statement{SQL: tq + "ADD " + d, Comment: "add " + obj, Kind: Additive}
+		if strings.HasPrefix(d, "UNIQUE ") {
+			st.Kind = DataDependent
+		}
+		return st, nil
+	}
+	return nil, []Divergence{{Object: obj, Attribute: "definition", Live: orNone(l), Desired: orNone(d)}}
+}
+
+// columnDivergences names each attribute that differs between two column lines.
+func columnDivergences(obj, l, d string) []Divergence {
+	la, da := columnAttrs(l), columnAttrs(d)
+	keys := make([]string, 0, len(la)+len(da))
+	for k := range la {
+		keys = append(keys, k)
+	}
+	for k := range da {
+		if _, ok := la[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []Divergence
+	for _, k := range keys {
+		if la[k] != da[k] {
+			out = append(out, Divergence{Object: obj, Attribute: k, Live: orNone(la[k]), Desired: orNone(da[k])})
+		}
+	}
+	if len(out) == 0 { // same attributes, printed differently
+		out = append(out, Divergence{Object: obj, Attribute: "definition", Live: l, Desired: d})
+	}
+	return out
+}
+
+// describe is a statement comment naming what it changes.
+func describe(divs []Divergence) string {
+	parts := make([]string, len(divs))
+	for i, d := range divs {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// positions reports a column order that differs between live and desired
+// (columns on one side only aside): no statement changes it.
+func positions(t string, lt, dt *ddlTable) *Divergence {
+	in := func(cols []string, other *ddlTable) []string {
+		var out []string
+		for _, c := range cols {
+			if _, ok := other.elems[elemKey{elemColumn, c}]; ok {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	l, d := in(lt.columns, dt), in(dt.columns, lt)
+	if strings.Join(l, ",") == strings.Join(d, ",") {
+		return nil
+	}
+	return &Divergence{Object: t, Attribute: "column order", Live: strings.Join(l, ", "), Desired: strings.Join(d, ", ")}
+}
+
+// elemKeys lists the elements of both tables: columns in desired order,
+// then the rest sorted, so statements come out in a stable order.
+func elemKeys(lt, dt *ddlTable) []elemKey {
+	seen := make(map[elemKey]bool)
+	var out, rest []elemKey
+	for _, c := range dt.columns {
+		k := elemKey{elemColumn, c}
+		seen[k] = true
+		out = append(out, k)
+	}
+	for _, t := range []*ddlTable{lt, dt} {
+		for k := range t.elems {
+			if !seen[k] {
+				seen[k] = true
+				rest = append(rest, k)
+			}
+		}
+	}
+	sort.Slice(rest, func(i, j int) bool {
+		if rest[i].kind != rest[j].kind {
+			return rest[i].kind < rest[j].kind
+		}
+		return rest[i].name < rest[j].name
+	})
+	return append(out, rest...)
+}
+
+// withoutComment drops a trailing COMMENT '...' from an index line.
+func withoutComment(line string) string {
+	if i := strings.LastIndex(line, " COMMENT '"); i >= 0 {
+		return line[:i]
+	}
+	return line
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func atlasColumn(s *schema.Schema, table, column string) *schema.Column {
+	if s == nil {
+		return nil
+	}
+	t, ok := s.Table(table)
+	if !ok {
+		return nil
+	}
+	c, _ := t.Column(column)
+	return c
+}
+
+// tableKey is an element key qualified by its table, for covered.
+func tableKey(table string, k elemKey) elemKey {
+	return elemKey{k.kind, table + "\x00" + k.name}
+}
+
+// covered lists the elements Atlas's changes touch, by tableKey; a table
+// Atlas adds, drops or renames is covered as a whole (elemOptions + name).
+func covered(changes []schema.Change) map[elemKey]bool {
+	cov := make(map[elemKey]bool)
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *schema.AddTable:
+			cov[elemKey{elemOptions, c.T.Name}] = true
+		case *schema.DropTable:
+			cov[elemKey{elemOptions, c.T.Name}] = true
+		case *schema.RenameTable:
+			cov[elemKey{elemOptions, c.From.Name}] = true
+			cov[elemKey{elemOptions, c.To.Name}] = true
+		case *schema.ModifyTable:
+			for _, k := range modifyKeys(c.Changes) {
+				cov[tableKey(c.T.Name, k)] = true
+			}
+		}
+	}
+	return cov
+}
+
+// modifyKeys lists the elements the changes of one ALTER TABLE touch.
+func modifyKeys(changes []schema.Change) []elemKey {
+	var out []elemKey
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *schema.AddColumn:
+			out = append(out, elemKey{elemColumn, c.C.Name})
+		case *schema.DropColumn:
+			out = append(out, elemKey{elemColumn, c.C.Name})
+		case *schema.ModifyColumn:
+			out = append(out, elemKey{elemColumn, c.From.Name}, elemKey{elemColumn, c.To.Name})
+		case *schema.RenameColumn:
+			out = append(out, elemKey{elemColumn, c.From.Name}, elemKey{elemColumn, c.To.Name})
+		case *schema.AddIndex:
+			out = append(out, elemKey{elemIndex, c.I.Name})
+		case *schema.DropIndex:
+			out = append(out, elemKey{elemIndex, c.I.Name})
+		case *schema.ModifyIndex:
+			out = append(out, elemKey{elemIndex, c.From.Name}, elemKey{elemIndex, c.To.Name})
+		case *schema.RenameIndex:
+			out = append(out, elemKey{elemIndex, c.From.Name}, elemKey{elemIndex, c.To.Name})
+		case *schema.AddPrimaryKey, *schema.DropPrimaryKey, *schema.ModifyPrimaryKey:
+			out = append(out, elemKey{elemPK, "PRIMARY"})
+		case *schema.AddForeignKey:
+			out = append(out, elemKey{elemFK, c.F.Symbol})
+		case *schema.DropForeignKey:
+			out = append(out, elemKey{elemFK, c.F.Symbol})
+		case *schema.ModifyForeignKey:
+			out = append(out, elemKey{elemFK, c.From.Symbol}, elemKey{elemFK, c.To.Symbol})
+		case *schema.AddCheck:
+			out = append(out, elemKey{elemCheck, c.C.Name})
+		case *schema.DropCheck:
+			out = append(out, elemKey{elemCheck, c.C.Name})
+		case *schema.ModifyCheck:
+			out = append(out, elemKey{elemCheck, c.From.Name}, elemKey{elemCheck, c.To.Name})
+		case *schema.AddAttr, *schema.DropAttr, *schema.ModifyAttr:
+			out = append(out, elemKey{kind: elemOptions})
+		}
+	}
+	return out
+}
