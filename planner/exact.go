@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"ariga.io/atlas/sql/mysql"
@@ -137,6 +138,9 @@ func (e *exact) creates(steps []step, changes []schema.Change) {
 		return
 	}
 	later := make(map[string]bool)
+	for _, st := range steps { // Atlas adds a cycle's keys in ALTERs it makes itself
+		changes = append(changes, st.source)
+	}
 	for _, c := range changes {
 		if m, ok := c.(*schema.ModifyTable); ok {
 			for _, mc := range m.Changes {
@@ -152,13 +156,22 @@ func (e *exact) creates(steps []step, changes []schema.Change) {
 			continue
 		}
 		dt := e.desired[add.T.Name]
-		var lines []string
+		var lines, checks []string
 		for _, l := range dt.lines {
-			if k := keyOf(l); k.kind == elemFK && later[dt.name+"\x00"+k.name] {
+			k := keyOf(l)
+			if k.kind == elemFK && later[dt.name+"\x00"+k.name] {
 				continue
+			}
+			if k.kind == elemColumn && dt.colChecks[k.name] && !strings.Contains(l, " CHECK (json_valid(") {
+				// As a table CHECK named after the column, as Atlas creates
+				// it: Atlas drops a CHECK by its name. (MariaDB makes a JSON
+				// column's json_valid CHECK itself, inline.)
+				l = strings.TrimSuffix(l, " CHECK "+strings.TrimPrefix(dt.elems[elemKey{elemCheck, k.name}], "CONSTRAINT "+ident.Quote(k.name)+" CHECK "))
+				checks = append(checks, dt.elems[elemKey{elemCheck, k.name}])
 			}
 			lines = append(lines, l)
 		}
+		lines = append(lines, checks...)
 		sql := "CREATE TABLE " + ident.Quote(dt.name) + " (" + strings.Join(lines, ", ") + ") " + dt.options
 		if ai := (&mysql.AutoIncrement{}); hasAttr(add.T.Attrs, ai) && ai.V > 1 {
 			sql += fmt.Sprintf(" AUTO_INCREMENT=%d", ai.V) // snapshots leave counters out
@@ -196,8 +209,12 @@ type ddlTable struct {
 	create  string   // the whole statement
 	columns []string // column names in order
 	lines   []string // element lines in order, without their commas
-	elems   map[elemKey]string
-	options string // what follows the closing parenthesis, e.g. "ENGINE=InnoDB ..."
+	// raw are column lines as printed, with a column-level CHECK, which
+	// elems holds apart as a check named after the column (colChecks).
+	raw       map[string]string
+	colChecks map[string]bool
+	elems     map[elemKey]string
+	options   string // what follows the closing parenthesis, e.g. "ENGINE=InnoDB ..."
 }
 
 // elemKey names an element within its table.
@@ -226,20 +243,37 @@ func parseCreate(stmt string) *ddlTable {
 		return nil
 	}
 	name, _ := readIdent(strings.TrimPrefix(lines[0], "CREATE TABLE "))
-	t := &ddlTable{name: name, create: stmt, elems: make(map[elemKey]string)}
+	t := &ddlTable{name: name, create: stmt, elems: make(map[elemKey]string), raw: map[string]string{}, colChecks: map[string]bool{}}
 	last := lines[len(lines)-1]
 	t.options = strings.TrimSpace(strings.TrimPrefix(last, ")"))
 	for _, l := range lines[1 : len(lines)-1] {
 		l = strings.TrimSuffix(strings.TrimSpace(l), ",")
+		t.lines = append(t.lines, l)
 		k := keyOf(l)
 		if k.kind == elemColumn {
 			t.columns = append(t.columns, k.name)
+			t.raw[k.name] = l
+			if m := columnCheck.FindStringSubmatch(l); m != nil {
+				t.colChecks[k.name] = true
+				// A column-level CHECK acts as a table CHECK named after
+				// the column: compare the two forms alike.
+				l = m[1]
+				t.elems[elemKey{elemCheck, k.name}] = "CONSTRAINT " + ident.Quote(k.name) + " CHECK " + m[2]
+			}
 		}
-		t.elems[k] = l
-		t.lines = append(t.lines, l)
+		t.elems[k] = samePrint.Replace(l)
 	}
 	return t
 }
+
+// samePrint removes what MariaDB prints only when the statement that made
+// an object said it, for the same definition: InnoDB indexes are B-trees
+// with or without USING BTREE, and NO ACTION is InnoDB's default
+// foreign-key action.
+var samePrint = strings.NewReplacer(" USING BTREE", "", " ON DELETE NO ACTION", "", " ON UPDATE NO ACTION", "")
+
+// columnCheck is a column line ending in a CHECK.
+var columnCheck = regexp.MustCompile("^(`.*?) CHECK (\\(.*\\))$")
 
 // keyOf names the element a line of SHOW CREATE TABLE defines.
 func keyOf(l string) elemKey {

@@ -83,6 +83,8 @@ func supplement(t string, k elemKey, l, d string, lt, dt *ddlTable, liveS, desir
 			st.Kind = DataDependent // existing zeros are renumbered, and may collide
 		}
 		return st, nil
+	case k.kind == elemCheck && (lt.colChecks[k.name] || dt.colChecks[k.name]):
+		return columnCheckChange(t, k.name, l, lt, dt), nil
 	case k.kind == elemCheck && l != "" && d != "":
 		return &Statement{
 			SQL:     tq + "DROP CONSTRAINT " + ident.Quote(k.name) + ", ADD " + d,
@@ -118,6 +120,27 @@ func supplement(t string, k elemKey, l, d string, lt, dt *ddlTable, liveS, desir
 		return st, nil
 	}
 	return nil, []Divergence{{Object: obj, Attribute: "definition", Live: orNone(l), Desired: orNone(d)}}
+}
+
+// columnCheckChange changes a CHECK that is column-level on either side:
+// MariaDB changes or drops a column-level CHECK with the column's
+// definition (MODIFY COLUMN), not by its name.
+func columnCheckChange(t, col, l string, lt, dt *ddlTable) *Statement {
+	var parts []string
+	if l != "" && !lt.colChecks[col] {
+		parts = append(parts, "DROP CONSTRAINT "+ident.Quote(col))
+	}
+	if raw, ok := dt.raw[col]; ok {
+		parts = append(parts, "MODIFY COLUMN "+raw)
+	}
+	if d := dt.elems[elemKey{elemCheck, col}]; d != "" && !dt.colChecks[col] {
+		parts = append(parts, "ADD "+d)
+	}
+	st := &Statement{SQL: "ALTER TABLE " + ident.Quote(t) + " " + strings.Join(parts, ", "), Comment: "change the CHECK of column " + t + "." + col, Kind: DataDependent}
+	if l != "" {
+		st.Kind, st.Approval = Destructive, "DROP CHECK "+t+"."+col
+	}
+	return st
 }
 
 // columnDivergences names each attribute that differs between two column lines.
