@@ -79,6 +79,8 @@ func (l *loader) renamesIn(p, src string, stmts []stmtTokens) []Rename {
 		switch {
 		case strings.EqualFold(r.From, r.Column) || r.Column == "" && strings.EqualFold(r.From, r.Table):
 			l.ds.add(p, n, col, "a change of letter case needs no declaration; remove it", "%s is declared renamed from %s, the same name", r.object(), r.From)
+		case r.Column == "" && hasName(tablesOf(stmts), r.From):
+			l.ds.add(p, n, col, "remove the old table's CREATE TABLE, or the declaration", "table %s is declared renamed from %s, but this file still creates %s", r.Table, r.From, r.From)
 		case r.Column != "" && hasName(columnsOf(st), r.From):
 			l.ds.add(p, n, col, "remove the old column from CREATE TABLE, or the declaration", "%s is declared renamed from %s, but the table still has a column %s", r.object(), r.From, r.From)
 		case seen[key] != 0:
@@ -240,4 +242,17 @@ func hasName(names []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// tablesOf returns the tables the statements create.
+func tablesOf(stmts []stmtTokens) []string {
+	var out []string
+	for _, st := range stmts {
+		if len(st.toks) > 2 && st.toks[0].upper == "CREATE" {
+			if name, _ := tableName(st.toks); name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
