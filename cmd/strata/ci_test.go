@@ -292,7 +292,7 @@ func ciStrataCommands(scripts []string) []string {
 
 func TestCIExamplesRunTheSameCommands(t *testing.T) {
 	want := []string{
-		"strata validate --repo .",
+		"strata validate --repo . --ref HEAD",
 		"strata plan --repo . --base origin/$BASE --format markdown",
 		"strata ci comment --file plan.md",
 	}
@@ -479,7 +479,7 @@ func TestCIExamplesExitCodes(t *testing.T) {
 				assert.Equal(t, c.wantFail, failed, "job failed")
 				log, err := os.ReadFile(calls)
 				require.NoError(t, err)
-				wantCalls := "validate --repo .\nplan --repo . --base origin/main --format markdown\n"
+				wantCalls := "validate --repo . --ref HEAD\nplan --repo . --base origin/main --format markdown\n"
 				if c.wantPosted {
 					wantCalls += "ci comment --file plan.md\n"
 				}
