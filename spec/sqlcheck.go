@@ -42,6 +42,9 @@ func checkLayerStmt(toks []token, engines []string) []sqlProblem {
 	if p, ok := commonReject(toks); ok {
 		return []sqlProblem{p}
 	}
+	if p, ok := reservedTable(toks, "a layer may not create, alter, drop or reference it"); ok {
+		return []sqlProblem{p}
+	}
 	switch first.upper {
 	case "INSERT", "REPLACE", "UPDATE", "DELETE":
 		return []sqlProblem{{first, fmt.Sprintf("%s is data, not schema: not allowed in a layer file", first.upper),
@@ -212,6 +215,9 @@ func qualifiedTables(toks []token) []sqlProblem {
 func checkSeedStmt(toks []token) []sqlProblem {
 	first := toks[0]
 	if p, ok := commonReject(toks); ok {
+		return []sqlProblem{p}
+	}
+	if p, ok := reservedTable(toks, "a seed may not write or read it"); ok {
 		return []sqlProblem{p}
 	}
 	switch first.upper {
