@@ -120,13 +120,23 @@ func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 			return err
 		}
 	}
+	if len(j.plan.Statements) == 0 {
+		return nil
+	}
+	conn, put, err := j.srv.boundedConn(ctx)
+	if err != nil {
+		return err
+	}
+	defer put()
 	for i, st := range j.plan.Statements {
 		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Outcome: landlord.StatementApplied}
 		began := time.Now()
-		_, err := j.srv.db.ExecContext(ctx, st.SQL)
+		_, err := conn.ExecContext(ctx, st.SQL)
 		rec.Duration = time.Since(began)
+		var failed error
 		if err != nil {
-			rec.Outcome, rec.Error = landlord.StatementFailed, err.Error()
+			rec.Outcome = landlord.StatementFailed
+			rec.Error, failed = j.statementFailed(ctx, i, st.SQL, err)
 		}
 		j.res.Statements = append(j.res.Statements, rec)
 		if err := j.r.store.AddStatement(ctx, j.res.RunID, rec); err != nil {
@@ -134,7 +144,7 @@ func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 		}
 		if err != nil {
 			j.r.emit(StatementFailed{Tenant: j.t.Name, Record: rec})
-			return fmt.Errorf("reconciler: %s: %s: %w", j.t.Name, st.SQL, err)
+			return fmt.Errorf("reconciler: %s: %w", j.t.Name, failed)
 		}
 		j.r.emit(StatementApplied{Tenant: j.t.Name, Record: rec})
 		j.log.Info(st.Comment)

@@ -2,8 +2,11 @@ package reconciler
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -48,4 +51,27 @@ ORDER BY p.DB <=> ? DESC, t.trx_started LIMIT 1`, j.t.Database).Scan(&age, &id, 
 		return fmt.Sprintf("waiting for a metadata lock held by another session (gave up after lock_wait_timeout %s)", j.srv.lockWait)
 	}
 	return fmt.Sprintf("waiting for a metadata lock held by a transaction running for %d s (connection %d, user %s; gave up after lock_wait_timeout %s)", age, id, user, j.srv.lockWait)
+}
+
+// boundedConn returns a connection of s's admin pool whose session gives up
+// a metadata-lock wait after s.lockWait, for the tenant DDL strata runs as
+// the admin (DROP DATABASE waits for every open transaction on the tenant's
+// tables, and the application's queries queue behind it). put returns it to
+// the pool with the server's default again, or discards it when that fails.
+func (s *server) boundedConn(ctx context.Context) (conn *sql.Conn, put func(), err error) {
+	conn, err = s.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reconciler: server %s: %w", s.name, err)
+	}
+	secs := int(math.Ceil(s.lockWait.Seconds()))
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET SESSION lock_wait_timeout = %d", max(secs, 1))); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("reconciler: server %s: set lock_wait_timeout: %w", s.name, err)
+	}
+	return conn, func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION lock_wait_timeout = DEFAULT"); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }

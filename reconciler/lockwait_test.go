@@ -23,12 +23,7 @@ import (
 // transient, naming the blocking transaction's age; the next apply converges.
 func TestSchemaChangeGivesUpOnMetadataLock(t *testing.T) {
 	const wait = time.Second
-	f := newFixture(t)
-	f.fleet.Config.Apply.LockWaitTimeout = wait
-	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
-	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
-		t.Fatalf("first apply: %s %s", tr.Outcome, tr.Error)
-	}
+	f, tn := convergedWithLockWait(t, wait)
 
 	app := f.openTenantUser("acme", tn.Database, landlord.RoleApp)
 	holder, err := app.Conn(f.ctx)
@@ -131,4 +126,69 @@ func (f *fixture) openTenantUser(tenant, database string, role landlord.Role) *s
 	}
 	f.t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestDecommissionGivesUpOnMetadataLock: an application transaction holds a
+// table of a tenant whose decommission drops its database. DROP DATABASE
+// runs as the server's admin, not the migrator, and gives up after
+// apply.lock_wait_timeout too (it waited a day, the application's queries
+// queued behind it): the tenant fails as transient naming the holder, the
+// database is kept, and the next apply drops it.
+func TestDecommissionGivesUpOnMetadataLock(t *testing.T) {
+	const wait = time.Second
+	f, tn := convergedWithLockWait(t, wait)
+	holder, err := f.db.Conn(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	for _, q := range []string{"BEGIN", "SELECT COUNT(*) FROM `" + tn.Database + "`.members"} {
+		if _, err := holder.ExecContext(f.ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	defer holder.ExecContext(f.ctx, "ROLLBACK")
+
+	tn.Status = spec.StatusDecommissioned
+	tn.OwnApprove.Destructive = []string{"DROP DATABASE"}
+	tn.Approve.Destructive = tn.OwnApprove.Destructive
+	ctx, cancel := context.WithTimeout(f.ctx, 20*time.Second)
+	defer cancel()
+	res, err := f.reconciler(Options{}).Apply(ctx, nil)
+	if err != nil && ctx.Err() != nil {
+		t.Fatalf("decommission still waiting for the metadata lock after 20s (lock_wait_timeout %s): %v", wait, err)
+	}
+	tr := f.result(res, "acme")
+	if tr.Outcome != OutcomeFailed || KindOf(tr.Err) != KindTransient {
+		t.Fatalf("decommission under the lock: outcome %s, kind %s (%s); want failed, transient", tr.Outcome, KindOf(tr.Err), tr.Error)
+	}
+	const want = "waiting for a metadata lock held by a transaction running for "
+	if n := len(tr.Statements); n == 0 || !strings.Contains(tr.Statements[n-1].Error, want) || !strings.HasPrefix(tr.Statements[n-1].SQL, "DROP DATABASE") {
+		t.Errorf("statements %+v: want DROP DATABASE recorded failed with %q", tr.Statements, want)
+	}
+	if n := f.count("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", tn.Database); n != 1 {
+		t.Fatal("the database is gone while the transaction still holds it")
+	}
+
+	if _, err := holder.ExecContext(f.ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeDecommissioned {
+		t.Fatalf("apply after the transaction ended: %s %s %v", tr.Outcome, tr.Error, sqls(tr.Statements))
+	}
+	if n := f.count("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", tn.Database); n != 0 {
+		t.Fatal("the database survived the approved decommission")
+	}
+}
+
+// convergedWithLockWait is a fixture whose apply.lock_wait_timeout is wait,
+// with tenant acme applied.
+func convergedWithLockWait(t *testing.T, wait time.Duration) (*fixture, *spec.Tenant) {
+	f := newFixture(t)
+	f.fleet.Config.Apply.LockWaitTimeout = wait
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("first apply: %s %s", tr.Outcome, tr.Error)
+	}
+	return f, tn
 }
