@@ -203,7 +203,7 @@ func (r *Reconciler) Landlord(ctx context.Context) (*landlord.Store, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.migrated {
-		if err := r.store.Migrate(ctx, r.composer, r.charset, r.collation); err != nil {
+		if err := r.store.Migrate(ctx, r.composer, r.charset, r.collation, cmp.Or(r.fleet.Config.Apply.LockWaitTimeout, spec.DefaultLockWaitTimeout)); err != nil {
 			return nil, fmt.Errorf("reconciler: %w", err)
 		}
 		r.migrated = true

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
@@ -23,7 +26,7 @@ func newStore(t *testing.T) (*Store, *sql.DB, *layers.Composer) {
 	}
 	t.Cleanup(func() { s.Close() })
 	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci")
-	if err := s.Migrate(context.Background(), c, "utf8mb4", "utf8mb4_unicode_ci"); err != nil {
+	if err := s.Migrate(context.Background(), c, "utf8mb4", "utf8mb4_unicode_ci", 0); err != nil {
 		t.Fatal(err)
 	}
 	return s, db, c
@@ -52,12 +55,12 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("%d landlord tables, want %d (%v)", tables, len(want), want)
 	}
 	// Idempotent.
-	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci"); err != nil {
+	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci", 0); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
 	// A column someone added by hand would have to be dropped: refused.
 	exec("ALTER TABLE `" + s.Database() + "`.tenants ADD COLUMN extra INT NULL")
-	err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci")
+	err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci", 0)
 	if err == nil || !strings.Contains(err.Error(), "refusing a destructive change") || !strings.Contains(err.Error(), "extra") {
 		t.Fatalf("Migrate over a destructive difference: %v", err)
 	}
@@ -67,7 +70,7 @@ func TestMigrate(t *testing.T) {
 	// A missing table is added (additive).
 	exec("ALTER TABLE `" + s.Database() + "`.tenants DROP COLUMN extra")
 	exec("DROP TABLE `" + s.Database() + "`.drift_reports")
-	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci"); err != nil {
+	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci", 0); err != nil {
 		t.Fatalf("Migrate adding a table: %v", err)
 	}
 	if count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'drift_reports'", s.Database()) != 1 {
@@ -218,5 +221,44 @@ func TestOpenRejectsBadDSN(t *testing.T) {
 	_, err := Open("root:s3cret@tcp(nowhere", "strata")
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("err = %v: want an error that does not quote the DSN", err)
+	}
+}
+
+// TestMigrateGivesUpOnMetadataLock: a transaction holds a landlord table
+// open while a migration must alter it. The ALTER gives up after lockWait
+// (it waited a day, every landlord write queued behind it); once the
+// transaction ends, the migration succeeds.
+func TestMigrateGivesUpOnMetadataLock(t *testing.T) {
+	const wait = time.Second
+	s, db, c := newStore(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "ALTER TABLE `"+s.Database()+"`.tenants DROP COLUMN template_version"); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	for _, q := range []string{"BEGIN", "SELECT COUNT(*) FROM `" + s.Database() + "`.tenants"} {
+		if _, err := holder.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	defer holder.ExecContext(ctx, "ROLLBACK")
+
+	mctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	began := time.Now()
+	err = s.Migrate(mctx, c, "utf8mb4", "utf8mb4_unicode_ci", wait)
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 1205 {
+		t.Fatalf("Migrate under a held table after %s: %v; want lock wait timeout (1205)", time.Since(began).Round(time.Millisecond), err)
+	}
+	if _, err := holder.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci", wait); err != nil {
+		t.Fatalf("Migrate after the transaction ended: %v", err)
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/planner"
@@ -47,8 +49,11 @@ func Layer() (*spec.Layer, error) {
 // Layer(), composed by c and planned with the planner like any tenant.
 // Only additive changes are applied: a destructive one is an error naming
 // the statement, and nothing is changed. Concurrent strata processes
-// serialise on an advisory lock.
-func (s *Store) Migrate(ctx context.Context, c *layers.Composer, charset, collation string) error {
+// serialise on an advisory lock. A schema change gives up waiting for a
+// metadata lock after lockWait (apply.lock_wait_timeout; 0 is the server's
+// default): it waits for every open transaction on its table, and every
+// strata's landlord writes queue behind it meanwhile.
+func (s *Store) Migrate(ctx context.Context, c *layers.Composer, charset, collation string, lockWait time.Duration) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("landlord: connect: %w", err)
@@ -102,6 +107,12 @@ func (s *Store) Migrate(ctx context.Context, c *layers.Composer, charset, collat
 	}
 	if _, err := conn.ExecContext(ctx, "USE "+ident.Quote(s.database)); err != nil {
 		return fmt.Errorf("landlord: %w", err)
+	}
+	if lockWait > 0 {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET SESSION lock_wait_timeout = %d", max(1, int(math.Ceil(lockWait.Seconds()))))); err != nil {
+			return fmt.Errorf("landlord: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SET SESSION lock_wait_timeout = DEFAULT") // before the pool reuses it
 	}
 	for _, st := range tp.Statements {
 		if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
