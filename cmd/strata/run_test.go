@@ -179,7 +179,13 @@ type daemonProc struct {
 // and waits until its HTTP server listens.
 func startDaemon(t *testing.T, bin string, c *configRepo, extra ...string) *daemonProc {
 	t.Helper()
-	args := append([]string{"run", "--repo", c.dir, "--cache-dir", t.TempDir(), "--poll", "200ms",
+	return startDaemonOn(t, bin, c.dir, extra...)
+}
+
+// startDaemonOn is startDaemon on the config repo in dir.
+func startDaemonOn(t *testing.T, bin, dir string, extra ...string) *daemonProc {
+	t.Helper()
+	args := append([]string{"run", "--repo", dir, "--cache-dir", t.TempDir(), "--poll", "200ms",
 		"--retry-backoff", "200ms", "--listen", "127.0.0.1:0", "--log-format", "json", "--concurrency", "2"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"HOME=" + t.TempDir(), "STRATA_SECRET_KEY=" + testSecretKey, "PATH=" + os.Getenv("PATH")}
@@ -224,6 +230,18 @@ func (p *daemonProc) log() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.logs.String()
+}
+
+// stop sends SIGTERM and requires the daemon to exit 0 within 40s.
+func (p *daemonProc) stop() {
+	p.t.Helper()
+	require.NoError(p.t, p.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-p.done:
+	case <-time.After(40 * time.Second):
+		p.t.Fatal("strata run did not stop on SIGTERM")
+	}
+	require.NoError(p.t, p.err, "exit status after SIGTERM")
 }
 
 func (p *daemonProc) kill() {
@@ -427,13 +445,7 @@ func TestRunFollowsCommits(t *testing.T) {
 	}
 
 	// SIGTERM: exit 0, nothing left running.
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-p.done:
-	case <-time.After(40 * time.Second):
-		t.Fatal("strata run did not stop on SIGTERM")
-	}
-	assert.NoError(t, p.err, "exit status after SIGTERM")
+	p.stop()
 	for _, r := range c.runs() {
 		assert.True(t, !r.finished.IsZero() && r.outcome != landlord.RunRunning, "run %d of %s: %s", r.id, r.tenant, r.outcome)
 	}
