@@ -84,6 +84,19 @@ func (t *TenantPlan) Blocked() bool {
 	return false
 }
 
+// counts returns 1, 1 when t has statements apply runs and statements
+// that wait for approval; each independently of the other.
+func (t *TenantPlan) counts() (runs, blocked int) {
+	for _, s := range t.Statements {
+		if s.Blocked {
+			blocked = 1
+		} else {
+			runs = 1
+		}
+	}
+	return runs, blocked
+}
+
 // Plan is the plan for a set of tenants at one commit.
 type Plan struct {
 	Commit  string       `json:"commit,omitempty"`
@@ -91,13 +104,15 @@ type Plan struct {
 	Summary Summary      `json:"summary"`
 }
 
-// Summary counts a plan's tenants by action.
+// Summary counts a plan's tenants by what will happen to them. A tenant
+// with runnable and blocked statements counts both as to change and as
+// blocked: apply runs the one and withholds the other.
 type Summary struct {
 	Tenants    int `json:"tenants"`
 	Create     int `json:"create"`
-	Change     int `json:"change"`
+	Change     int `json:"change"`     // tenants with at least one statement apply runs
 	Statements int `json:"statements"` // statements in tenants to create or change, blocked ones included
-	Blocked    int `json:"blocked"`
+	Blocked    int `json:"blocked"`    // tenants with at least one statement waiting for approval
 	InSync     int `json:"in_sync"`
 	Failed     int `json:"failed"`
 	Skipped    int `json:"skipped"`
@@ -111,10 +126,10 @@ func (p *Plan) Summarize() {
 		switch t.Action {
 		case ActionCreate:
 			s.Create++
-		case ActionChange:
-			s.Change++
-		case ActionBlocked:
-			s.Blocked++
+		case ActionChange, ActionBlocked:
+			runs, blocked := t.counts()
+			s.Change += runs
+			s.Blocked += blocked
 		case ActionNone:
 			s.InSync++
 		case ActionFailed:

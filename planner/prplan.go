@@ -92,10 +92,10 @@ func (p *PRPlan) Summarize() {
 		switch t.Action {
 		case ActionCreate:
 			s.Create++
-		case ActionChange:
-			s.Change++
-		case ActionBlocked:
-			s.Blocked++
+		case ActionChange, ActionBlocked:
+			runs, blocked := t.counts()
+			s.Change += runs
+			s.Blocked += blocked
 		case ActionNone:
 			s.Unchanged++
 		case ActionSkip:

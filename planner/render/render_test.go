@@ -17,7 +17,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-// samplePlan covers every action, kind, a blocked statement, unmanaged
+// samplePlan covers every action, kind, a blocked statement next to a
+// runnable one (beta counts as to change and as blocked), unmanaged
 // drift, a failure and a divergence.
 func samplePlan() *planner.Plan {
 	return &planner.Plan{
@@ -77,7 +78,7 @@ func TestRenderGolden(t *testing.T) {
 
 func TestRenderSummaryLastAndFirst(t *testing.T) {
 	// The issue's example line, for the sample plan's counts.
-	const want = "7 tenants: 1 to create, 1 to change (6 statements), 1 blocked, 1 in sync, 1 failed, 1 skipped, 1 diverged"
+	const want = "7 tenants: 1 to create, 2 to change (6 statements), 1 blocked, 1 in sync, 1 failed, 1 skipped, 1 diverged"
 	tests := []struct {
 		format render.Format
 		check  func(t *testing.T, out string)
@@ -94,7 +95,7 @@ func TestRenderSummaryLastAndFirst(t *testing.T) {
 				Summary planner.Summary `json:"summary"`
 			}
 			require.NoError(t, json.Unmarshal([]byte(out), &got))
-			require.Equal(t, planner.Summary{Tenants: 7, Create: 1, Change: 1, Statements: 6, Blocked: 1, InSync: 1, Failed: 1, Skipped: 1, Diverged: 1}, got.Summary)
+			require.Equal(t, planner.Summary{Tenants: 7, Create: 1, Change: 2, Statements: 6, Blocked: 1, InSync: 1, Failed: 1, Skipped: 1, Diverged: 1}, got.Summary)
 		}},
 	}
 	for _, tt := range tests {
