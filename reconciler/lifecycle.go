@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
@@ -107,8 +106,9 @@ func decommissionStep(ctx context.Context, j *job) error {
 	return nil
 }
 
-// runLifecycle runs the tenant's lifecycle statements as planned, each
-// recorded in the tenant's run, opened when the status changes or
+// runLifecycle runs the tenant's lifecycle statements as planned, as the
+// server's admin, through the executor migrations use (each recorded
+// running before it runs); the run is opened when the status changes or
 // something is left to run.
 func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 	j.plan.TenantPlan = j.r.lifecyclePlan(ctx, j.t)
@@ -128,28 +128,7 @@ func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 		return err
 	}
 	defer put()
-	for i, st := range j.plan.Statements {
-		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Outcome: landlord.StatementApplied}
-		began := time.Now()
-		_, err := conn.ExecContext(ctx, st.SQL)
-		rec.Duration = time.Since(began)
-		var failed error
-		if err != nil {
-			rec.Outcome = landlord.StatementFailed
-			rec.Error, failed = j.statementFailed(ctx, i, st.SQL, err)
-		}
-		j.res.Statements = append(j.res.Statements, rec)
-		if err := j.r.store.AddStatement(ctx, j.res.RunID, rec); err != nil {
-			return err
-		}
-		if err != nil {
-			j.r.emit(StatementFailed{Tenant: j.t.Name, Record: rec})
-			return fmt.Errorf("reconciler: %s: %w", j.t.Name, failed)
-		}
-		j.r.emit(StatementApplied{Tenant: j.t.Name, Record: rec})
-		j.log.Info(st.Comment)
-	}
-	return nil
+	return j.runStatements(ctx, conn)
 }
 
 // setAppLock locks or unlocks the tenant's app user, if it exists and is

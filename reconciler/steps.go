@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -201,6 +202,12 @@ func migrateStep(ctx context.Context, j *job) error {
 	if err := j.openRun(ctx); err != nil {
 		return err
 	}
+	return j.runStatements(ctx, j.migrator)
+}
+
+// runStatements runs the plan's statements on db (the migrator, or the
+// server's admin for suspend and decommission) as migrateStep describes.
+func (j *job) runStatements(ctx context.Context, db execer) error {
 	var failed error
 	for i, st := range j.plan.Statements {
 		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects)}
@@ -217,7 +224,7 @@ func migrateStep(ctx context.Context, j *job) error {
 			rec.Outcome = landlord.StatementSkipped
 			failed = interrupted(ctx, fmt.Sprintf("before statement %d of %d", i+1, len(j.plan.Statements)))
 		default:
-			err, recErr := j.execute(ctx, &rec, st)
+			err, recErr := j.execute(ctx, db, &rec, st)
 			if recErr != nil {
 				return recErr
 			}
@@ -238,9 +245,9 @@ func migrateStep(ctx context.Context, j *job) error {
 // execute runs one statement: recorded running first (if strata dies
 // during it, the drift check knows the objects it may have changed are
 // strata's own), then run to its end even when ctx is cancelled, then
-// recorded with its outcome. err is the statement's failure, typed by the
+// recorded with its outcome; db is the connection it runs on. err is the statement's failure, typed by the
 // server's error number; recErr a landlord write that failed.
-func (j *job) execute(ctx context.Context, rec *landlord.StatementRecord, st planner.Statement) (err, recErr error) {
+func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRecord, st planner.Statement) (err, recErr error) {
 	wctx, cancel := bounded(ctx)
 	rec.Outcome = landlord.StatementRunning
 	recErr = j.r.store.AddStatement(wctx, j.res.RunID, *rec)
@@ -250,7 +257,7 @@ func (j *job) execute(ctx context.Context, rec *landlord.StatementRecord, st pla
 	}
 	j.r.emit(StatementStarted{Tenant: j.t.Name, Seq: rec.Seq, SQL: st.SQL})
 	began := time.Now()
-	_, execErr := j.migrator.ExecContext(context.WithoutCancel(ctx), st.SQL)
+	_, execErr := db.ExecContext(context.WithoutCancel(ctx), st.SQL)
 	rec.Duration = time.Since(began)
 	rec.Outcome = landlord.StatementApplied
 	if execErr != nil {
@@ -268,6 +275,12 @@ func (j *job) execute(ctx context.Context, rec *landlord.StatementRecord, st pla
 		j.r.emit(StatementApplied{Tenant: j.t.Name, Record: *rec})
 	}
 	return err, recErr
+}
+
+// execer is where a statement runs: the migrator's pool, or a connection
+// of the server's admin.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // bounded is a context for a landlord write that outlives ctx's
