@@ -50,8 +50,15 @@ func TestCloseRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	start("a")
-	start("a")
+	killed := start("a")
 	other := start("b")
+	for _, run := range []int64{killed, other} {
+		for i, o := range []string{StatementApplied, StatementRunning} {
+			if err := s.AddStatement(ctx, run, StatementRecord{Seq: i + 1, SQL: "ALTER TABLE x ADD c int", Outcome: o}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	n, err := s.CloseRunning(ctx, "a", RunInterrupted, "strata stopped")
 	if err != nil || n != 2 {
 		t.Fatalf("CloseRunning = %d, %v; want the 2 running runs of a", n, err)
@@ -70,12 +77,15 @@ func TestCloseRunning(t *testing.T) {
 	if strings.Join(got, ",") != "interrupted:strata stopped,interrupted:strata stopped,converged:" {
 		t.Fatalf("runs of a = %v", got)
 	}
+	if st := runs[0].Statements; len(st) != 2 || st[0].Outcome != StatementApplied || st[1].Outcome != StatementInterrupted {
+		t.Fatalf("statements of the killed run = %+v, want applied then interrupted", st)
+	}
 	if n, err := s.CloseRunning(ctx, "a", RunInterrupted, "again"); err != nil || n != 0 {
 		t.Fatalf("second CloseRunning = %d, %v; want 0", n, err)
 	}
 	b, err := s.History(ctx, "b", 10)
-	if err != nil || len(b) != 1 || b[0].ID != other || b[0].Outcome != RunRunning {
-		t.Fatalf("runs of b = %+v, %v; want its run still running", b, err)
+	if err != nil || len(b) != 1 || b[0].ID != other || b[0].Outcome != RunRunning || b[0].Statements[1].Outcome != StatementRunning {
+		t.Fatalf("runs of b = %+v, %v; want its run and statement still running", b, err)
 	}
 }
 
@@ -94,6 +104,7 @@ func TestOwnSince(t *testing.T) {
 	}{
 		{"killed while running", RunRunning, []string{StatementApplied, StatementRunning}, false, false, []int{1, 2}},
 		{"interrupted", RunInterrupted, []string{StatementApplied}, false, false, []int{1}},
+		{"closed after a kill", RunInterrupted, []string{StatementApplied, StatementInterrupted}, false, false, []int{1, 2}},
 		{"failed half way", RunFailed, []string{StatementApplied, StatementRunning, StatementSkipped}, true, false, []int{1}},
 		{"failed at the first statement", RunFailed, []string{StatementFailed, StatementSkipped}, false, false, nil},
 		{"blocked", RunBlocked, []string{StatementApplied, StatementBlocked}, false, false, []int{1}},

@@ -28,6 +28,9 @@ const (
 	// its outcome after (FinishStatement). Left running in a finished run, it
 	// was cut off by a strata that died: it may or may not have taken effect.
 	StatementRunning = "running"
+	// StatementInterrupted is a statement left running by a strata that
+	// died, closed by CloseRunning: it may or may not have taken effect.
+	StatementInterrupted = "interrupted"
 )
 
 // Run is one apply attempt on a tenant.
@@ -102,15 +105,15 @@ func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText strin
 
 // OwnSince returns the objects of every statement strata ran on tenant in
 // runs started after snapshot (a snapshots id), in the order they ran: those
-// applied, and those a strata that died was running (they may have taken
-// effect). The live schema differs from the snapshot by these without any
+// applied, and those a strata that died was running (running, or
+// interrupted once CloseRunning closed them: they may have taken effect). The live schema differs from the snapshot by these without any
 // drift: a tenant drifted under strategy report keeps its old snapshot while
 // later spec changes still run, and a failed or killed run leaves its work
 // half done.
 func (s *Store) OwnSince(ctx context.Context, tenant string, snapshot int64) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT COALESCE(st.objects, '') FROM "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
-		" WHERE r.tenant = ? AND r.started_at > (SELECT taken_at FROM "+s.t("snapshots")+" WHERE id = ?) AND st.outcome IN (?, ?)"+
-		" ORDER BY r.id, st.seq", tenant, snapshot, StatementApplied, StatementRunning)
+		" WHERE r.tenant = ? AND r.started_at > (SELECT taken_at FROM "+s.t("snapshots")+" WHERE id = ?) AND st.outcome IN (?, ?, ?)"+
+		" ORDER BY r.id, st.seq", tenant, snapshot, StatementApplied, StatementRunning, StatementInterrupted)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: statements run on %s since snapshot %d: %w", tenant, snapshot, err)
 	}
