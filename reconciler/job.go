@@ -26,6 +26,7 @@ type job struct {
 	srv      *server
 	unlock   func()  // releases the tenant's lock
 	migrator *sql.DB // the tenant's migrator user on its database
+	admin    int     // how many of the plan's first statements run as the server's admin
 
 	rec     landlord.Tenant // the landlord record, updated as steps run
 	desired *layers.Desired

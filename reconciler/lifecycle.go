@@ -120,34 +120,36 @@ func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 			return err
 		}
 	}
-	if len(j.plan.Statements) == 0 {
-		return nil
-	}
-	conn, put, err := j.srv.boundedConn(ctx)
-	if err != nil {
-		return err
-	}
-	defer put()
-	return j.runStatements(ctx, conn)
+	j.admin = len(j.plan.Statements)
+	return j.runStatements(ctx)
 }
 
-// setAppLock locks or unlocks the tenant's app user, if it exists and is
-// not so already (provisionStep unlocks a formerly suspended tenant).
-func (j *job) setAppLock(ctx context.Context, lock bool) error {
-	user := userName(j.t.Database, landlord.RoleApp)
-	locked, exists, err := accountLocked(ctx, j.srv.db, user)
-	if err != nil || !exists || locked == lock {
-		return err
+// unlockStatements returns the statement that unlocks t's app user when
+// the live account is locked (t reactivated after a suspension), whatever
+// the landlord recorded: the first statement of t's plan, run as the
+// server's admin.
+func unlockStatements(ctx context.Context, db *sql.DB, t *spec.Tenant) ([]planner.Statement, error) {
+	user := userName(t.Database, landlord.RoleApp)
+	locked, _, err := accountLocked(ctx, db, user)
+	if err != nil || !locked {
+		return nil, err
 	}
-	verb := "ACCOUNT UNLOCK"
-	if lock {
-		verb = "ACCOUNT LOCK"
+	return []planner.Statement{{SQL: "ALTER USER " + account(user) + " ACCOUNT UNLOCK", Kind: planner.Additive,
+		Comment: "reactivate: unlock the app user"}}, nil
+}
+
+// withUnlock puts t's unlock statement (unlockStatements) first in tp and
+// returns how many statements it added.
+func withUnlock(ctx context.Context, db *sql.DB, t *spec.Tenant, tp *planner.TenantPlan) (int, error) {
+	stmts, err := unlockStatements(ctx, db, t)
+	if err != nil || len(stmts) == 0 {
+		return 0, err
 	}
-	if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account(user)+" "+verb); err != nil {
-		return fmt.Errorf("reconciler: %s %s: %w", strings.ToLower(verb), user, err)
+	tp.Statements = append(stmts, tp.Statements...)
+	if tp.Action == planner.ActionNone {
+		tp.Action = planner.ActionChange
 	}
-	j.log.Info(strings.ToLower(verb), "user", user)
-	return nil
+	return len(stmts), nil
 }
 
 // accountLocked reports whether user@host exists and is locked.

@@ -68,7 +68,13 @@ func (r *Reconciler) planOne(ctx context.Context, t *spec.Tenant, live *liveStat
 		return tp
 	}
 	v := planView{live: live, status: live.baselines[t.Name].Status, empty: live.absent(t), fresh: always}
-	return r.planTenant(ctx, s, t, desired, v).TenantPlan
+	tp = r.planTenant(ctx, s, t, desired, v).TenantPlan
+	if tp.Action != planner.ActionFailed {
+		if _, err := withUnlock(ctx, s.db, t, &tp); err != nil {
+			tp.Action, tp.Error = planner.ActionFailed, err.Error()
+		}
+	}
+	return tp
 }
 
 // always is the freshness of a bulk pass read at the moment of planning.

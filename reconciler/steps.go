@@ -69,17 +69,11 @@ func composeStep(ctx context.Context, j *job) error {
 }
 
 // provisionStep creates the database and users when missing (status
-// provisioning meanwhile; res.Provisioned), unlocks the app user of a
-// formerly suspended tenant, and connects as the migrator (j.migrator).
+// provisioning meanwhile; res.Provisioned) and connects as the migrator (j.migrator).
 func provisionStep(ctx context.Context, j *job) error {
 	pw, err := j.provision(ctx)
 	if err != nil {
 		return err
-	}
-	if j.rec.Status == landlord.StatusSuspended {
-		if err := j.setAppLock(ctx, false); err != nil {
-			return err
-		}
 	}
 	j.migrator, err = openAs(j.srv, userName(j.t.Database, landlord.RoleMigrator), pw, j.t.Database)
 	return err
@@ -95,7 +89,10 @@ func planStep(ctx context.Context, j *job) error {
 	if j.plan.Action == planner.ActionFailed {
 		return fmt.Errorf("plan: %s", j.plan.Error)
 	}
-	return nil
+	// A locked app user (the tenant was suspended) is unlocked first.
+	var err error
+	j.admin, err = withUnlock(ctx, j.srv.db, j.t, &j.plan.TenantPlan)
+	return err
 }
 
 // driftStep records the drift planStep found (a detection in the landlord,
@@ -202,12 +199,22 @@ func migrateStep(ctx context.Context, j *job) error {
 	if err := j.openRun(ctx); err != nil {
 		return err
 	}
-	return j.runStatements(ctx, j.migrator)
+	return j.runStatements(ctx)
 }
 
-// runStatements runs the plan's statements on db (the migrator, or the
-// server's admin for suspend and decommission) as migrateStep describes.
-func (j *job) runStatements(ctx context.Context, db execer) error {
+// runStatements runs the plan's statements as migrateStep describes: the
+// first j.admin as the server's admin (unlock, suspend, decommission) on a
+// session with lock_wait_timeout, the rest as the migrator.
+func (j *job) runStatements(ctx context.Context) error {
+	var admin execer
+	if j.admin > 0 {
+		conn, put, err := j.srv.boundedConn(ctx)
+		if err != nil {
+			return err
+		}
+		defer put()
+		admin = conn
+	}
 	var failed error
 	for i, st := range j.plan.Statements {
 		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects)}
@@ -224,6 +231,10 @@ func (j *job) runStatements(ctx context.Context, db execer) error {
 			rec.Outcome = landlord.StatementSkipped
 			failed = interrupted(ctx, fmt.Sprintf("before statement %d of %d", i+1, len(j.plan.Statements)))
 		default:
+			var db execer = j.migrator
+			if i < j.admin {
+				db = admin
+			}
 			err, recErr := j.execute(ctx, db, &rec, st)
 			if recErr != nil {
 				return recErr
