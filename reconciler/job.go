@@ -142,6 +142,19 @@ func (j *job) conclude(ctx context.Context, err error) {
 
 // record writes the tenant's record and closes its run, from the outcome.
 func (j *job) record(ctx context.Context) {
+	if j.srv != nil && j.unlock == nil {
+		// Failed before taking the lock (the server unreachable from
+		// here): another strata may hold it and be converging the tenant,
+		// so the tenant's record is left alone; the failure is history.
+		err := j.openRun(ctx)
+		if err == nil {
+			err = j.r.store.FinishRun(ctx, j.res.RunID, landlord.RunFailed, j.res.Error)
+		}
+		if err != nil {
+			j.fail(err)
+		}
+		return
+	}
 	if j.rec.Name == "" { // failed before startStep loaded the record
 		if rec, err := j.r.store.Tenant(ctx, j.t.Name); err == nil {
 			j.rec = *rec
