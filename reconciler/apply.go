@@ -18,7 +18,7 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	pass, err := r.Prepare(ctx, tenants)
+	pass, err := r.prepare(ctx, sel)
 	if err != nil {
 		return nil, err
 	}
@@ -34,6 +34,7 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 			cause := interrupted(ctx, "not reached")
 			res.Tenants[i] = TenantResult{Name: t.Name, Database: t.Database, Server: t.Server, Outcome: OutcomeInterrupted, Error: cause.Error(), Err: cause}
 			res.Plan.Tenants[i] = planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Action: planner.ActionFailed, Error: res.Tenants[i].Error}
+			r.emit(TenantFinished{Result: res.Tenants[i]}) // listeners count every tenant
 		}
 	}
 	res.Plan.Summarize()
@@ -58,6 +59,11 @@ func (r *Reconciler) Prepare(ctx context.Context, tenants []string) (*Pass, erro
 	if err != nil {
 		return nil, err
 	}
+	return r.prepare(ctx, sel)
+}
+
+// prepare is Prepare for the selected tenants sel.
+func (r *Reconciler) prepare(ctx context.Context, sel []*spec.Tenant) (*Pass, error) {
 	if _, err := r.Landlord(ctx); err != nil {
 		return nil, err
 	}

@@ -146,6 +146,10 @@ func samePlan(t *testing.T, plan *planner.Plan, res *Result) {
 		if tr.Outcome == OutcomeLocked || (tr.Outcome == OutcomeFailed && len(tr.Statements) == 0) {
 			continue
 		}
+		if tp.Action == planner.ActionFailed {
+			t.Errorf("%s: plan failed: %s (apply: %s %s)", tp.Name, tp.Error, tr.Outcome, tr.Error)
+			continue
+		}
 		var planned, ran []string
 		for _, st := range tp.Statements {
 			planned = append(planned, fmt.Sprintf("%s blocked=%v", st.SQL, st.Blocked))
