@@ -72,6 +72,9 @@ type TenantPlan struct {
 	// planned statement changes: the tenant is not in sync while any remain.
 	Divergences []Divergence `json:"divergences,omitempty"`
 	Error       string       `json:"error,omitempty"` // why planning failed (ActionFailed)
+	// Err is Error as the error it was, so a caller can tell a lost
+	// connection from a spec that cannot be planned; nil when not failed.
+	Err error `json:"-"`
 }
 
 // Blocked reports whether any statement waits for approval.

@@ -78,7 +78,7 @@ func (p *Planner) Plan(ctx context.Context, t *spec.Tenant, desired *layers.Desi
 		return tp
 	}
 	if desired == nil || desired.Schema == nil {
-		return failed(tp, errors.New("no desired schema (composition failed)"))
+		return failed(tp, &UnplannableError{errors.New("no desired schema (composition failed)")})
 	}
 	live, err := p.Inspect(ctx, t.Database)
 	if err != nil {
@@ -109,7 +109,7 @@ func (p *Planner) PlanBetween(ctx context.Context, t *spec.Tenant, base, desired
 func (p *Planner) planFrom(ctx context.Context, t *spec.Tenant, live *schema.Schema, liveDDL *string, desired *layers.Desired) TenantPlan {
 	tp := TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Statements: []Statement{}}
 	if desired == nil || desired.Schema == nil {
-		return failed(tp, errors.New("no desired schema (composition failed)"))
+		return failed(tp, &UnplannableError{errors.New("no desired schema (composition failed)")})
 	}
 	tp.DesiredHash = desired.Hash
 	tp.Action = ActionCreate
@@ -130,7 +130,7 @@ func (p *Planner) planFrom(ctx context.Context, t *spec.Tenant, live *schema.Sch
 	}
 	stmts, unmanaged, err := p.diff(ctx, live, desired.Schema, t.Approve, spec.Renames(t.Layers), ex)
 	if err != nil {
-		return failed(tp, err)
+		return failed(tp, &UnplannableError{err})
 	}
 	tp.Statements = stmts
 	tp.Unmanaged = unmanaged
@@ -153,5 +153,15 @@ func failed(tp TenantPlan, err error) TenantPlan {
 	tp.Action = ActionFailed
 	tp.Statements = []Statement{}
 	tp.Error = err.Error()
+	tp.Err = err
 	return tp
 }
+
+// UnplannableError is a failure no retry mends: the desired schema or a
+// declared rename the diff engine cannot turn into statements. It reads
+// as the error it wraps.
+type UnplannableError struct{ Err error }
+
+func (e *UnplannableError) Error() string { return e.Err.Error() }
+
+func (e *UnplannableError) Unwrap() error { return e.Err }

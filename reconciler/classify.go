@@ -2,10 +2,13 @@ package reconciler
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/planner"
 
 	"github.com/stratadb/strata/reconciler/secret"
 )
@@ -44,20 +47,41 @@ var transientCodes = map[uint16]bool{
 // contexts, the unforeseen) is transient, retried with a capped backoff
 // rather than stalled for good.
 func classify(err error) Kind {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		switch e.(type) {
-		case *WaitingError, *StalledError, *TransientError:
-			return KindOf(e)
-		}
+	var k kinded
+	if errors.As(err, &k) {
+		return k.kind()
 	}
-	var me *mysql.MySQLError
+	var (
+		me *mysql.MySQLError
+		ue *planner.UnplannableError
+	)
 	switch {
-	case errors.As(err, &me) && !transientCodes[me.Number]:
-		return KindStalled
+	case errors.As(err, &me):
+		if !transientCodes[me.Number] {
+			return KindStalled
+		}
 	case errors.Is(err, secret.ErrNoKey), errors.Is(err, secret.ErrWrongKey):
+		return KindStalled
+	case errors.As(err, &ue) && !lost(err):
 		return KindStalled
 	}
 	return KindTransient
+}
+
+// planError returns the failure of tp typed (see classify): what the
+// planner could not plan stalls; a lost connection stays transient.
+func planError(tp planner.TenantPlan) error {
+	err := tp.Err
+	if err == nil {
+		err = errors.New(tp.Error)
+	}
+	return classified(err)
+}
+
+// lost reports whether err is a lost connection or a cancelled context.
+func lost(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn)
 }
 
 // classified returns err typed with its kind (see classify); nil stays nil,
@@ -66,12 +90,8 @@ func classified(err error) error {
 	if err == nil {
 		return nil
 	}
-	var (
-		w *WaitingError
-		s *StalledError
-		t *TransientError
-	)
-	if errors.As(err, &w) || errors.As(err, &s) || errors.As(err, &t) {
+	var k kinded
+	if errors.As(err, &k) {
 		return err
 	}
 	if classify(err) == KindStalled {

@@ -46,6 +46,7 @@ type TenantDrift struct {
 	Recorded    bool   `json:"recorded,omitempty"`
 	Note        string `json:"note,omitempty"` // why the state is unknown or none despite a differing fingerprint
 	Error       string `json:"error,omitempty"`
+	err         error  // Error as the error it was (DriftFailed), for its kind
 
 	inspected   bool              // needed an Atlas inspect (counted in DriftSummary.Inspected)
 	baseline    landlord.Baseline // what detect compared with, for recordDetection

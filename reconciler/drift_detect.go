@@ -76,7 +76,7 @@ func (r *Reconciler) detect(ctx context.Context, td TenantDrift, s *server, t *s
 	td.State, td.Score, td.Severity, td.Differences = DriftFound, rep.Score, rep.Severity, rep.Differences
 	repair := p.Plan(ctx, t, &layers.Desired{Hash: "snapshot:" + b.Hash, Schema: base, Fingerprint: b.Fingerprint})
 	if repair.Error != "" {
-		return driftFailed(td, fmt.Errorf("plan repair: %s", repair.Error))
+		return driftFailed(td, fmt.Errorf("plan repair: %w", planError(repair)))
 	}
 	td.Repair, td.Unmanaged = repair.Statements, repair.Unmanaged
 	return td
@@ -166,7 +166,7 @@ func objectName(d drift.Difference) string {
 }
 
 func driftFailed(td TenantDrift, err error) TenantDrift {
-	td.State, td.Error = DriftFailed, err.Error()
+	td.State, td.Error, td.err = DriftFailed, err.Error(), err
 	return td
 }
 

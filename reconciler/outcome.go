@@ -31,12 +31,14 @@ type TransientError struct{ Err error }
 
 func (e *TransientError) Error() string { return e.Err.Error() }
 func (e *TransientError) Unwrap() error { return e.Err }
+func (e *TransientError) kind() Kind    { return KindTransient }
 
 // StalledError is a failure that repeats until the spec or the database changes.
 type StalledError struct{ Err error }
 
 func (e *StalledError) Error() string { return e.Err.Error() }
 func (e *StalledError) Unwrap() error { return e.Err }
+func (e *StalledError) kind() Kind    { return KindStalled }
 
 // WaitingError is an unfinished tenant that waits for a person: Reason says
 // for what ("DROP COLUMN members.fax awaits approval", "drifted: strategy
@@ -44,6 +46,10 @@ func (e *StalledError) Unwrap() error { return e.Err }
 type WaitingError struct{ Reason string }
 
 func (e *WaitingError) Error() string { return e.Reason }
+func (e *WaitingError) kind() Kind    { return KindWaiting }
+
+// kinded is implemented by the three typed errors.
+type kinded interface{ kind() Kind }
 
 // Transient wraps err as a TransientError (nil stays nil).
 func Transient(err error) error {
@@ -70,15 +76,11 @@ func Waiting(format string, args ...any) error {
 // decides. An error nothing classified is transient, so an unforeseen
 // failure is retried with a capped backoff rather than stalled for good.
 func KindOf(err error) Kind {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		switch e.(type) {
-		case *WaitingError:
-			return KindWaiting
-		case *StalledError:
-			return KindStalled
-		case *TransientError:
-			return KindTransient
-		}
+	// errors.As sees inside errors.Join too (layers join a composition's
+	// errors) and finds the outermost typed error first.
+	var k kinded
+	if errors.As(err, &k) {
+		return k.kind()
 	}
 	return KindTransient
 }

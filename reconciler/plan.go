@@ -85,7 +85,7 @@ func (r *Reconciler) planOn(ctx context.Context, s *server, t *spec.Tenant, desi
 	r.fullPlans.Add(1)
 	p, err := r.planner(ctx, s)
 	if err != nil {
-		return planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Action: planner.ActionFailed, Error: err.Error()}
+		return planner.TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Action: planner.ActionFailed, Error: err.Error(), Err: err}
 	}
 	tp := p.Plan(ctx, t, desired)
 	tp.Name, tp.Database, tp.Server = t.Name, t.Database, t.Server

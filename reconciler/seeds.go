@@ -55,7 +55,7 @@ func seedStep(ctx context.Context, j *job) error {
 func (j *job) runSeed(ctx context.Context, l *spec.Layer, f *spec.File) error {
 	stmts, err := seed.Render(f, j.t)
 	if err != nil {
-		return err
+		return Stalled(err) // a template error repeats until the seed file changes
 	}
 	if err := j.openRun(ctx); err != nil {
 		return err

@@ -87,7 +87,7 @@ func planStep(ctx context.Context, j *job) error {
 	j.plan = j.r.planTenant(ctx, j.srv, j.t, j.desired, v)
 	j.res.Unmanaged = j.plan.Unmanaged
 	if j.plan.Action == planner.ActionFailed {
-		return fmt.Errorf("plan: %s", j.plan.Error)
+		return fmt.Errorf("plan: %w", planError(j.plan.TenantPlan))
 	}
 	// A locked app user (the tenant was suspended) is unlocked first.
 	var err error
@@ -123,7 +123,7 @@ func verifyStep(ctx context.Context, j *job) error {
 	}
 	again := j.r.planOn(ctx, j.srv, j.t, j.desired)
 	if again.Action == planner.ActionFailed {
-		return fmt.Errorf("verify: %s", again.Error)
+		return fmt.Errorf("verify: %w", planError(again))
 	}
 	for _, st := range again.Statements {
 		if !st.Blocked && !j.plan.marks.withholds(st) {
@@ -174,7 +174,7 @@ func (j *job) driftRemains(ctx context.Context) error {
 	td = j.r.detect(ctx, td, j.srv, j.t, j.plan.marks.drift.baseline, fp, true)
 	switch td.State {
 	case DriftFailed:
-		return fmt.Errorf("drift check after repair: %s", td.Error)
+		return fmt.Errorf("drift check after repair: %w", td.err)
 	case DriftFound:
 		if rec := j.r.recordDetection(ctx, td, j.srv, j.t); rec.State == DriftFailed {
 			return fmt.Errorf("record drift: %s", rec.Error)

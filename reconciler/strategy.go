@@ -61,6 +61,7 @@ func (r *Reconciler) markDrift(ctx context.Context, s *server, t *spec.Tenant, v
 	switch td.State {
 	case DriftFailed:
 		p.Action, p.Error, p.Statements = planner.ActionFailed, "drift check: "+td.Error, []planner.Statement{}
+		p.Err = fmt.Errorf("drift check: %w", td.err)
 		return
 	case DriftFound:
 	default:
