@@ -255,9 +255,11 @@ func (j *job) runStatements(ctx context.Context) error {
 
 // execute runs one statement: recorded running first (if strata dies
 // during it, the drift check knows the objects it may have changed are
-// strata's own), then run to its end even when ctx is cancelled, then
-// recorded with its outcome; db is the connection it runs on. err is the statement's failure, typed by the
-// server's error number; recErr a landlord write that failed.
+// strata's own), then run to its end even when ctx is cancelled (for up to
+// drainTimeout more: after that recorded interrupted, as it may yet take
+// effect), then recorded with its outcome; db is where it runs. err is the
+// statement's failure, typed by the server's error number; recErr a
+// landlord write that failed.
 func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRecord, st planner.Statement) (err, recErr error) {
 	wctx, cancel := bounded(ctx)
 	rec.Outcome = landlord.StatementRunning
@@ -268,10 +270,18 @@ func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRec
 	}
 	j.r.emit(StatementStarted{Tenant: j.t.Name, Seq: rec.Seq, SQL: st.SQL})
 	began := time.Now()
-	_, execErr := db.ExecContext(context.WithoutCancel(ctx), st.SQL)
+	dctx, stop := draining(ctx)
+	_, execErr := db.ExecContext(dctx, st.SQL)
+	gaveUp := dctx.Err() != nil
+	stop()
 	rec.Duration = time.Since(began)
 	rec.Outcome = landlord.StatementApplied
-	if execErr != nil {
+	switch {
+	case execErr != nil && gaveUp: // the server may still finish it
+		rec.Outcome = landlord.StatementInterrupted
+		rec.Error = fmt.Sprintf("strata stopped and gave up waiting for it after %s: it may or may not take effect", drainTimeout)
+		err = interrupted(ctx, fmt.Sprintf("statement %d of %d still running after %s", rec.Seq, len(j.plan.Statements), drainTimeout))
+	case execErr != nil:
 		rec.Outcome = landlord.StatementFailed
 		rec.Error, err = j.statementFailed(ctx, rec.Seq-1, st.SQL, execErr) // lockwait.go
 		err = classified(err)
@@ -292,6 +302,22 @@ func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRec
 // of the server's admin.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// drainTimeout bounds how long a statement in flight may still run once ctx
+// is cancelled (SIGTERM): generous for any schema change, yet a hung server
+// cannot hold the drain forever. A variable for tests.
+var drainTimeout = 15 * time.Minute
+
+// draining is a context for a statement that outlives ctx's cancellation
+// by drainTimeout.
+func draining(ctx context.Context) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(drainTimeout, cancel)
+		context.AfterFunc(dctx, func() { t.Stop() })
+	})
+	return dctx, func() { stop(); cancel() }
 }
 
 // bounded is a context for a landlord write that outlives ctx's
