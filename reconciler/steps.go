@@ -136,8 +136,8 @@ func verifyStep(ctx context.Context, j *job) error {
 
 // snapshotStep records the live schema as the tenant's new baseline
 // (res.SchemaHash) and closes its drift, unless drift is left in place:
-// under strategy report, or under conservative when withheld or blocked
-// repairs remain. Then the outcome is drifted, the old baseline stays (a new
+// under strategy report, or under conservative or strict when drift
+// remains after the repair (driftRemains). Then the outcome is drifted, the old baseline stays (a new
 // one would hide the drift), and only what was repaired leaves the drift
 // report (the rest is detected again and recorded).
 func snapshotStep(ctx context.Context, j *job) error {
@@ -146,8 +146,10 @@ func snapshotStep(ctx context.Context, j *job) error {
 		j.res.Outcome = OutcomeDrifted
 		return nil
 	}
-	if m.drift != nil && m.strategy == spec.DriftConservative && j.liveFP != j.desired.Fingerprint {
-		return j.driftRemains(ctx)
+	if m.drift != nil && j.liveFP != j.desired.Fingerprint {
+		if remains, err := j.driftRemains(ctx); remains || err != nil {
+			return err
+		}
 	}
 	sn, err := j.saveSnapshot(ctx)
 	if err != nil {
@@ -162,27 +164,36 @@ func snapshotStep(ctx context.Context, j *job) error {
 	return nil
 }
 
-// driftRemains records the drift left after a conservative repair: the
-// tenant is compared with its baseline again and the new detection
-// replaces the old one (outcome drifted).
-func (j *job) driftRemains(ctx context.Context) error {
+// driftRemains records the drift left after a repair that did not reach
+// the desired schema (conservative withholds, strict blocked or an
+// unmanaged table kept): the tenant is compared with its baseline again
+// and the new detection replaces the old one (true; outcome drifted, or
+// blocked under strict, whose repair waits for an approval).
+// When no drift is left it returns false: the tenant is snapshotted and
+// concluded as any other (blocked by the spec's own statements).
+func (j *job) driftRemains(ctx context.Context) (bool, error) {
 	fp := j.liveFP
 	if fp == "" {
-		return fmt.Errorf("drift check after repair: the live fingerprint could not be read")
+		return false, fmt.Errorf("drift check after repair: the live fingerprint could not be read")
 	}
 	td := TenantDrift{Name: j.t.Name, Database: j.t.Database, Server: j.t.Server, Severity: drift.None}
 	td = j.r.detect(ctx, td, j.srv, j.t, j.plan.marks.drift.baseline, fp, true)
 	switch td.State {
 	case DriftFailed:
-		return fmt.Errorf("drift check after repair: %w", td.err)
+		return false, fmt.Errorf("drift check after repair: %w", td.err)
 	case DriftFound:
 		if rec := j.r.recordDetection(ctx, td, j.srv, j.t); rec.State == DriftFailed {
-			return fmt.Errorf("record drift: %s", rec.Error)
+			return false, fmt.Errorf("record drift: %s", rec.Error)
 		}
+	default:
+		return false, nil // all drift repaired: what is left is the spec's (blocked, withheld)
+	}
+	if j.plan.marks.strategy == spec.DriftStrict {
+		return true, nil // its repair waits for an approval: the outcome says blocked
 	}
 	j.res.Outcome = OutcomeDrifted
-	j.res.Error = fmt.Sprintf("drift strategy conservative repaired additive differences only; %d differences remain (strata drift --tenant %s)", len(td.Differences), j.t.Name)
-	return nil
+	j.res.Error = fmt.Sprintf("drift strategy %s left %d differences unrepaired (strata drift --tenant %s)", j.plan.marks.strategy, len(td.Differences), j.t.Name)
+	return true, nil
 }
 
 // migrateStep runs the plan's statements in order as the migrator (the

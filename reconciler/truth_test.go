@@ -89,3 +89,51 @@ func TestKindOfJoined(t *testing.T) {
 		t.Errorf("the outermost typed error no longer decides")
 	}
 }
+
+// TestStrictKeepsUnrepairedDrift: under strict, a hand-added column whose
+// DROP waits for approval is drift still there after the apply: the tenant
+// is blocked and the drift record stays open, not resolved by a new baseline.
+func TestStrictKeepsUnrepairedDrift(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("strict", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	f.apply(Options{})
+	f.exec("ALTER TABLE `" + tn.Database + "`.members ADD fax INT NULL")
+	tn.Drift = spec.DriftStrict
+	tr := f.result(f.apply(Options{}), "strict")
+	if tr.Outcome != OutcomeBlocked {
+		t.Errorf("outcome %s (%q) with members.fax still there, want blocked", tr.Outcome, tr.Error)
+	}
+	d, err := f.reconciler(Options{}).Drift(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Summary.Drifted != 1 {
+		t.Errorf("drift after a blocked strict repair: %+v, want 1 drifted (members.fax remains)", d.Summary)
+	}
+}
+
+// TestConservativeNothingLeftIsBlocked: conservative repairs a hand-dropped
+// column; what remains is an unapproved spec change, which is the tenant's
+// blocked state, not drift.
+func TestConservativeNothingLeftIsBlocked(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("cons", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	f.apply(Options{})
+	f.exec("ALTER TABLE `" + tn.Database + "`.settings DROP v")
+	tn.Drift = spec.DriftConservative
+	tn.Layers = []*spec.Layer{layer(spec.LayerBasic, "basic", map[string]string{
+		"basic/01_members.sql":  "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (id)\n);\n",
+		"basic/02_settings.sql": basicSQL["basic/02_settings.sql"],
+	}, nil)}
+	tr := f.result(f.apply(Options{}), "cons")
+	if tr.Outcome != OutcomeBlocked {
+		t.Errorf("outcome %s (%q), want blocked on DROP COLUMN members.email", tr.Outcome, tr.Error)
+	}
+	d, err := f.reconciler(Options{}).Drift(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Summary.Drifted != 0 {
+		t.Errorf("drift after settings.v was repaired: %+v, want none", d.Summary)
+	}
+}
