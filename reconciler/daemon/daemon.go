@@ -80,6 +80,7 @@ type Daemon struct {
 	store    *landlord.Store            // for reads; opened with the first valid fleet
 	llKey    string                     // landlord dsn+database store was opened for
 	statuses map[string]landlord.Status // every tenant's landlord status, for the gauge
+	servers  map[string]*serverHealth   // by server name
 }
 
 // New checks opts and returns a Daemon. Nothing is contacted until Run.
@@ -110,7 +111,8 @@ func New(opts Options) (*Daemon, error) {
 		opts.clock = realClock{}
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, m: opts.Metrics, clock: opts.clock,
-		tenants: map[string]*tenantState{}, statuses: map[string]landlord.Status{}}
+		tenants: map[string]*tenantState{}, statuses: map[string]landlord.Status{},
+		servers: map[string]*serverHealth{}}
 	if d.opts.engine == nil {
 		d.opts.engine = d.reconcilerEngine
 	}
@@ -122,6 +124,7 @@ type done struct {
 	name, key string
 	gen       *generation
 	applied
+	probes map[string]error // after a transient failure: the tenant's and the landlord's server pinged
 }
 
 // Run loops until ctx ends, then drains and returns nil. It returns an
@@ -131,6 +134,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopWork()
 	results := make(chan done, d.opts.Concurrency)
 	sweeps := make(chan error, 1)
+	probes := make(chan probeResult, 1)
 	syncT := d.clock.NewTimer(0)
 	driftT := d.clock.NewTimer(jitter(d.opts.DriftInterval))
 	wakeT := d.clock.NewTimer(time.Hour)
@@ -138,6 +142,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("strata run started", "shard", d.opts.Shard.String(), "poll", d.opts.Poll, "drift_interval", d.opts.DriftInterval, "concurrency", d.opts.Concurrency)
 	inFlight := 0
 	for {
+		d.startProbes(work, false, probes)
 		inFlight += d.dispatch(work, results)
 		if wait, ok := d.nextWake(); ok {
 			wakeT.Reset(wait)
@@ -153,6 +158,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return nil
 		case <-syncT.C():
 			d.sync(ctx)
+			d.startProbes(work, true, probes)
 			syncT.Reset(jitter(d.opts.Poll))
 		case _, ok := <-d.opts.Changes:
 			if !ok {
@@ -163,6 +169,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case r := <-results:
 			inFlight--
 			d.finish(r)
+		case r := <-probes:
+			d.probed(r)
 		case err := <-sweeps:
 			d.sweepDone(err)
 		case <-driftT.C():
@@ -191,6 +199,15 @@ func (d *Daemon) drain(inFlight int, results chan done, stopWork context.CancelF
 			stopWork()
 			deadline.Reset(time.Hour)
 		}
+	}
+}
+
+// release drops a worker's hold on g, closing g once it is retired and
+// unused; d.mu is held.
+func (d *Daemon) release(g *generation) {
+	g.refs--
+	if g.retired && g.refs == 0 {
+		g.close()
 	}
 }
 

@@ -2,7 +2,11 @@ package daemon
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler"
@@ -21,6 +25,8 @@ type engine interface {
 	Prepare(ctx context.Context, tenants []string) (pass, error)
 	// Sweep runs the drift sweep (Options.Sweep) over the named tenants.
 	Sweep(ctx context.Context, tenants []string) (map[string]int, error)
+	// Ping reports whether the named database server answers.
+	Ping(ctx context.Context, server string) error
 	Close() error
 }
 
@@ -45,6 +51,7 @@ type recEngine struct {
 	fleet  *spec.Fleet
 	commit string
 	sweep  Sweeper
+	probes map[string]*sql.DB // one connection per server, for Ping
 }
 
 // reconcilerEngine returns the production newEngine for d's options.
@@ -56,7 +63,34 @@ func (d *Daemon) reconcilerEngine(fleet *spec.Fleet, snap source.Snapshot) (engi
 	if err != nil {
 		return nil, err
 	}
-	return &recEngine{rec: rec, fleet: fleet, commit: snap.Commit, sweep: d.opts.Sweep}, nil
+	e := &recEngine{rec: rec, fleet: fleet, commit: snap.Commit, sweep: d.opts.Sweep, probes: map[string]*sql.DB{}}
+	for name, srv := range fleet.Config.Servers {
+		cfg, err := spec.ParseServerDSN(srv.DSN)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("daemon: server %s: its dsn is %w; fix it in strata.yaml", name, err)
+		}
+		cfg.Timeout = probeTimeout
+		connector, err := mysql.NewConnector(cfg)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("daemon: server %s: %w", name, err)
+		}
+		db := sql.OpenDB(connector)
+		db.SetMaxOpenConns(1)
+		e.probes[name] = db
+	}
+	return e, nil
+}
+
+// Ping pings the server on a connection of its own: the reconciler's pools
+// may all be busy with applies.
+func (e *recEngine) Ping(ctx context.Context, server string) error {
+	db, ok := e.probes[server]
+	if !ok {
+		return fmt.Errorf("daemon: server %q is not under servers: in strata.yaml", server)
+	}
+	return db.PingContext(ctx)
 }
 
 func (e *recEngine) Prepare(ctx context.Context, tenants []string) (pass, error) {
@@ -78,7 +112,13 @@ func (e *recEngine) Sweep(ctx context.Context, tenants []string) (map[string]int
 	return e.sweep(ctx, e.rec, tenants)
 }
 
-func (e *recEngine) Close() error { return e.rec.Close() }
+func (e *recEngine) Close() error {
+	errs := []error{e.rec.Close()}
+	for _, db := range e.probes {
+		errs = append(errs, db.Close())
+	}
+	return errors.Join(errs...)
+}
 
 // recPass is one reconciler.Pass.
 type recPass struct {

@@ -119,6 +119,7 @@ type fakeEngine struct {
 	closed   bool
 	calls    chan string
 	script   func(ctx context.Context, name string) reconciler.TenantResult
+	ping     func(server string) error
 	sweeps   int
 }
 
@@ -146,6 +147,13 @@ func (e *fakeEngine) Sweep(context.Context, []string) (map[string]int, error) {
 	return nil, nil
 }
 
+func (e *fakeEngine) Ping(_ context.Context, server string) error {
+	if e.ping == nil {
+		return nil
+	}
+	return e.ping(server)
+}
+
 func (e *fakeEngine) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -167,6 +175,7 @@ type harness struct {
 	clock   *fakeClock
 	dir     string
 	script  func(ctx context.Context, name string) reconciler.TenantResult
+	pingErr error // what every ping returns
 	engines []*fakeEngine
 	calls   chan string
 	mu      sync.Mutex
@@ -194,6 +203,10 @@ func newHarness(t *testing.T, opts Options, tenants ...string) *harness {
 				return reconciler.TenantResult{Outcome: reconciler.OutcomeConverged}
 			}
 			return s(ctx, name)
+		}, ping: func(string) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.pingErr
 		}}
 		h.engines = append(h.engines, e)
 		return e, nil
@@ -214,6 +227,12 @@ func (h *harness) write(path, body string) {
 // tenant writes tenants/<name>/tenant.yaml with extra YAML lines.
 func (h *harness) tenant(name, extra string) {
 	h.write("tenants/"+name+"/tenant.yaml", fmt.Sprintf("name: %s\ntemplate: club\n%s", name, extra))
+}
+
+func (h *harness) setPing(err error) {
+	h.mu.Lock()
+	h.pingErr = err
+	h.mu.Unlock()
 }
 
 func (h *harness) setScript(s func(ctx context.Context, name string) reconciler.TenantResult) {

@@ -1,9 +1,13 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -196,4 +200,74 @@ func value(g prometheus.Gauge) float64 {
 		panic(err)
 	}
 	return m.GetGauge().GetValue()
+}
+
+// A transient failure whose server does not answer a ping holds every
+// tenant of that server: none is dispatched or backs off on its own, the
+// outage is logged once, and readiness says why; the server is probed with
+// its own backoff, and its tenants resume once it answers.
+func TestLoopHoldsTenantsOfADownServer(t *testing.T) {
+	logs := &syncBuffer{}
+	h := newHarness(t, Options{Concurrency: 1, Backoff: time.Second, MaxBackoff: 4 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))}, "a", "b", "c")
+	down := errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+	h.setScript(func(context.Context, string) reconciler.TenantResult {
+		err := reconciler.Transient(down)
+		return reconciler.TenantResult{Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}
+	})
+	h.setPing(down)
+	h.d.sync(context.Background())
+	assert.Equal(t, []string{"a"}, h.round())
+	ok, reason := h.d.Ready()
+	assert.False(t, ok)
+	assert.Contains(t, reason, "server main unreachable")
+	assert.Equal(t, 0, h.state("a").failures, "the outage is the server's, not the tenant's")
+	h.clock.Advance(time.Hour)
+	assert.Empty(t, h.round(), "tenants of a down server are held")
+
+	// The server's probe backs off: due after its first backoff, not before.
+	probes := make(chan probeResult, 1)
+	h.d.startProbes(context.Background(), false, probes)
+	h.d.probed(<-probes) // still down
+	wake, ok := h.d.nextWake()
+	require.True(t, ok)
+	assert.GreaterOrEqual(t, wake, time.Second, "second failed probe: backoff of 2s with jitter")
+	h.d.startProbes(context.Background(), false, probes)
+	select {
+	case <-probes:
+		t.Fatal("probed again before the server's backoff ended")
+	default:
+	}
+	h.setScript(nil)
+	h.setPing(nil)
+	h.clock.Advance(wake)
+	h.d.startProbes(context.Background(), false, probes)
+	h.d.probed(<-probes)
+	h.d.mu.Lock()
+	h.d.lastLoop = h.clock.Now() // Run would have
+	h.d.mu.Unlock()
+	ok, reason = h.d.Ready()
+	assert.True(t, ok, reason)
+	assert.Equal(t, []string{"a", "b", "c"}, h.applyAll())
+	assert.Equal(t, 1, strings.Count(logs.String(), "database server unreachable"))
+	assert.Equal(t, 1, strings.Count(logs.String(), "database server reachable again"))
+	assert.NotContains(t, logs.String(), "tenant failed; retrying with backoff")
+}
+
+// syncBuffer is a log sink safe for the daemon's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

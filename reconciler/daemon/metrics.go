@@ -18,6 +18,7 @@ type Metrics struct {
 	FetchErrors    prometheus.Counter
 	LastSync       prometheus.Gauge // unix time of the last successful sync
 	Interrupted    prometheus.Counter
+	ServerUp       *prometheus.GaugeVec // 0 while a database server is unreachable
 }
 
 // NewMetrics makes the daemon's collectors and registers them with reg
@@ -61,10 +62,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Interrupted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "strata_interrupted_runs_closed_total", Help: "Runs left running by a killed strata, closed as interrupted.",
 		}),
+		ServerUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "strata_server_up", Help: "0 while a database server (tenants', dev or landlord) does not answer the daemon's probe, 1 once it does again.",
+		}, []string{"server"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Reconciles, m.Duration, m.Tenants, m.Waiting, m.Drift, m.AppliedCommit,
-			m.ConfigValid, m.InvalidCommits, m.Fetches, m.FetchErrors, m.LastSync, m.Interrupted)
+			m.ConfigValid, m.InvalidCommits, m.Fetches, m.FetchErrors, m.LastSync, m.Interrupted, m.ServerUp)
 	}
 	return m
 }

@@ -18,14 +18,15 @@ import (
 // testKey is a 32-byte secret key.
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-// writeFleet writes a config directory of n tenants on the shared test
-// server whose landlord lives on llDSN; databases and users start with prefix.
-func writeFleet(t *testing.T, n int, prefix, llDSN string) string {
+// writeFleet writes a config directory of n tenants on the server mainDSN
+// (also the dev server) whose landlord lives on llDSN; databases and users
+// start with prefix.
+func writeFleet(t *testing.T, n int, prefix, mainDSN, llDSN string) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
 		"strata.yaml": fmt.Sprintf("servers:\n  main:\n    dsn: %q\n  ll:\n    dsn: %q\ndefaults: { server: main }\n"+
-			"database_prefix: %s\nlandlord: { server: ll, database: %sll }\ndev: { server: main }\n", dbtest.DSN(t), llDSN, prefix, prefix),
+			"database_prefix: %s\nlandlord: { server: ll, database: %sll }\ndev: { server: main }\n", mainDSN, llDSN, prefix, prefix),
 		"basic/001_users.sql":          "CREATE TABLE users (\n  id INT NOT NULL AUTO_INCREMENT,\n  email VARCHAR(190) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n",
 		"templates/club/template.yaml": "name: club\nversion: 1.0.0\n",
 	}
@@ -99,7 +100,7 @@ func TestRolloutLandlordQueriesLinear(t *testing.T) {
 	type cost struct{ questions, rows int64 }
 	measure := func(n int) cost {
 		prefix := fmt.Sprintf("%s_%d_", base, n)
-		dir := writeFleet(t, n, prefix, ll.DSN)
+		dir := writeFleet(t, n, prefix, dbtest.DSN(t), ll.DSN)
 		runUntilConverged(t, daemon.Options{Source: daemon.DirSource(dir), Concurrency: 4}, n)
 		// The measured rollout: a change for every tenant of a fleet with
 		// history (runs, snapshots), as a merged PR brings.

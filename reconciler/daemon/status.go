@@ -93,8 +93,9 @@ func (d *Daemon) Landlord() *landlord.Store {
 }
 
 // Ready reports whether the daemon is doing its job: the last sync
-// succeeded, a valid commit is loaded, and the loop turned recently. When
-// not, reason says why.
+// succeeded, a valid commit is loaded, every database server (the
+// landlord's too) answered its last probe, and the loop turned recently.
+// When not, reason says why.
 func (d *Daemon) Ready() (ok bool, reason string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -105,6 +106,8 @@ func (d *Daemon) Ready() (ok bool, reason string) {
 		return false, "config repo not synced yet"
 	case d.gen == nil:
 		return false, "no valid commit of the config repo yet"
+	case d.serversDown() != "":
+		return false, d.serversDown()
 	case d.clock.Now().Sub(d.lastLoop) > 3*d.opts.Poll+time.Minute:
 		return false, "the loop has not run since " + d.lastLoop.Format(time.RFC3339)
 	}

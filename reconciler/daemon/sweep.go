@@ -38,10 +38,7 @@ func (d *Daemon) startSweep(ctx context.Context, out chan<- error) {
 			d.m.Drift.WithLabelValues(sev).Set(float64(n))
 		}
 		d.mu.Lock()
-		g.refs--
-		if g.retired && g.refs == 0 {
-			g.close()
-		}
+		d.release(g)
 		d.mu.Unlock()
 		out <- err
 	}()

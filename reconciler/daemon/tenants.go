@@ -49,7 +49,7 @@ func (d *Daemon) dispatch(ctx context.Context, results chan<- done) int {
 	for _, st := range d.tenants {
 		if st.inFlight {
 			running++
-		} else if st.due(now) {
+		} else if st.due(now) && !d.held(g, st.name) {
 			due = append(due, st)
 		}
 	}
@@ -89,6 +89,9 @@ func (d *Daemon) nextWake() (time.Duration, bool) {
 			next = st.next
 		}
 	}
+	if sw := d.serverWake(); !sw.IsZero() && (next.IsZero() || sw.Before(next)) {
+		next = sw
+	}
 	if next.IsZero() {
 		return 0, false
 	}
@@ -103,6 +106,7 @@ func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done
 	if err != nil {
 		t := g.fleet.Tenant(name)
 		err = fmt.Errorf("daemon: prepare the pass of commit %s: %w", short(g.commit), err)
+		out.probes = ping(ctx, g, landlordServer(g))
 		out.res = reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server,
 			Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}
 		return out
@@ -111,6 +115,11 @@ func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done
 		d.loadStatuses(ctx)
 	}
 	out.applied = p.Apply(ctx, name)
+	if Classify(out.res) == ClassTransient && ctx.Err() == nil {
+		// Is it the tenant, or its server or the landlord's? An outage is
+		// the server's to wait for, not each tenant's to back off from.
+		out.probes = ping(ctx, g, g.fleet.Tenant(name).Server, landlordServer(g))
+	}
 	return out
 }
 
@@ -126,12 +135,10 @@ func (d *Daemon) finish(r done) {
 	if !r.skipped && r.res.Outcome != reconciler.OutcomeLocked {
 		d.m.Duration.WithLabelValues(outcome).Observe(r.res.Duration.Seconds())
 	}
+	d.serversSeen(r.probes)
 	now := d.clock.Now()
 	d.mu.Lock()
-	r.gen.refs--
-	if r.gen.retired && r.gen.refs == 0 {
-		r.gen.close()
-	}
+	d.release(r.gen)
 	if s, ok := landlordStatus(r); ok {
 		d.statuses[r.name] = s
 	}
@@ -145,13 +152,16 @@ func (d *Daemon) finish(r done) {
 	st.last = &Attempt{Commit: r.gen.commit, PR: r.gen.pr, Outcome: outcome, Class: class, Error: r.res.Error,
 		At: now, Duration: r.res.Duration, RunID: r.res.RunID, Plan: r.plan}
 	var retryIn time.Duration
-	switch class {
-	case ClassOK:
+	outage := class == ClassTransient && d.held(r.gen, r.name)
+	switch {
+	case outage: // held with its server: no backoff of its own, no log line of its own
+		st.next = time.Time{}
+	case class == ClassOK:
 		st.doneKey, st.failures, st.next = r.key, 0, time.Time{}
-	case ClassLocked:
+	case class == ClassLocked:
 		retryIn = jitter(min(lockRetry, d.opts.Poll))
 		st.next = now.Add(retryIn)
-	case ClassTransient:
+	case class == ClassTransient:
 		st.failures++
 		retryIn = backoff(st.failures, d.opts.Backoff, d.opts.MaxBackoff)
 		st.next = now.Add(retryIn)
@@ -160,7 +170,11 @@ func (d *Daemon) finish(r done) {
 	}
 	failures := st.failures
 	d.mu.Unlock()
-	d.logFinish(r, outcome, class, failures, retryIn)
+	if outage {
+		d.log.Debug("tenant failed while its server is unreachable; held with the server", "tenant", r.name, "err", r.res.Error)
+	} else {
+		d.logFinish(r, outcome, class, failures, retryIn)
+	}
 	d.refreshGauges()
 }
 
