@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/reconciler/daemon"
 )
 
@@ -69,7 +70,7 @@ func TestOutageHoldsTenantsAndReadiness(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a private mariadbd")
 	}
-	srv := startMariadbd(t)
+	srv := dbtest.StartPrivate(t)
 	const n = 12
 	dir := writeFleet(t, n, "do_", srv.DSN, srv.DSN)
 

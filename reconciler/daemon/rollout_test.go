@@ -90,7 +90,7 @@ func TestRolloutLandlordQueriesLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a private mariadbd")
 	}
-	ll := startMariadbd(t)
+	ll := dbtest.StartPrivate(t)
 	admin := dbtest.Open(t)
 	base := dbtest.Name("dq")
 	t.Cleanup(func() {
@@ -106,9 +106,9 @@ func TestRolloutLandlordQueriesLinear(t *testing.T) {
 		// history (runs, snapshots), as a merged PR brings.
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "basic", "002_notes.sql"),
 			[]byte("CREATE TABLE notes (id INT NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB;\n"), 0o644))
-		q0, r0 := ll.status("Questions"), ll.status("Rows_sent")
+		q0, r0 := globalStatus(t, ll, "Questions"), globalStatus(t, ll, "Rows_sent")
 		runUntilConverged(t, daemon.Options{Source: daemon.DirSource(dir), Concurrency: 4}, n)
-		c := cost{ll.status("Questions") - q0 - 1, ll.status("Rows_sent") - r0 - 1}
+		c := cost{globalStatus(t, ll, "Questions") - q0 - 1, globalStatus(t, ll, "Rows_sent") - r0 - 1}
 		t.Logf("rollout of %d tenants: %d landlord queries (%.1f per tenant), %d rows sent (%.1f per tenant)",
 			n, c.questions, float64(c.questions)/float64(n), c.rows, float64(c.rows)/float64(n))
 		return c
@@ -127,4 +127,15 @@ func TestRolloutLandlordQueriesLinear(t *testing.T) {
 	t.Logf("marginal tenant: %.1f queries, %.1f rows", marginalQ, marginalR)
 	assert.LessOrEqual(t, marginalQ, 1.2*q, "landlord queries grow faster than the fleet")
 	assert.LessOrEqual(t, marginalR, 1.2*r, "landlord rows grow faster than the fleet")
+}
+
+// globalStatus reads a global status counter of a private server.
+func globalStatus(t *testing.T, p *dbtest.Private, name string) int64 {
+	t.Helper()
+	db := p.Open()
+	defer db.Close()
+	var n string
+	var v int64
+	require.NoError(t, db.QueryRow("SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&n, &v))
+	return v
 }
