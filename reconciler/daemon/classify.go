@@ -40,8 +40,3 @@ func Classify(tr reconciler.TenantResult) Class {
 	}
 	return ClassTransient
 }
-
-// retried reports whether the loop tries a tenant of class c again by
-// itself at the same key (backoff or a short wait); the other classes wait
-// for a new commit or the drift sweep.
-func (c Class) retried() bool { return c == ClassTransient || c == ClassLocked }

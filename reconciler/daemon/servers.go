@@ -140,7 +140,7 @@ func (d *Daemon) held(g *generation, tenant string) bool {
 	if t == nil {
 		return false
 	}
-	for _, name := range []string{t.Server, landlordServer(g)} {
+	for _, name := range []string{t.Server, g.fleet.Config.LandlordServer()} {
 		if h := d.servers[name]; h != nil && h.down {
 			return true
 		}
@@ -173,16 +173,8 @@ func (d *Daemon) serversDown() string {
 	sort.Strings(names)
 	h := d.servers[names[0]]
 	role := "database server"
-	if d.gen != nil && names[0] == landlordServer(d.gen) {
+	if d.gen != nil && names[0] == d.gen.fleet.Config.LandlordServer() {
 		role = "landlord server"
 	}
 	return fmt.Sprintf("%s %s unreachable since %s: %s", role, names[0], h.since.Format(time.RFC3339), h.err)
-}
-
-// landlordServer names the server of g's landlord.
-func landlordServer(g *generation) string {
-	if s := g.fleet.Config.Landlord.Server; s != "" {
-		return s
-	}
-	return g.fleet.Config.Defaults.Server
 }

@@ -155,10 +155,7 @@ func sameFleet(g *generation, f *spec.Fleet) bool {
 // openLandlord opens the landlord the fleet names for reads, unless it is
 // already open.
 func (d *Daemon) openLandlord(f *spec.Fleet) error {
-	name := f.Config.Landlord.Server
-	if name == "" {
-		name = f.Config.Defaults.Server
-	}
+	name := f.Config.LandlordServer()
 	srv, ok := f.Config.Servers[name]
 	if !ok {
 		return errorf("landlord server %q is not under servers: in strata.yaml", name)

@@ -106,7 +106,7 @@ func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done
 	if err != nil {
 		t := g.fleet.Tenant(name)
 		err = fmt.Errorf("daemon: prepare the pass of commit %s: %w", short(g.commit), err)
-		out.probes = ping(ctx, g, landlordServer(g))
+		out.probes = ping(ctx, g, g.fleet.Config.LandlordServer())
 		out.res = reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server,
 			Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}
 		return out
@@ -118,7 +118,7 @@ func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done
 	if Classify(out.res) == ClassTransient && ctx.Err() == nil {
 		// Is it the tenant, or its server or the landlord's? An outage is
 		// the server's to wait for, not each tenant's to back off from.
-		out.probes = ping(ctx, g, g.fleet.Tenant(name).Server, landlordServer(g))
+		out.probes = ping(ctx, g, g.fleet.Tenant(name).Server, g.fleet.Config.LandlordServer())
 	}
 	return out
 }
