@@ -58,7 +58,9 @@ func exactPlan(live, desired map[string]*ddlTable, changes []schema.Change, live
 				Kind:    Additive,
 			})
 		}
-		if d := positions(n, lt, dt); d != nil {
+		moves, d := orderColumns(n, lt, dt, liveS, desiredS)
+		stmts = append(stmts, moves...)
+		if d != nil {
 			divs = append(divs, *d)
 		}
 	}
@@ -178,7 +180,7 @@ func describe(divs []Divergence) string {
 }
 
 // positions reports a column order that differs between live and desired
-// (columns on one side only aside): no statement changes it.
+// (columns on one side only aside), when strata plans no move for it.
 func positions(t string, lt, dt *ddlTable) *Divergence {
 	in := func(cols []string, other *ddlTable) []string {
 		var out []string
