@@ -56,6 +56,8 @@ func moveColumn(t, c string, i int, lt, dt *ddlTable, liveS, desiredS *schema.Sc
 		SQL:     "ALTER TABLE " + ident.Quote(t) + " MODIFY COLUMN " + dt.raw[c] + pos,
 		Comment: "move column " + t + "." + c + strings.ToLower(pos),
 		Kind:    Additive,
+		// The column's, so a drift strategy withholds the move with its add.
+		Objects: []Object{{Kind: ObjectColumn, Table: t, Name: c}},
 	}
 	if l := lt.elems[elemKey{elemColumn, c}]; l != "" && l != dt.elems[elemKey{elemColumn, c}] {
 		from, to := atlasColumn(liveS, t, c), atlasColumn(desiredS, t, c)
