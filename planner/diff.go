@@ -44,11 +44,15 @@ func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approv
 	var (
 		keep      []schema.Change
 		unmanaged []Drift
+		defaults  []Statement
 	)
 	for _, c := range changes {
 		switch c := c.(type) {
 		case *schema.ModifySchema:
-			// Database charset and collation belong to provisioning, not to layers.
+			// The database's default charset or collation differs from the
+			// fleet's (an adopted database, a hand-made change): set it, or
+			// the tenant would read in sync by omission.
+			defaults = databaseDefaults(live, to)
 			continue
 		case *schema.DropTable:
 			if cls := classifyTable(c); !Approved(approve, cls.approval) {
@@ -81,7 +85,7 @@ func (p *Planner) diff(ctx context.Context, live, desired *schema.Schema, approv
 			return nil, nil, err
 		}
 	}
-	stmts := statements(steps, codes, approve)
+	stmts := append(defaults, statements(steps, codes, approve)...)
 	// What the statements touch: a unit's changes are in its step's source.
 	planned := append(append([]schema.Change(nil), changes...), renamed...)
 	for _, s := range steps {
@@ -255,4 +259,34 @@ func allDropped(idx *schema.Index, dropped map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// databaseDefaults is the statement that gives a live tenant database
+// desired's default charset and collation. It changes no existing table or
+// column: only what later CREATE TABLEs inherit. A database planned from
+// nothing (no attributes read) is created with them already.
+func databaseDefaults(live, desired *schema.Schema) []Statement {
+	lcs, lcoll := charset(live)
+	cs, coll := charset(desired)
+	if lcs == "" && lcoll == "" || cs == "" || coll == "" || lcs == cs && lcoll == coll {
+		return nil
+	}
+	return []Statement{{
+		SQL:     fmt.Sprintf("ALTER DATABASE CHARACTER SET %s COLLATE %s", cs, coll),
+		Comment: "set the database's default charset and collation",
+		Kind:    Additive,
+	}}
+}
+
+// charset returns s's default charset and collation ("" when not read).
+func charset(s *schema.Schema) (cs, coll string) {
+	for _, a := range s.Attrs {
+		switch a := a.(type) {
+		case *schema.Charset:
+			cs = a.V
+		case *schema.Collation:
+			coll = a.V
+		}
+	}
+	return cs, coll
 }
