@@ -140,7 +140,7 @@ func (f *fleet) strata(ctx context.Context, ok []int, args ...string) (run, erro
 		r.maxRSS = ru.Maxrss
 	}
 	if code := cmd.ProcessState.ExitCode(); !slices.Contains(ok, code) {
-		return r, fmt.Errorf("bench: strata %s exited %d: %s%s", args[0], code, tail(errb.String()), tail(out.String()))
+		return r, fmt.Errorf("bench: strata %s exited %d: %s%s%s", args[0], code, tail(errb.String()), failedLines(out.String()), tail(out.String()))
 	}
 	return r, nil
 }
@@ -271,6 +271,18 @@ func strings1(ctx context.Context, db *sql.DB, q string, args ...any) ([]string,
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// failedLines are the lines of strata's output that name a failed tenant,
+// which a tail of a large fleet's output would cut off.
+func failedLines(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, ": failed") && b.Len() < 4000 {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
 }
 
 func tail(s string) string {
