@@ -49,9 +49,9 @@ func New(ctx context.Context, db *sql.DB) (*Planner, error) {
 }
 
 // Inspect returns the live schema of database, or (nil, nil) when it does
-// not exist. strata's own spec.SeedsTable is left out.
+// not exist. strata's own tables (spec.Reserved) are left out.
 func (p *Planner) Inspect(ctx context.Context, database string) (*schema.Schema, error) {
-	s, err := p.drv.InspectSchema(ctx, database, &schema.InspectOptions{Exclude: []string{spec.SeedsTable}})
+	s, err := p.drv.InspectSchema(ctx, database, &schema.InspectOptions{Exclude: []string{spec.SeedsTable, spec.ArchivePrefix + "*"}})
 	if schema.IsNotExistError(err) {
 		return nil, nil
 	}

@@ -36,6 +36,7 @@ func (l *loader) loadConfig() Config {
 		Drift:          Drift{Strategy: DriftStrategy(raw.Drift.Strategy)},
 		Approve:        Approve{Destructive: normApprovals(raw.Approve.Destructive)},
 		Apply:          Apply{LockWaitTimeout: DefaultLockWaitTimeout},
+		Archive:        raw.Archive.archive(),
 	}
 	if w, err := time.ParseDuration(raw.Apply.LockWaitTimeout); err == nil {
 		c.Apply.LockWaitTimeout = w // the schema allows whole seconds or minutes only

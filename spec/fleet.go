@@ -42,6 +42,7 @@ type Config struct {
 	Drift          Drift    // fleet-wide drift handling
 	Approve        Approve  // destructive changes approved for every tenant
 	Apply          Apply    // how changes run on tenant databases
+	Archive        Archive  // how long dropped data is kept (archive.retention)
 }
 
 // Apply tunes how strata changes tenant databases.
@@ -110,6 +111,7 @@ type Template struct {
 	Required    []string // modules every tenant of this template gets
 	Optional    []string // modules a tenant of this template may enable
 	Approve     Approve
+	Archive     Archive
 	Layer       *Layer
 	Path        string // repo-relative path of template.yaml
 }
@@ -123,6 +125,7 @@ type Module struct {
 	Conflicts   []string // modules that cannot be enabled together with this one
 	Templates   []string // compatible templates; empty means every template
 	Approve     Approve
+	Archive     Archive
 	Layer       *Layer
 	Path        string // repo-relative path of module.yaml
 }
@@ -158,6 +161,9 @@ type Tenant struct {
 	// OwnApprove is what the tenant's own tenant.yaml approves: the only
 	// approvals that may drop its database when it is decommissioned.
 	OwnApprove Approve
+	// ArchiveRetention is how long the data of an approved DROP TABLE or
+	// DROP COLUMN is kept (resolved: tenant, modules, template, fleet; 0: not kept).
+	ArchiveRetention time.Duration
 	// Layers are basic, template, modules in order, then custom (omitted when
 	// the tenant has no SQL of its own).
 	Layers []*Layer

@@ -168,8 +168,8 @@ func (l *loader) loadTemplates() {
 		l.templates[name] = &Template{
 			Name: name, Version: raw.Version, Description: raw.Description,
 			Required: raw.Modules.Required, Optional: raw.Modules.Optional,
-			Approve: Approve{Destructive: raw.Approve.Destructive},
-			Layer:   layer, Path: p,
+			Approve: Approve{Destructive: raw.Approve.Destructive}, Archive: raw.Archive.archive(),
+			Layer: layer, Path: p,
 		}
 		l.tmplDocs[name] = d
 	}
@@ -190,8 +190,8 @@ func (l *loader) loadModules() {
 		l.modules[name] = &Module{
 			Name: name, Version: raw.Version, Description: raw.Description,
 			Requires: raw.Requires, Conflicts: raw.Conflicts, Templates: raw.Templates,
-			Approve: Approve{Destructive: raw.Approve.Destructive},
-			Layer:   layer, Path: p,
+			Approve: Approve{Destructive: raw.Approve.Destructive}, Archive: raw.Archive.archive(),
+			Layer: layer, Path: p,
 		}
 		l.modDocs[name] = d
 	}

@@ -37,6 +37,7 @@ type rawConfig struct {
 	Apply   struct {
 		LockWaitTimeout string `json:"lock_wait_timeout"`
 	} `json:"apply"`
+	Archive rawArchive `json:"archive"`
 }
 
 type rawTemplate struct {
@@ -48,6 +49,7 @@ type rawTemplate struct {
 		Optional []string `json:"optional"`
 	} `json:"modules"`
 	Approve rawApprove `json:"approve"`
+	Archive rawArchive `json:"archive"`
 }
 
 type rawModule struct {
@@ -58,6 +60,7 @@ type rawModule struct {
 	Conflicts   []string   `json:"conflicts"`
 	Templates   []string   `json:"templates"`
 	Approve     rawApprove `json:"approve"`
+	Archive     rawArchive `json:"archive"`
 }
 
 type rawTenant struct {
@@ -72,4 +75,5 @@ type rawTenant struct {
 	Vars        map[string]any    `json:"vars"`
 	Drift       rawDrift          `json:"drift"`
 	Approve     rawApprove        `json:"approve"`
+	Archive     rawArchive        `json:"archive"`
 }

@@ -109,6 +109,11 @@ func (l *loader) resolveTenant(fleet *Fleet, name string, raw rawTenant, d *doc,
 	}
 	t.Approve = Approve{Destructive: normApprovals(approvals...)}
 	t.OwnApprove = Approve{Destructive: normApprovals(raw.Approve.Destructive)}
+	var modArchives []Archive
+	for _, m := range t.Modules {
+		modArchives = append(modArchives, l.modules[m].Archive)
+	}
+	t.ArchiveRetention = archiveRetention(raw.Archive.archive(), modArchives, tmpl.Archive, c.Archive)
 	return t
 }
 

@@ -250,8 +250,8 @@ func run(ctx context.Context, db *sql.DB, q query, f filter) (map[string][]strin
 			return nil, fmt.Errorf("fingerprint: scan %s record: %w", q.kind, err)
 		}
 		schema := vals[0].String
-		if q.kind != "S" && vals[1].String == spec.SeedsTable {
-			continue // strata's own: every query but SCHEMATA has TABLE_NAME second
+		if q.kind != "S" && spec.Reserved(vals[1].String) {
+			continue // strata's own (seeds, archives): every query but SCHEMATA has TABLE_NAME second
 		}
 		for _, i := range q.schemaCols {
 			if vals[i].Valid && vals[i].String == schema {

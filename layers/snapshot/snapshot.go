@@ -28,17 +28,17 @@ type Schema struct {
 var autoIncrement = regexp.MustCompile(` AUTO_INCREMENT=\d+`)
 
 // Take reads database's schema through db (a user that can read it),
-// without strata's own spec.SeedsTable.
+// without strata's own tables (spec.Reserved).
 func Take(ctx context.Context, db *sql.DB, database string) (*Schema, error) {
-	tables, err := strings1(ctx, db, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' AND table_name <> ? ORDER BY table_name", database, spec.SeedsTable)
+	tables, err := strings1(ctx, db, "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' AND table_name <> ? AND table_name NOT LIKE ? ORDER BY table_name", database, spec.SeedsTable, spec.ArchiveLike)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: tables of %s: %w", database, err)
 	}
 	s := &Schema{Tables: len(tables)}
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT table_name, index_name) FROM information_schema.statistics WHERE table_schema = ? AND table_name <> ?", database, spec.SeedsTable).Scan(&s.Indexes); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT table_name, index_name) FROM information_schema.statistics WHERE table_schema = ? AND table_name <> ? AND table_name NOT LIKE ?", database, spec.SeedsTable, spec.ArchiveLike).Scan(&s.Indexes); err != nil {
 		return nil, fmt.Errorf("snapshot: indexes of %s: %w", database, err)
 	}
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = ?", database).Scan(&s.ForeignKeys); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = ? AND table_name NOT LIKE ?", database, spec.ArchiveLike).Scan(&s.ForeignKeys); err != nil {
 		return nil, fmt.Errorf("snapshot: foreign keys of %s: %w", database, err)
 	}
 	var b strings.Builder
