@@ -3,8 +3,11 @@ package reconciler
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
@@ -127,12 +130,22 @@ func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 // unlockStatements returns the statement that unlocks t's app user when
 // the live account is locked (t reactivated after a suspension), whatever
 // the landlord recorded: the first statement of t's plan, run as the
-// server's admin.
-func unlockStatements(ctx context.Context, db *sql.DB, t *spec.Tenant) ([]planner.Statement, error) {
+// server's admin. known is the pass's list of locked accounts (nil: ask
+// the server).
+func unlockStatements(ctx context.Context, db *sql.DB, t *spec.Tenant, known func(user string) (locked, ok bool)) ([]planner.Statement, error) {
 	user := userName(t.Database, landlord.RoleApp)
-	locked, _, err := accountLocked(ctx, db, user)
-	if err != nil || !locked {
-		return nil, err
+	locked, ok := false, false
+	if known != nil {
+		locked, ok = known(user)
+	}
+	if !ok {
+		var err error
+		if locked, _, err = accountLocked(ctx, db, user); err != nil {
+			return nil, err
+		}
+	}
+	if !locked {
+		return nil, nil
 	}
 	return []planner.Statement{{SQL: "ALTER USER " + account(user) + " ACCOUNT UNLOCK", Kind: planner.Additive,
 		Comment: "reactivate: unlock the app user"}}, nil
@@ -140,8 +153,8 @@ func unlockStatements(ctx context.Context, db *sql.DB, t *spec.Tenant) ([]planne
 
 // withUnlock puts t's unlock statement (unlockStatements) first in tp and
 // returns how many statements it added.
-func withUnlock(ctx context.Context, db *sql.DB, t *spec.Tenant, tp *planner.TenantPlan) (int, error) {
-	stmts, err := unlockStatements(ctx, db, t)
+func withUnlock(ctx context.Context, db *sql.DB, t *spec.Tenant, tp *planner.TenantPlan, known func(user string) (locked, ok bool)) (int, error) {
+	stmts, err := unlockStatements(ctx, db, t, known)
 	if err != nil || len(stmts) == 0 {
 		return 0, err
 	}
@@ -167,6 +180,30 @@ func accountLocked(ctx context.Context, db *sql.DB, user string) (locked, exists
 		return false, true, fmt.Errorf("reconciler: show user %s: %w", user, err)
 	}
 	return strings.Contains(ddl, " ACCOUNT LOCK"), true, nil
+}
+
+// lockedAccounts returns the locked accounts of the tenant host on the
+// server, in one query: MariaDB keeps the lock in mysql.global_priv's JSON,
+// MySQL in mysql.user.account_locked.
+func lockedAccounts(ctx context.Context, db *sql.DB) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, "SELECT user FROM mysql.global_priv WHERE host = ? AND JSON_VALUE(priv, '$.account_locked') IN ('1', 'true')", host)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1146 { // no mysql.global_priv: MySQL
+		rows, err = db.QueryContext(ctx, "SELECT user FROM mysql.user WHERE host = ? AND account_locked = 'Y'", host)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: list locked accounts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("reconciler: list locked accounts: %w", err)
+		}
+		out[u] = true
+	}
+	return out, rows.Err()
 }
 
 // account is user@host, quoted, for account management statements.

@@ -70,7 +70,8 @@ func (r *Reconciler) planOne(ctx context.Context, t *spec.Tenant, live *liveStat
 	v := planView{live: live, status: live.baselines[t.Name].Status, empty: live.absent(t), fresh: always}
 	tp = r.planTenant(ctx, s, t, desired, v).TenantPlan
 	if tp.Action != planner.ActionFailed {
-		if _, err := withUnlock(ctx, s.db, t, &tp); err != nil {
+		known := func(user string) (bool, bool) { return live.accountLocked(t, user) }
+		if _, err := withUnlock(ctx, s.db, t, &tp, known); err != nil {
 			tp.Action, tp.Error = planner.ActionFailed, err.Error()
 		}
 	}

@@ -89,9 +89,17 @@ func planStep(ctx context.Context, j *job) error {
 	if j.plan.Action == planner.ActionFailed {
 		return fmt.Errorf("plan: %w", planError(j.plan.TenantPlan))
 	}
-	// A locked app user (the tenant was suspended) is unlocked first.
+	// A locked app user (the tenant was suspended) is unlocked first. The
+	// pass's list of locked accounts stands while the pass still describes
+	// the tenant: suspending is a run strata records first.
+	known := func(user string) (bool, bool) {
+		if !j.freshSincePass(ctx) {
+			return false, false
+		}
+		return j.pass.live.accountLocked(j.t, user)
+	}
 	var err error
-	j.admin, err = withUnlock(ctx, j.srv.db, j.t, &j.plan.TenantPlan)
+	j.admin, err = withUnlock(ctx, j.srv.db, j.t, &j.plan.TenantPlan, known)
 	return err
 }
 

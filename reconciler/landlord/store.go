@@ -48,6 +48,9 @@ func Open(serverDSN, database string) (*Store, error) {
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(8)
+	// As many idle as open: with the default of 2, four workers writing at
+	// once closed and reopened a connection per tenant.
+	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
 	return &Store{db: db, database: database}, nil
 }
