@@ -3,7 +3,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/strata
 
-.PHONY: build test chaos lint demo bench clean
+.PHONY: build test chaos lint demo bench bench-scale bench-servers clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/strata
@@ -25,6 +25,14 @@ demo: build
 
 bench: build
 	scripts/bench.sh
+
+# N=10,000 on a private MariaDB the script starts (not in CI; ~30 min on 2 cores).
+bench-scale: build
+	scripts/bench-scale.sh
+
+# Rollout on 1 vs 3 private MariaDB servers (not in CI).
+bench-servers: build
+	scripts/bench-servers.sh
 
 clean:
 	rm -rf bin

@@ -27,6 +27,8 @@ import (
 type fleet struct {
 	cfg      config
 	db       *sql.DB
+	more     []*sql.DB // further servers (bench-servers), in cfg.dsns order
+	spread   int       // servers the tenants are spread over (0 or 1: the -dsn server)
 	n        int
 	prefix   string // of every database and user the run creates
 	dir      string // the config repo
@@ -36,7 +38,9 @@ type fleet struct {
 	floorDBs []string
 }
 
-func newFleet(cfg config, db *sql.DB, n int) (*fleet, error) {
+// newFleet writes a fleet of n tenants on the -dsn server (more and spread
+// empty), or spread round-robin over the first spread servers of db and more.
+func newFleet(cfg config, db *sql.DB, n int, more []*sql.DB, spread int) (*fleet, error) {
 	var b [3]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
@@ -49,7 +53,7 @@ func newFleet(cfg config, db *sql.DB, n int) (*fleet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	f := &fleet{cfg: cfg, db: db, n: n, prefix: "bench_" + hex.EncodeToString(b[:]) + "_", dir: dir, key: hex.EncodeToString(k[:])}
+	f := &fleet{cfg: cfg, db: db, more: more, spread: spread, n: n, prefix: "bench_" + hex.EncodeToString(b[:]) + "_", dir: dir, key: hex.EncodeToString(k[:])}
 	if err := f.write(); err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
@@ -61,8 +65,7 @@ func newFleet(cfg config, db *sql.DB, n int) (*fleet, error) {
 // seeds included, and n tenants.
 func (f *fleet) write() error {
 	files := map[string]string{
-		"strata.yaml": fmt.Sprintf("servers:\n  main:\n    dsn: %q\ndefaults: { server: main, charset: utf8mb4, collation: utf8mb4_unicode_ci }\n"+
-			"database_prefix: %s\nlandlord: { server: main, database: %sll }\ndev: { server: main }\n", f.cfg.dsn, f.prefix, f.prefix),
+		"strata.yaml":                   f.strataYAML(),
 		"templates/bench/template.yaml": "name: bench\nversion: 1.0.0\ndescription: basic + ngo tables\n",
 	}
 	var ddl strings.Builder
@@ -100,7 +103,11 @@ func (f *fleet) write() error {
 	for i := range f.n {
 		name := fmt.Sprintf("t%05d", i)
 		f.names = append(f.names, name)
-		files["tenants/"+name+"/tenant.yaml"] = fmt.Sprintf("name: %s\ntemplate: bench\nvars: { display_name: Tenant %d, swc_number: SWC-%d, locale: en }\n", name, i, i)
+		server := ""
+		if f.spread > 1 {
+			server = fmt.Sprintf("server: s%d\n", i%f.spread)
+		}
+		files["tenants/"+name+"/tenant.yaml"] = fmt.Sprintf("name: %s\ntemplate: bench\n%svars: { display_name: Tenant %d, swc_number: SWC-%d, locale: en }\n", name, server, i, i)
 	}
 	for p, body := range files {
 		full := filepath.Join(f.dir, filepath.FromSlash(p))
@@ -112,6 +119,26 @@ func (f *fleet) write() error {
 		}
 	}
 	return nil
+}
+
+// strataYAML is the fleet's strata.yaml: the -dsn server as main (landlord,
+// dev database, tenants), or with bench-servers every server as s0, s1, ...
+// (s0 the -dsn one, holding the landlord and the dev database).
+func (f *fleet) strataYAML() string {
+	var b strings.Builder
+	b.WriteString("servers:\n")
+	def := "main"
+	if len(f.cfg.dsns) == 0 {
+		fmt.Fprintf(&b, "  main:\n    dsn: %q\n", f.cfg.dsn)
+	} else {
+		def = "s0"
+		for i, dsn := range f.cfg.dsns {
+			fmt.Fprintf(&b, "  s%d:\n    dsn: %q\n", i, dsn)
+		}
+	}
+	fmt.Fprintf(&b, "defaults: { server: %s, charset: utf8mb4, collation: utf8mb4_unicode_ci }\n"+
+		"database_prefix: %s\nlandlord: { server: %s, database: %sll }\ndev: { server: %s }\n", def, f.prefix, def, f.prefix, def)
+	return b.String()
 }
 
 func (f *fleet) database(name string) string { return f.prefix + name }
@@ -150,15 +177,19 @@ func (f *fleet) provisionScript(db string) string {
 	return fmt.Sprintf("CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\nUSE `%s`;\n%s\n", db, db, f.ddl)
 }
 
-// rolloutColumn is the additive change rolled out to every tenant.
-const rolloutColumn = "ALTER TABLE users ADD COLUMN bench_rollout VARCHAR(64) NULL;\n"
+// rolloutDDL is the change rolled out to every tenant: one column and one
+// index (issue 14's rollout), in one statement for the floor.
+const (
+	rolloutIndex = "bench_rollout_idx"
+	rolloutDDL   = "ALTER TABLE users ADD COLUMN bench_rollout VARCHAR(64) NULL, ADD INDEX " + rolloutIndex + " (bench_rollout);\n"
+)
 
 func (f *fleet) rolloutScript(db string) string {
-	return "USE `" + db + "`;\n" + rolloutColumn
+	return "USE `" + db + "`;\n" + rolloutDDL
 }
 
 func (f *fleet) addRolloutColumn() error {
-	return os.WriteFile(filepath.Join(f.dir, "basic", "900_bench_rollout.sql"), []byte(rolloutColumn), 0o644)
+	return os.WriteFile(filepath.Join(f.dir, "basic", "900_bench_rollout.sql"), []byte(rolloutDDL), 0o644)
 }
 
 // clientFloor streams script(db) for n floor databases through as many
@@ -231,23 +262,57 @@ func (f *fleet) driftSome(ctx context.Context, k int) (map[string]bool, error) {
 	return out, nil
 }
 
+// dropLike drops every database whose name starts with prefix, on every
+// server of the fleet, two at a time.
+func (f *fleet) dropLike(ctx context.Context, prefix string) error {
+	like := strings.ReplaceAll(prefix, "_", `\_`) + "%"
+	var errs []error
+	for _, db := range f.dbs() {
+		dbs, err := strings1(ctx, db, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", like)
+		errs = append(errs, err)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		work := make(chan string)
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for d := range work {
+					_, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+d+"`")
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}()
+		}
+		for _, d := range dbs {
+			work <- d
+		}
+		close(work)
+		wg.Wait()
+	}
+	return errors.Join(errs...)
+}
+
+// dbs is a connection to every server of the fleet, the -dsn one first.
+func (f *fleet) dbs() []*sql.DB {
+	return append([]*sql.DB{f.db}, f.more...)
+}
+
 // cleanup drops every database and user with the run's prefix and the repo.
 func (f *fleet) cleanup(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	var errs []error
+	errs = append(errs, f.dropLike(ctx, f.prefix))
 	like := strings.ReplaceAll(f.prefix, "_", `\_`) + "%"
-	dbs, err := strings1(ctx, f.db, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", like)
-	errs = append(errs, err)
-	for _, d := range dbs {
-		_, err := f.db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+d+"`")
+	for _, db := range f.dbs() {
+		users, err := strings1(ctx, db, "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user LIKE ?", like)
 		errs = append(errs, err)
-	}
-	users, err := strings1(ctx, f.db, "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user LIKE ?", like)
-	errs = append(errs, err)
-	for _, u := range users {
-		_, err := f.db.ExecContext(ctx, "DROP USER IF EXISTS "+u)
-		errs = append(errs, err)
+		for _, u := range users {
+			_, err := db.ExecContext(ctx, "DROP USER IF EXISTS "+u)
+			errs = append(errs, err)
+		}
 	}
 	errs = append(errs, os.RemoveAll(f.dir))
 	if err := errors.Join(errs...); err != nil {

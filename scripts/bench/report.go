@@ -14,6 +14,9 @@ import (
 type report struct {
 	n, concurrency int
 	rows           []row
+	converged      int // tenants in sync after the rollout (bench-scale)
+	driftFound     int // drifted tenants the sweep found, of driftWant
+	driftWant      int
 }
 
 type row struct {
@@ -22,10 +25,20 @@ type row struct {
 	floor    time.Duration
 	what     string  // what the floor measures
 	target   float64 // the issue's maximum ratio to the floor
+	skeema   peer
 }
 
-func (r *report) add(scenario string, res run, floor time.Duration, what string, target float64) {
-	r.rows = append(r.rows, row{scenario, res, floor, what, target})
+func (r *report) add(scenario string, res run, floor time.Duration, what string, target float64, skeema peer) {
+	r.rows = append(r.rows, row{scenario, res, floor, what, target, skeema})
+}
+
+// peakRSS is strata's largest peak RSS over the scenarios, in MB.
+func (r *report) peakRSS() int64 {
+	var m int64
+	for _, w := range r.rows {
+		m = max(m, w.strata.maxRSS/1024)
+	}
+	return m
 }
 
 func (r *report) perTenant(d time.Duration) float64 {
@@ -36,31 +49,45 @@ func (r *report) perTenant(d time.Duration) float64 {
 func (r *report) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### N = %d tenants, concurrency %d\n\n", r.n, r.concurrency)
-	b.WriteString("| scenario | strata | ms/tenant | floor | floor ms/tenant | ratio | target | strata peak RSS | floor is |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| scenario | strata | ms/tenant | floor | floor ms/tenant | ratio | target | skeema ms/tenant | vs best peer | strata peak RSS | floor is |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, w := range r.rows {
 		ratio := float64(w.strata.took) / float64(w.floor)
 		verdict := "met"
 		if ratio > w.target {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.2f | %s | %.2f | %.2fx | <= %.1fx (%s) | %d MB | %s |\n",
+		// The best peer is the fastest peer measured; Skeema is the only one.
+		peerMS, vsPeer := w.skeema.note, "-"
+		if w.skeema.note == "" {
+			peerMS = fmt.Sprintf("%.2f", r.perTenant(w.skeema.took))
+			vs := float64(w.strata.took) / float64(w.skeema.took)
+			vsPeer = fmt.Sprintf("%.2fx (%s)", vs, map[bool]string{true: "ahead", false: "behind"}[vs <= 1])
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %s | %.2f | %.2fx | <= %.1fx (%s) | %s | %s | %d MB | %s |\n",
 			w.scenario, w.strata.took.Round(time.Millisecond), r.perTenant(w.strata.took),
-			w.floor.Round(time.Millisecond), r.perTenant(w.floor), ratio, w.target, verdict, w.strata.maxRSS/1024, w.what)
+			w.floor.Round(time.Millisecond), r.perTenant(w.floor), ratio, w.target, verdict, peerMS, vsPeer, w.strata.maxRSS/1024, w.what)
 	}
 	return b.String()
 }
 
 // markdown is BENCHMARKS.md: the machine, every table, and how the
 // per-tenant cost grows between the smallest and largest fleet.
-func markdown(ctx context.Context, db *sql.DB, cfg config, reports []*report) string {
+func markdown(ctx context.Context, db *sql.DB, cfg config, reports []*report, sections []string) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\nWritten by `make bench` (scripts/bench): the real strata binary against a real MariaDB,\n" +
 		"each figure beside the floor measured in the same run. Rerun it to refresh this file.\n\n")
 	fmt.Fprintf(&b, "Machine: %s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s.\n\n",
 		cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db), runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	b.WriteString("Tenant schema: the example `basic` layer and the `ngo` template's tables (11 tables with\n" +
-		"foreign keys), seeds included. Targets are issue 4's (no-op: also <= 1 ms/tenant; drift: <= 1.5 ms/tenant).\n\n")
+		"foreign keys), seeds included. Targets are issue 4's (no-op: also <= 1 ms/tenant; drift: <= 1.5 ms/tenant).\n" +
+		"The rollout adds one column and one index to `users` (one ALTER for the floor).\n\n" +
+		"Peer: Skeema 1.14.1 (scripts/install-skeema.sh builds it; \"skeema not installed\" otherwise) in its best setup on the\n" +
+		"same fixture, on databases of its own: `skeema push` of the composed schema (SHOW CREATE TABLE of the floor's\n" +
+		"databases) to empty databases (provision: no users, grants or seeds), of the in-sync fleet (no-op), and of one\n" +
+		"column + one index (rollout); the fleet split over as many `skeema push` processes as strata has workers (its\n" +
+		"concurrent-servers option only spreads over servers), each with its own temp schema, lint and verify off.\n" +
+		"\"vs best peer\" is strata's time over the fastest peer's: below 1x strata is ahead.\n\n")
 	for _, r := range reports {
 		b.WriteString(r.table())
 		b.WriteString("\n")
@@ -72,6 +99,10 @@ func markdown(ctx context.Context, db *sql.DB, cfg config, reports []*report) st
 			a, z := small.perTenant(small.rows[i].strata.took), large.perTenant(large.rows[i].strata.took)
 			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2fx |\n", strings.SplitN(large.rows[i].scenario, ",", 2)[0], a, z, z/a)
 		}
+		b.WriteString("\n")
+	}
+	for _, sec := range sections {
+		b.WriteString(sec)
 		b.WriteString("\n")
 	}
 	b.WriteString(whereTimeGoes)

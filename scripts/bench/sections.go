@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Sections of BENCHMARKS.md that other targets write (make bench-scale,
+// make bench-servers) sit between these markers; make bench keeps them.
+func sectionStart(name string) string { return "<!-- bench:" + name + " -->\n" }
+func sectionEnd(name string) string   { return "<!-- /bench:" + name + " -->\n" }
+
+var sectionRE = regexp.MustCompile(`(?s)<!-- bench:([a-z]+) -->\n.*?<!-- /bench:([a-z]+) -->\n`)
+
+// keptSections are the marked sections of an existing BENCHMARKS.md.
+func keptSections(doc string) []string {
+	var out []string
+	for _, m := range sectionRE.FindAllStringSubmatch(doc, -1) {
+		if m[1] == m[2] {
+			out = append(out, m[0])
+		}
+	}
+	return out
+}
+
+// writeSection puts body as section name into file out: in place of the
+// section when it is there, else before the closing notes (or at the end).
+func writeSection(out, name, body string) error {
+	sec := sectionStart(name) + body + sectionEnd(name)
+	fmt.Println(sec)
+	if out == "" {
+		return nil
+	}
+	old, err := os.ReadFile(out)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("bench: %w", err)
+	}
+	doc := string(old)
+	if i, j := strings.Index(doc, sectionStart(name)), strings.Index(doc, sectionEnd(name)); i >= 0 && j > i {
+		doc = doc[:i] + sec + doc[j+len(sectionEnd(name)):]
+	} else if k := strings.Index(doc, "Where the time goes"); k >= 0 {
+		doc = doc[:k] + sec + "\n" + doc[k:]
+	} else {
+		doc += "\n" + sec
+	}
+	if err := os.WriteFile(out, []byte(doc), 0o644); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	return nil
+}
+
+func machine(ctx context.Context, db *sql.DB) string {
+	return fmt.Sprintf("%s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s", cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+func variable(ctx context.Context, db *sql.DB, name string) string {
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT @@"+name).Scan(&v); err != nil {
+		return "?"
+	}
+	return v
+}
+
+// scaleSection is make bench-scale's part of BENCHMARKS.md: the tables of
+// each size and how the per-tenant cost grows from the smallest to the
+// largest fleet, with convergence, drift found and peak RSS.
+func scaleSection(ctx context.Context, db *sql.DB, reports []*report) string {
+	var b strings.Builder
+	b.WriteString("## make bench-scale\n\nWritten by `make bench-scale` (scripts/bench-scale.sh, not in CI): the same fixture on a private MariaDB\n" +
+		"the script starts (own datadir and tmpdir, its own port), both sizes in one run, no peer.\n\n")
+	fmt.Fprintf(&b, "Machine: %s. Server: table_definition_cache=%s, innodb_open_files=%s, innodb_buffer_pool_size=%s.\n\n",
+		machine(ctx, db), variable(ctx, db, "table_definition_cache"), variable(ctx, db, "innodb_open_files"), variable(ctx, db, "innodb_buffer_pool_size"))
+	for _, r := range reports {
+		b.WriteString(strings.Replace(r.table(), "### ", "#### ", 1))
+		b.WriteString("\n")
+	}
+	if len(reports) == 0 {
+		return b.String()
+	}
+	small, large := reports[0], reports[len(reports)-1]
+	fmt.Fprintf(&b, "#### Per-tenant cost, N = %d -> N = %d (target: within 1.2x)\n\n| figure | N = %d | N = %d | ratio |\n|---|---:|---:|---:|\n",
+		small.n, large.n, small.n, large.n)
+	for i := range min(len(small.rows), len(large.rows)) {
+		a, z := small.perTenant(small.rows[i].strata.took), large.perTenant(large.rows[i].strata.took)
+		fmt.Fprintf(&b, "| %s, ms/tenant | %.2f | %.2f | %.2fx |\n", strings.SplitN(large.rows[i].scenario, ",", 2)[0], a, z, z/a)
+		fa, fz := small.perTenant(small.rows[i].floor), large.perTenant(large.rows[i].floor)
+		fmt.Fprintf(&b, "| %s, ratio to the floor | %.2fx | %.2fx | |\n", strings.SplitN(large.rows[i].scenario, ",", 2)[0], a/fa, z/fz)
+	}
+	pct := func(r *report) string {
+		return fmt.Sprintf("%.1f%% (%d of %d)", 100*float64(r.converged)/float64(r.n), r.converged, r.n)
+	}
+	fmt.Fprintf(&b, "| converged after the rollout (a plan finds them in sync) | %s | %s | |\n", pct(small), pct(large))
+	fmt.Fprintf(&b, "| drift found | %d of %d | %d of %d | |\n", small.driftFound, small.driftWant, large.driftFound, large.driftWant)
+	fmt.Fprintf(&b, "| strata peak RSS (largest of the phases; target < 300 MB) | %d MB | %d MB | %.2fx |\n\n",
+		small.peakRSS(), large.peakRSS(), float64(large.peakRSS())/float64(max(small.peakRSS(), 1)))
+	return b.String()
+}
