@@ -603,4 +603,19 @@ func TestRunTwoDaemonsApplyOnce(t *testing.T) {
 	for _, n := range names {
 		assert.Contains(t, c.columns(n), "members.phone")
 	}
+	// The landlord's history: each tenant applied once at c1, by its shard alone.
+	perTenant := map[string]int{}
+	for _, r := range c.runs() {
+		if r.commit == c1 {
+			perTenant[r.tenant]++
+			assert.Equal(t, landlord.RunConverged, r.outcome, "run %d of %s", r.id, r.tenant)
+		}
+	}
+	for _, n := range names {
+		var alters int
+		require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM `"+c.ll+"`.apply_statements s JOIN `"+c.ll+"`.apply_runs r ON r.id = s.run_id "+
+			"WHERE r.tenant = ? AND s.outcome = 'applied' AND s.sql_text LIKE '%phone%'", n).Scan(&alters))
+		assert.Equal(t, 1, perTenant[n], "runs of %s at the phone commit", n)
+		assert.Equal(t, 1, alters, "phone ALTERs applied to %s", n)
+	}
 }
