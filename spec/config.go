@@ -38,6 +38,7 @@ func (l *loader) loadConfig() Config {
 		Apply:          Apply{LockWaitTimeout: DefaultLockWaitTimeout},
 		Archive:        raw.Archive.archive(),
 	}
+	c.Notify = l.receivers(d, raw.Notify)
 	if w, err := time.ParseDuration(raw.Apply.LockWaitTimeout); err == nil {
 		c.Apply.LockWaitTimeout = w // the schema allows whole seconds or minutes only
 	}

@@ -43,6 +43,8 @@ type Config struct {
 	Approve        Approve  // destructive changes approved for every tenant
 	Apply          Apply    // how changes run on tenant databases
 	Archive        Archive  // how long dropped data is kept (archive.retention)
+
+	Notify []Receiver // where notifications go (notify:)
 }
 
 // Apply tunes how strata changes tenant databases.

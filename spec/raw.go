@@ -38,6 +38,24 @@ type rawConfig struct {
 		LockWaitTimeout string `json:"lock_wait_timeout"`
 	} `json:"apply"`
 	Archive rawArchive `json:"archive"`
+	Notify []rawReceiver `json:"notify"`
+}
+
+type rawReceiver struct {
+	Name          string            `json:"name"`
+	Type          string            `json:"type"`
+	URL           string            `json:"url"`
+	Headers       map[string]string `json:"headers"`
+	Events        []string          `json:"events"`
+	DriftSeverity string            `json:"drift_severity"`
+	Selector      map[string]string `json:"selector"`
+	SMTP          *struct {
+		Address  string   `json:"address"`
+		Username string   `json:"username"`
+		Password string   `json:"password"`
+		From     string   `json:"from"`
+		To       []string `json:"to"`
+	} `json:"smtp"`
 }
 
 type rawTemplate struct {

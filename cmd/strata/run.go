@@ -21,11 +21,16 @@ import (
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/daemon"
 	"github.com/stratadb/strata/reconciler/daemon/httpapi"
+	"github.com/stratadb/strata/reconciler/notify"
 	"github.com/stratadb/strata/spec/source"
 )
 
 // envAPIToken is the bearer token the status API requires, when set.
 const envAPIToken = "STRATA_API_TOKEN"
+
+// notifyFlushTimeout bounds how long strata waits on exit for receivers to
+// take the last notifications.
+const notifyFlushTimeout = 15 * time.Second
 
 // runFlags are strata run's flags.
 type runFlags struct {
@@ -97,10 +102,17 @@ func runDaemon(ctx context.Context, stderr io.Writer, f *runFlags) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	notifier := notify.New(notify.Options{Metrics: notify.NewMetrics(reg), Logger: log})
+	defer func() {
+		// What the last moments found is still told, briefly.
+		cctx, cancel := context.WithTimeout(context.Background(), notifyFlushTimeout)
+		notifier.Close(cctx)
+		cancel()
+	}()
 	d, err := daemon.New(daemon.Options{
 		Source: src, Changes: changes, Poll: f.poll, DriftInterval: f.driftEvery, Sweep: driftSweep,
 		Shard: shard, Concurrency: f.keys.concurrency, SecretKey: key, Drain: f.drain, Backoff: f.backoff,
-		Metrics: daemon.NewMetrics(reg), Logger: log,
+		Metrics: daemon.NewMetrics(reg), Logger: log, Notify: notifier,
 	})
 	if err != nil {
 		return &exitError{code: 1, err: err}
@@ -170,16 +182,8 @@ func (f *runFlags) source(ctx context.Context, log *slog.Logger) (daemon.Source,
 
 // driftSweep is the daemon's drift sweep: the reconciler's bulk Drift,
 // which records detections in the landlord.
-func driftSweep(ctx context.Context, r *reconciler.Reconciler, tenants []string) (map[string]int, error) {
-	res, err := r.Drift(ctx, tenants)
-	if res == nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	for sev, n := range res.Summary.BySeverity {
-		out[string(sev)] = n
-	}
-	return out, err
+func driftSweep(ctx context.Context, r *reconciler.Reconciler, tenants []string) (*reconciler.DriftResult, error) {
+	return r.Drift(ctx, tenants)
 }
 
 // newLogger returns a text or JSON slog logger on w.

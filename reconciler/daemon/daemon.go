@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/notify"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -25,8 +26,9 @@ const (
 
 // Sweeper runs the bulk drift sweep over the named tenants with the
 // current generation's Reconciler, records what it finds in the landlord,
-// and returns how many tenants drifted by severity (for the metric).
-type Sweeper func(ctx context.Context, r *reconciler.Reconciler, tenants []string) (map[string]int, error)
+// and returns it (counted by severity for the metric, told per tenant to
+// the notifier).
+type Sweeper func(ctx context.Context, r *reconciler.Reconciler, tenants []string) (*reconciler.DriftResult, error)
 
 // Options configure a Daemon.
 type Options struct {
@@ -55,6 +57,9 @@ type Options struct {
 	Metrics *Metrics
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
+	// Notify tells notify: receivers what needs a person; nil tells no one.
+	// The daemon configures it from each valid commit; the caller closes it.
+	Notify *notify.Notifier
 
 	engine newEngine // nil: the reconciler (tests pass a fake)
 	clock  clock     // nil: the real clock (tests pass a fake)
@@ -81,6 +86,8 @@ type Daemon struct {
 	llKey    string                     // landlord dsn+database store was opened for
 	statuses map[string]landlord.Status // every tenant's landlord status, for the gauge
 	servers  map[string]*serverHealth   // by server name
+
+	notifyState bool // the notifier was given the landlord (or tried)
 }
 
 // New checks opts and returns a Daemon. Nothing is contacted until Run.

@@ -24,7 +24,7 @@ type engine interface {
 	// fingerprint pass per server).
 	Prepare(ctx context.Context, tenants []string) (pass, error)
 	// Sweep runs the drift sweep (Options.Sweep) over the named tenants.
-	Sweep(ctx context.Context, tenants []string) (map[string]int, error)
+	Sweep(ctx context.Context, tenants []string) (*reconciler.DriftResult, error)
 	// Ping reports whether the named database server answers.
 	Ping(ctx context.Context, server string) error
 	Close() error
@@ -105,7 +105,7 @@ func (e *recEngine) Prepare(ctx context.Context, tenants []string) (pass, error)
 	return &recPass{e: e, p: p, store: store}, nil
 }
 
-func (e *recEngine) Sweep(ctx context.Context, tenants []string) (map[string]int, error) {
+func (e *recEngine) Sweep(ctx context.Context, tenants []string) (*reconciler.DriftResult, error) {
 	if e.sweep == nil {
 		return nil, nil
 	}

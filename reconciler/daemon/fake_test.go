@@ -121,6 +121,7 @@ type fakeEngine struct {
 	script   func(ctx context.Context, name string) reconciler.TenantResult
 	ping     func(server string) error
 	sweeps   int
+	drift    func() *reconciler.DriftResult // what Sweep finds; nil: nothing
 }
 
 func (e *fakeEngine) Prepare(ctx context.Context, tenants []string) (pass, error) {
@@ -140,10 +141,13 @@ func (e *fakeEngine) Apply(ctx context.Context, name string) applied {
 	return applied{res: res, plan: &planner.TenantPlan{Name: name}}
 }
 
-func (e *fakeEngine) Sweep(context.Context, []string) (map[string]int, error) {
+func (e *fakeEngine) Sweep(context.Context, []string) (*reconciler.DriftResult, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.sweeps++
+	if e.drift != nil {
+		return e.drift(), nil
+	}
 	return nil, nil
 }
 

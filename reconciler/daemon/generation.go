@@ -25,8 +25,9 @@ type generation struct {
 	passMu sync.Mutex // guards pass (briefly: the loop drops it)
 	pass   pass       // prepared on first use; dropped by the drift sweep
 
-	refs    int  // workers using it; guarded by Daemon.mu
-	retired bool // no longer current; guarded by Daemon.mu
+	refs      int  // workers using it; guarded by Daemon.mu
+	retired   bool // no longer current; guarded by Daemon.mu
+	announced bool // its rollout's end was notified; guarded by Daemon.mu
 }
 
 func newGeneration(snap source.Snapshot, fleet *spec.Fleet, eng engine, shard Shard) *generation {

@@ -32,10 +32,13 @@ func (d *Daemon) startSweep(ctx context.Context, out chan<- error) {
 	d.sweeping = true
 	g.refs++
 	go func() {
-		bySeverity, err := g.eng.Sweep(ctx, names)
+		res, err := g.eng.Sweep(ctx, names)
 		d.m.Drift.Reset()
-		for sev, n := range bySeverity {
-			d.m.Drift.WithLabelValues(sev).Set(float64(n))
+		if res != nil {
+			for sev, n := range res.Summary.BySeverity {
+				d.m.Drift.WithLabelValues(string(sev)).Set(float64(n))
+			}
+			d.notifyDrift(g, res)
 		}
 		d.mu.Lock()
 		d.release(g)

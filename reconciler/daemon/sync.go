@@ -83,6 +83,7 @@ func (d *Daemon) reject(snap source.Snapshot, errs []string) {
 	if repeat {
 		return
 	}
+	d.notifyConfig(snap.Commit, errs)
 	d.m.InvalidCommits.Inc()
 	d.log.Error("config repo commit is invalid; converging to the last valid commit",
 		"commit", snap.Short(), "last_valid", applied, "problems", len(errs), "errors", errs)
@@ -92,6 +93,12 @@ func (d *Daemon) reject(snap source.Snapshot, errs []string) {
 // valid but changes nothing) and queues its tenants.
 func (d *Daemon) accept(snap source.Snapshot, fleet *spec.Fleet, eng engine) {
 	d.m.ConfigValid.Set(1)
+	d.notifyConfig(snap.Commit, nil)
+	if fleet != nil {
+		d.configureNotify(fleet.Config.Notify)
+	}
+	var gone []string
+	defer func() { d.notifyGone(gone) }()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seen, d.invalid = snap.Commit, nil
@@ -131,6 +138,7 @@ func (d *Daemon) accept(snap source.Snapshot, fleet *spec.Fleet, eng engine) {
 	for name, st := range d.tenants {
 		if !inFleet[name] && !st.inFlight {
 			delete(d.tenants, name)
+			gone = append(gone, name)
 		}
 	}
 	d.m.AppliedCommit.Reset()

@@ -113,6 +113,7 @@ func (d *Daemon) work(ctx context.Context, g *generation, name, key string) done
 	}
 	if fresh {
 		d.loadStatuses(ctx)
+		d.useNotifyState(ctx)
 	}
 	out.applied = p.Apply(ctx, name)
 	if Classify(out.res) == ClassTransient && ctx.Err() == nil {
@@ -169,7 +170,9 @@ func (d *Daemon) finish(r done) {
 		st.stallKey, st.failures, st.next = r.key, 0, time.Time{}
 	}
 	failures := st.failures
+	d.notifyRollout(r.gen)
 	d.mu.Unlock()
+	d.notifyTenant(r, class, failures, outage)
 	if outage {
 		d.log.Debug("tenant failed while its server is unreachable; held with the server", "tenant", r.name, "err", r.res.Error)
 	} else {
