@@ -37,8 +37,8 @@ type rawConfig struct {
 	Apply   struct {
 		LockWaitTimeout string `json:"lock_wait_timeout"`
 	} `json:"apply"`
-	Archive rawArchive `json:"archive"`
-	Notify []rawReceiver `json:"notify"`
+	Archive rawArchive    `json:"archive"`
+	Notify  []rawReceiver `json:"notify"`
 }
 
 type rawReceiver struct {
