@@ -1,6 +1,9 @@
 package planner
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Kind classifies a planned statement by its effect on data.
 type Kind string
@@ -51,6 +54,42 @@ type Statement struct {
 	// Objects are the tables, columns, indexes, keys and checks the
 	// statement changes, from the diff engine's change.
 	Objects []Object `json:"-"`
+	// Archive is set on the statements that keep the data of an approved
+	// drop or restore it (strata's archives, see package reconciler): apply
+	// records them in the landlord as they run.
+	Archive *ArchiveStep `json:"archive,omitempty"`
+}
+
+// Archive operations.
+const (
+	ArchiveKeep    = "archive" // keeps a table's or column's data before its drop
+	ArchiveRestore = "restore" // brings an archive's data back into the re-created object
+)
+
+// ArchiveStep is what a statement does for an archive.
+type ArchiveStep struct {
+	Op     string `json:"op"`     // ArchiveKeep or ArchiveRestore
+	Kind   string `json:"kind"`   // "table" or "column"
+	Object string `json:"object"` // "members" or "members.fax"
+	Table  string `json:"table"`  // the archive table in the tenant's database
+	Rows   int64  `json:"rows"`   // rows (a column: its table's rows) kept or restored, as planned
+	Values int64  `json:"values"` // a column's non-NULL values; a table's rows
+	Bytes  int64  `json:"bytes"`  // data and index bytes (a column: the values' length)
+	// Note says it in words, e.g. "restores 1,204 values of members.fax
+	// from the archive of run 812".
+	Note string `json:"note"`
+	// ID is the landlord record a restore uses (0 for a new archive).
+	ID int64 `json:"id,omitempty"`
+	// First and Last mark the statements of one archive or restore that
+	// open and close its landlord record.
+	First bool `json:"-"`
+	Last  bool `json:"-"`
+	// Definition, KeyColumns, Approval and Retention are recorded with a
+	// new archive.
+	Definition string        `json:"-"`
+	KeyColumns []string      `json:"-"`
+	Approval   string        `json:"-"`
+	Retention  time.Duration `json:"-"`
 }
 
 // Drift is an object in the live database that no layer declares.

@@ -50,6 +50,9 @@ type Pass struct {
 	r    *Reconciler
 	live *liveState
 	runs map[string]landlord.RunMark
+	// unsettled are the archives a killed strata left archiving or
+	// restoring, by tenant (settleArchives completes them).
+	unsettled map[string][]landlord.Archive
 }
 
 // Prepare reads what an apply of the named tenants (all when empty) needs
@@ -83,7 +86,15 @@ func (r *Reconciler) prepare(ctx context.Context, sel []*spec.Tenant) (*Pass, er
 	if live.baselines, err = r.store.Baselines(ctx); err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
-	return &Pass{r: r, live: live, runs: runs}, nil
+	unsettled, err := r.store.Archives(ctx, landlord.ArchiveFilter{States: []string{landlord.ArchiveArchiving, landlord.ArchiveRestoring}})
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	p := &Pass{r: r, live: live, runs: runs, unsettled: map[string][]landlord.Archive{}}
+	for _, a := range unsettled {
+		p.unsettled[a.Tenant] = append(p.unsettled[a.Tenant], a)
+	}
+	return p, nil
 }
 
 // Apply converges one tenant of the pass and records it in the landlord.

@@ -35,6 +35,8 @@ type job struct {
 
 	fresh  *bool  // the pass still describes the tenant (freshSincePass); nil: not asked yet
 	liveFP string // the fingerprint read under the lock after the plan ran; "" if not read
+
+	archives map[string]int64 // landlord ids of the archives this run opened, by archive table
 }
 
 // errStop ends a tenant's steps early without failing it (outcome already set).
@@ -53,7 +55,7 @@ var (
 	decommissionSteps = []step{{"lock", lockStep}, {"start", startStep}, {"decommission", decommissionStep}}
 	activeSteps       = []step{
 		{"lock", lockStep}, {"start", startStep}, {"compose", composeStep}, {"provision", provisionStep},
-		{"plan", planStep}, {"drift", driftStep}, {"migrate", migrateStep}, {"verify", verifyStep},
+		{"archives", archiveSettleStep}, {"plan", planStep}, {"drift", driftStep}, {"migrate", migrateStep}, {"verify", verifyStep},
 		{"seed", seedStep}, {"snapshot", snapshotStep},
 	}
 )

@@ -62,6 +62,8 @@ type Options struct {
 	// (progress output, metrics), after the landlord recorded it. It is
 	// called from the workers concurrently and must not block.
 	Listener func(Event)
+	// Now is the clock archives expire by; nil: time.Now (tests set it).
+	Now func() time.Time
 }
 
 // Reconciler converges the tenants of one Fleet. It is safe for concurrent use.

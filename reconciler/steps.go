@@ -254,9 +254,17 @@ func (j *job) runStatements(ctx context.Context) error {
 			if i < j.admin {
 				db = admin
 			}
+			if err := j.archiveBefore(ctx, st); err != nil {
+				return err
+			}
 			err, recErr := j.execute(ctx, db, &rec, st)
 			if recErr != nil {
 				return recErr
+			}
+			if err == nil {
+				if err := j.archiveAfter(ctx, st); err != nil {
+					return err
+				}
 			}
 			failed = err
 			continue

@@ -64,6 +64,8 @@ func renderMarkdown(w io.Writer, p *planner.Plan) error {
 					fmt.Fprintf(bw, ", withheld: %s", s.Withheld)
 				case s.Blocked:
 					fmt.Fprintf(bw, ", blocked: add `%s` under approve.destructive", s.Approval)
+				case s.Archive != nil && s.Archive.Note != "":
+					fmt.Fprintf(bw, ", %s", s.Archive.Note)
 				}
 				fmt.Fprintf(bw, "\n%s;\n", strings.ReplaceAll(s.SQL, "```", "'''"))
 			}

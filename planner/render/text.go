@@ -44,6 +44,9 @@ func renderText(w io.Writer, p *planner.Plan, opts Options) error {
 				line += "  -- data-dependent: " + strings.Join(s.Codes, ", ")
 			}
 			fmt.Fprintf(bw, "  %s\n", c(code, line))
+			if s.Archive != nil && s.Archive.Note != "" {
+				fmt.Fprintf(bw, "      archive: %s\n", s.Archive.Note)
+			}
 			switch {
 			case s.Withheld != "":
 				fmt.Fprintf(bw, "      withheld: %s\n", s.Withheld)
