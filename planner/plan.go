@@ -78,6 +78,11 @@ type ArchiveStep struct {
 	// Note says it in words, e.g. "restores 1,204 values of members.fax
 	// from the archive of run 812".
 	Note string `json:"note"`
+	// Replaces is the SQL of the diff's statement this one stands for (the
+	// drop, or the creation a restore replaces); "" for a statement strata
+	// added (a copy, an UPDATE, a foreign key change). A pull request's
+	// plan, made without the live databases, has the diff's statements.
+	Replaces string `json:"-"`
 	// ID is the landlord record a restore uses (0 for a new archive).
 	ID int64 `json:"id,omitempty"`
 	// First and Last mark the statements of one archive or restore that

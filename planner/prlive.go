@@ -50,6 +50,53 @@ type PRLive struct {
 	// exist yet.
 	Note    string        `json:"note,omitempty"`
 	Summary PRLiveSummary `json:"summary"`
+	// Drops are the data each approved DROP TABLE or DROP COLUMN will
+	// archive or lose, per tenant, measured on the live database.
+	Drops []PRLiveDrop `json:"drops,omitempty"`
+}
+
+// PRLiveDrop is what one approved drop archives or loses in one tenant.
+type PRLiveDrop struct {
+	Tenant   string `json:"tenant"`
+	Kind     string `json:"kind"`   // "table" or "column"
+	Object   string `json:"object"` // "notes" or "members.fax"
+	Rows     int64  `json:"rows"`   // the table's rows
+	Values   int64  `json:"values"` // a column's non-NULL values; a table's rows
+	Bytes    int64  `json:"bytes"`
+	Archived bool   `json:"archived"` // kept for the retention; false: lost
+	Note     string `json:"note"`
+}
+
+// liveDrops returns the drops of a tenant's live plan with their sizes.
+func liveDrops(t TenantPlan) []PRLiveDrop {
+	var out []PRLiveDrop
+	for _, s := range t.Statements {
+		a := s.Archive
+		if a == nil || a.Replaces == "" || a.Op == ArchiveRestore || s.Approval == "" {
+			continue
+		}
+		out = append(out, PRLiveDrop{Tenant: t.Name, Kind: a.Kind, Object: a.Object, Rows: a.Rows, Values: a.Values, Bytes: a.Bytes,
+			Archived: a.Op == ArchiveKeep, Note: a.Note})
+	}
+	return out
+}
+
+// diffStatements returns a live plan's statements as the diff made them:
+// the archive statements strata added are left out, and one that stands
+// for a diff's statement (a RENAME for its DROP TABLE) reads as that one.
+func diffStatements(stmts []Statement) []Statement {
+	out := make([]Statement, 0, len(stmts))
+	for _, s := range stmts {
+		switch {
+		case s.Archive == nil:
+		case s.Archive.Replaces != "":
+			s.SQL = s.Archive.Replaces
+		case s.Archive.Op != "":
+			continue // added by strata for the archive
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // PRLiveTenant is one tenant whose live database is not at the base.
@@ -115,8 +162,10 @@ func (p *PRPlan) CompareLive(live *Plan, records map[string]LiveRecord, note str
 		if known {
 			t.Record = recordText(rec)
 		}
-		t.Extra = subtract(lt.Statements, pt.Statements)
-		t.Absent = subtract(pt.Statements, lt.Statements)
+		l.Drops = append(l.Drops, liveDrops(lt)...)
+		ls := diffStatements(lt.Statements)
+		t.Extra = subtract(ls, pt.Statements)
+		t.Absent = subtract(pt.Statements, ls)
 		t.Unmanaged = subtractDrift(lt.Unmanaged, pt.Unmanaged)
 		same := len(t.Extra) == 0 && len(t.Absent) == 0
 		switch {

@@ -116,3 +116,32 @@ func TestPRLiveGroups(t *testing.T) {
 	require.Equal(t, []string{"failed f1 ", "missing m1 ngo", "drifted d1 ngo", "pending p1,p2 ", "pending p3 ngo"}, got)
 	require.Nil(t, (*planner.PRLive)(nil).Groups())
 }
+
+// TestCompareLiveArchives: the statements strata adds to keep an approved
+// drop's data (a copy, a RENAME that is the DROP TABLE) are not differences
+// from the pull request's change, and the drops' sizes, archived or lost,
+// are listed.
+func TestCompareLiveArchives(t *testing.T) {
+	dropFax := planner.Statement{SQL: "ALTER TABLE `members` DROP COLUMN `fax`", Kind: planner.Destructive, Approval: "DROP COLUMN members.fax"}
+	dropNotes := planner.Statement{SQL: "DROP TABLE `notes`", Kind: planner.Destructive, Approval: "DROP TABLE notes"}
+	fax := planner.ArchiveStep{Op: planner.ArchiveKeep, Kind: "column", Object: "members.fax", Table: "_strata_archive_1_members_fax", Rows: 20, Values: 15, Bytes: 300}
+	cp := planner.Statement{SQL: "CREATE OR REPLACE TABLE `_strata_archive_1_members_fax` (PRIMARY KEY (`id`)) SELECT `id`, `fax` FROM `members`", Kind: planner.Additive, Archive: &fax}
+	faxDrop := dropFax
+	faxLast := fax
+	faxLast.Replaces = dropFax.SQL
+	faxDrop.Archive = &faxLast
+	notes := planner.ArchiveStep{Op: planner.ArchiveKeep, Kind: "table", Object: "notes", Rows: 7, Values: 7, Bytes: 16384, Replaces: dropNotes.SQL}
+	rename := dropNotes
+	rename.SQL = "RENAME TABLE `notes` TO `_strata_archive_2_notes`"
+	rename.Archive = &notes
+	change := prTenant("t", "ngo", planner.ActionChange, dropFax, dropNotes)
+	p, hash := liveCase(change)
+	live := planner.TenantPlan{Name: "t", Action: planner.ActionChange, Statements: []planner.Statement{cp, faxDrop, rename}}
+	p.CompareLive(&planner.Plan{Tenants: []planner.TenantPlan{live}}, map[string]planner.LiveRecord{"t": {Status: "active", DesiredHash: hash}}, "")
+	require.Empty(t, p.Live.Tenants, "the archive statements are differences")
+	require.Equal(t, 1, p.Live.Summary.AtBase)
+	require.Equal(t, []planner.PRLiveDrop{
+		{Tenant: "t", Kind: "column", Object: "members.fax", Rows: 20, Values: 15, Bytes: 300, Archived: true},
+		{Tenant: "t", Kind: "table", Object: "notes", Rows: 7, Values: 7, Bytes: 16384, Archived: true},
+	}, p.Live.Drops)
+}

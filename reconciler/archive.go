@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ import (
 // archiveSteps rewrites p's approved drops and restorable creations with
 // their archive statements. It reads the live database and the landlord, and
 // changes nothing. A tenant being created has nothing to archive or restore.
-func (r *Reconciler) archiveSteps(ctx context.Context, s *server, t *spec.Tenant, desired *layers.Desired, p *planned) error {
+func (r *Reconciler) archiveSteps(ctx context.Context, s *server, t *spec.Tenant, desired *layers.Desired, live *liveState, p *planned) error {
 	if len(p.Statements) == 0 || p.Action == planner.ActionCreate {
 		return nil
 	}
@@ -49,14 +50,14 @@ func (r *Reconciler) archiveSteps(ctx context.Context, s *server, t *spec.Tenant
 		if !runnable(st) {
 			continue
 		}
-		if _, ok := dropTarget(st); ok && t.ArchiveRetention > 0 {
+		if _, ok := dropTarget(st); ok {
 			drops = true
 		}
 		if _, ok := addTarget(st); ok {
 			adds = true
 		}
 	}
-	if !drops && !adds {
+	if !drops && (!adds || !live.hasArchives(ctx, r.store, t.Name)) {
 		return nil
 	}
 	a := &archivePlanner{r: r, s: s, t: t, desired: desired}
@@ -70,7 +71,7 @@ func (r *Reconciler) archiveSteps(ctx context.Context, s *server, t *spec.Tenant
 	out := make([]planner.Statement, 0, len(p.Statements)+4)
 	for _, st := range p.Statements {
 		var steps []planner.Statement
-		if tg, ok := dropTarget(st); ok && runnable(st) && t.ArchiveRetention > 0 {
+		if tg, ok := dropTarget(st); ok && runnable(st) {
 			steps, err = a.keep(ctx, st, tg)
 		} else if tg, ok := addTarget(st); ok && runnable(st) {
 			steps, err = a.restore(ctx, st, tg)
@@ -149,14 +150,16 @@ type archivePlanner struct {
 	live    map[string]bool    // archive tables in the tenant's database
 }
 
-// keep returns the statements that archive what st drops, then drop it.
+// keep returns the statements that archive what st drops, then drop it;
+// with retention 0, st alone with the size it loses.
 func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg target) ([]planner.Statement, error) {
 	ddl, err := showCreate(ctx, a.s.db, a.t.Database, tg.table)
 	if err != nil {
 		return nil, err
 	}
 	def := parseCreate(ddl)
-	step := &planner.ArchiveStep{Op: planner.ArchiveKeep, Kind: tg.kind(), Object: tg.object(), Approval: st.Approval, Retention: a.t.ArchiveRetention, First: true, Last: true}
+	step := &planner.ArchiveStep{Op: planner.ArchiveKeep, Kind: tg.kind(), Object: tg.object(), Approval: st.Approval, Retention: a.t.ArchiveRetention,
+		First: true, Last: true, Replaces: st.SQL}
 	q := ident.Quote(a.t.Database) + "." + ident.Quote(tg.table)
 	if tg.column == "" {
 		step.Definition = ddl
@@ -167,6 +170,9 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 		if err := a.s.db.QueryRowContext(ctx, "SELECT COALESCE(data_length + index_length, 0) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", a.t.Database, tg.table).Scan(&step.Bytes); err != nil {
 			return nil, fmt.Errorf("size of %s: %w", tg.table, err)
 		}
+		if a.t.ArchiveRetention == 0 {
+			return notArchived(st, step, fmt.Sprintf("not archived (archive.retention is 0): the drop loses %s rows (%s) of table %s", count(step.Rows), bytesText(step.Bytes), tg.table)), nil
+		}
 		step.Table = a.name(st.Approval, tg)
 		step.Note = fmt.Sprintf("archives table %s (%s rows, %s) as %s, kept %s: this RENAME is the drop", tg.table, count(step.Rows), bytesText(step.Bytes), step.Table, retentionText(step.Retention))
 		var out []planner.Statement
@@ -176,7 +182,7 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 				drops[i] = "DROP FOREIGN KEY " + ident.Quote(fk.name)
 			}
 			first := *step
-			first.Last = false
+			first.Last, first.Replaces = false, ""
 			first.Note = fmt.Sprintf("archives table %s: its foreign keys go first, so its archive constrains nothing (a cascade would delete archived rows)", tg.table)
 			step.First = false
 			out = append(out, planner.Statement{SQL: "ALTER TABLE " + ident.Quote(tg.table) + " " + strings.Join(drops, ", "), Kind: st.Kind, Approval: st.Approval, Codes: st.Codes, Archive: &first})
@@ -187,26 +193,27 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 		return append(out, rename), nil
 	}
 	line, ok := def.columns[tg.column]
-	switch {
-	case !ok:
+	if !ok {
 		return nil, fmt.Errorf("column %s not found in SHOW CREATE TABLE", tg.object())
-	case len(def.primaryKey) == 0:
-		return notArchived(st, fmt.Sprintf("not archived: %s has no primary key to restore the values by", tg.table)), nil
-	case generated.MatchString(line):
-		return notArchived(st, "not archived: a generated column's values are derived from other columns"), nil
 	}
-	for _, k := range def.primaryKey {
-		if k == tg.column {
-			return notArchived(st, "not archived: the column is part of the primary key"), nil
-		}
-	}
-	step.Definition, step.KeyColumns = line, def.primaryKey
 	qc := ident.Quote(tg.column)
 	if err := a.s.db.QueryRowContext(ctx, "SELECT COUNT(*), COUNT("+qc+"), COALESCE(SUM(LENGTH("+qc+")), 0) FROM "+q).Scan(&step.Rows, &step.Values, &step.Bytes); err != nil {
 		return nil, fmt.Errorf("count %s: %w", tg.object(), err)
 	}
+	loses := fmt.Sprintf("the drop loses %s values (%s) of %s", count(step.Values), bytesText(step.Bytes), tg.object())
+	switch {
+	case a.t.ArchiveRetention == 0:
+		return notArchived(st, step, "not archived (archive.retention is 0): "+loses), nil
+	case len(def.primaryKey) == 0:
+		return notArchived(st, step, fmt.Sprintf("not archived (%s has no primary key to restore the values by): %s", tg.table, loses)), nil
+	case generated.MatchString(line):
+		return notArchived(st, step, "not archived: a generated column's values are derived from other columns"), nil
+	case slices.Contains(def.primaryKey, tg.column):
+		return notArchived(st, step, "not archived (the column is part of the primary key): "+loses), nil
+	}
+	step.Definition, step.KeyColumns = line, def.primaryKey
 	step.Table = a.name(st.Approval, tg)
-	step.Last = false
+	step.Last, step.Replaces = false, ""
 	step.Note = fmt.Sprintf("archives %s (%s values in %s rows, %s) with the primary key of %s into %s, kept %s, before the drop",
 		tg.object(), count(step.Values), count(step.Rows), bytesText(step.Bytes), tg.table, step.Table, retentionText(step.Retention))
 	keys := quoteAll(def.primaryKey)
@@ -217,7 +224,7 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 	}
 	drop := st
 	last := *step
-	last.First, last.Last = false, true
+	last.First, last.Last, last.Replaces = false, true, st.SQL
 	last.Note = fmt.Sprintf("drops %s: its values are kept in %s", tg.object(), step.Table)
 	drop.Archive = &last
 	return []planner.Statement{cp, drop}, nil
@@ -226,9 +233,10 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 // generated matches a generated column's definition line.
 var generated = regexp.MustCompile(` (GENERATED ALWAYS )?AS \(.*\) (VIRTUAL|STORED|PERSISTENT)`)
 
-// notArchived is st with a note saying why its data is not kept.
-func notArchived(st planner.Statement, why string) []planner.Statement {
-	st.Archive = &planner.ArchiveStep{Note: why}
+// notArchived is st with its measured size and a note saying why its data
+// is not kept.
+func notArchived(st planner.Statement, size *planner.ArchiveStep, why string) []planner.Statement {
+	st.Archive = &planner.ArchiveStep{Kind: size.Kind, Object: size.Object, Rows: size.Rows, Values: size.Values, Bytes: size.Bytes, Note: why, Replaces: st.SQL}
 	return []planner.Statement{st}
 }
 
@@ -296,6 +304,7 @@ func (a *archivePlanner) restore(ctx context.Context, st planner.Statement, tg t
 		}
 		step.Values = step.Rows
 		step.Note = fmt.Sprintf("restores table %s (%s rows) from the archive of run %d%s instead of creating it empty", tg.table, count(step.Rows), rec.RunID, commitText(rec.Commit))
+		step.Replaces = st.SQL
 		rename := st
 		rename.SQL = "RENAME TABLE " + ident.Quote(rec.Table) + " TO " + ident.Quote(tg.table)
 		rename.Kind, rename.Codes = planner.Additive, nil
@@ -310,7 +319,7 @@ func (a *archivePlanner) restore(ctx context.Context, st planner.Statement, tg t
 			adds[i] = "ADD " + fk.line
 		}
 		last := *step
-		last.First, last.Last = false, true
+		last.First, last.Last, last.Replaces = false, true, ""
 		last.Note = fmt.Sprintf("restores table %s: its foreign keys as declared, not checked against the restored rows (they held when it was archived)", tg.table)
 		return append(out, planner.Statement{
 			SQL:  "SET STATEMENT foreign_key_checks=0 FOR ALTER TABLE " + ident.Quote(tg.table) + " " + strings.Join(adds, ", "),
@@ -322,12 +331,13 @@ func (a *archivePlanner) restore(ctx context.Context, st planner.Statement, tg t
 		return nil, fmt.Errorf("count %s: %w", rec.Table, err)
 	}
 	step.Note = fmt.Sprintf("restores %s values of %s from the archive of run %d%s", count(step.Values), tg.object(), rec.RunID, commitText(rec.Commit))
+	step.Replaces = st.SQL
 	add := st
 	add.Archive = step
 	upd := *step
-	upd.First = false
+	upd.First, upd.Replaces = false, ""
 	last := *step
-	last.First, last.Last = false, true
+	last.First, last.Last, last.Replaces = false, true, ""
 	last.Note = fmt.Sprintf("restores %s: the archive's values are back, it is dropped", tg.object())
 	return []planner.Statement{add,
 		{SQL: restoreUpdate(tg, rec.Table, rec.KeyColumns), Kind: planner.Additive, Archive: &upd},

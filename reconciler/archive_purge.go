@@ -11,6 +11,8 @@ import (
 // PurgeOptions selects the archives Purge drops.
 type PurgeOptions struct {
 	Tenant string // "" every tenant
+	// Tenants, when not nil, restricts the purge to these (a daemon's shard).
+	Tenants []string
 	// All purges kept archives whether they expired or not.
 	All bool
 }
@@ -48,8 +50,15 @@ func (r *Reconciler) PurgeArchives(ctx context.Context, o PurgeOptions) ([]Purge
 	if err != nil {
 		return nil, err
 	}
+	only := map[string]bool{}
+	for _, t := range o.Tenants {
+		only[t] = true
+	}
 	out := make([]Purged, 0, len(recs))
 	for _, a := range recs {
+		if o.Tenants != nil && !only[a.Tenant] {
+			continue
+		}
 		p := Purged{Archive: a}
 		if err := r.purgeOne(ctx, a); err != nil {
 			p.Error = err.Error()

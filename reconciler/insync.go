@@ -24,6 +24,13 @@ type liveState struct {
 	// accounts that are locked (suspended tenants' app users): one query
 	// per server instead of two per tenant (see lockedAccounts).
 	locked map[string]map[string]bool
+
+	// archived are the tenants with archives kept or in progress, read on
+	// first need (a plan that creates a table or adds a column) for the
+	// whole pass: a tenant without any has nothing to restore.
+	archivedOnce sync.Once
+	archived     map[string]bool
+	archivedErr  error
 }
 
 // accountLocked reports whether user is locked on t's server, and whether
@@ -34,6 +41,16 @@ func (s *liveState) accountLocked(t *spec.Tenant, user string) (locked, known bo
 	}
 	set, ok := s.locked[t.Server]
 	return set[user], ok
+}
+
+// hasArchives reports whether tenant may have an archive to restore: true
+// unless the landlord's list of tenants with archives, read once, lacks it.
+func (s *liveState) hasArchives(ctx context.Context, store *landlord.Store, tenant string) bool {
+	if s == nil {
+		return true
+	}
+	s.archivedOnce.Do(func() { s.archived, s.archivedErr = store.ArchivedTenants(ctx) })
+	return s.archivedErr != nil || s.archived[tenant]
 }
 
 // absent reports whether t's server pass succeeded and found no database for t.

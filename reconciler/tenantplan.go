@@ -58,7 +58,7 @@ func (r *Reconciler) planTenant(ctx context.Context, s *server, t *spec.Tenant, 
 		return p
 	}
 	r.markDrift(ctx, s, t, v, &p)
-	if err := r.archiveSteps(ctx, s, t, desired, &p); err != nil {
+	if err := r.archiveSteps(ctx, s, t, desired, v.live, &p); err != nil {
 		p.TenantPlan = planFailed(p.TenantPlan, err)
 	}
 	return p

@@ -38,6 +38,7 @@ func newRootCmd() *cobra.Command {
 		newCICmd(),
 		newDriftCmd(),
 		newRunCmd(),
+		newArchivesCmd(),
 	)
 	return root
 }

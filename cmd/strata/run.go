@@ -180,9 +180,13 @@ func (f *runFlags) source(ctx context.Context, log *slog.Logger) (daemon.Source,
 	return r, nil, nil
 }
 
-// driftSweep is the daemon's drift sweep: the reconciler's bulk Drift,
-// which records detections in the landlord.
+// driftSweep is the daemon's periodic sweep: the archives of these tenants
+// whose retention passed are purged (a failure is logged and retried next
+// sweep), then the reconciler's bulk Drift records detections in the landlord.
 func driftSweep(ctx context.Context, r *reconciler.Reconciler, tenants []string) (*reconciler.DriftResult, error) {
+	if _, err := r.PurgeArchives(ctx, reconciler.PurgeOptions{Tenants: tenants}); err != nil {
+		return nil, fmt.Errorf("purge archives: %w", err)
+	}
 	return r.Drift(ctx, tenants)
 }
 

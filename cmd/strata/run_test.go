@@ -427,8 +427,10 @@ func TestRunFollowsCommits(t *testing.T) {
 	pg = p.page("beta")
 	assert.Equal(t, 42, pg.History[0].PR)
 	assert.Equal(t, c6, pg.History[0].Commit)
-	require.Len(t, pg.History[0].Statements, 1)
-	assert.Contains(t, pg.History[0].Statements[0].SQL, "DROP COLUMN")
+	// The column's values are archived first (archive.retention defaults to 7d).
+	require.Len(t, pg.History[0].Statements, 2)
+	assert.Contains(t, pg.History[0].Statements[0].SQL, "CREATE OR REPLACE TABLE `_strata_archive_")
+	assert.Contains(t, pg.History[0].Statements[1].SQL, "DROP COLUMN")
 	assert.Equal(t, "0", p.metric(`strata_tenants_waiting{class="blocked"}`))
 	assert.Equal(t, "1", p.metric(fmt.Sprintf(`strata_applied_commit_info{commit=%q,pr="42"}`, c6)))
 

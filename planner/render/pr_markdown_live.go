@@ -20,6 +20,7 @@ func writeLive(b *budgeted, p *planner.PRPlan, command string) {
 	}
 	s := l.Summary
 	base := "`" + mdTick(p.Base.Ref) + "`"
+	writeDrops(b, l.Drops)
 	if len(l.Tenants) == 0 {
 		b.must(fmt.Sprintf("**%s at %s: applying the merge runs exactly the changes below.**\n", allAt(s.Tenants), base))
 		return
@@ -146,4 +147,52 @@ func sqlBlock(stmts []planner.Statement) string {
 	}
 	b.WriteString("```\n")
 	return b.String()
+}
+
+// maxDropRows bounds the rows of the drops table in the PR comment.
+const maxDropRows = 20
+
+// writeDrops renders the data the approved drops archive or lose, measured
+// on the live databases: a total, then one row per tenant and object.
+func writeDrops(b *budgeted, drops []planner.PRLiveDrop) {
+	if len(drops) == 0 {
+		return
+	}
+	var keptRows, keptBytes, lostRows, lostBytes int64
+	for _, d := range drops {
+		if d.Archived {
+			keptRows, keptBytes = keptRows+d.Values, keptBytes+d.Bytes
+		} else {
+			lostRows, lostBytes = lostRows+d.Values, lostBytes+d.Bytes
+		}
+	}
+	b.must(fmt.Sprintf("**Approved drops: %s archived (%s; restored if a later commit brings the object back), %s lost (%s).**\n\n",
+		plural(int(keptRows), "value"), sizeText(keptBytes), plural(int(lostRows), "value"), sizeText(lostBytes)))
+	b.must("| Tenant | Dropped | Rows | Values | Bytes | Kept |\n|---|---|---:|---:|---:|---|\n")
+	for i, d := range drops {
+		if i == maxDropRows {
+			b.must(fmt.Sprintf("\n… and %d more drops.\n", len(drops)-i))
+			break
+		}
+		kept := "archived"
+		if !d.Archived {
+			kept = "**lost**: " + mdCell(d.Note)
+		}
+		b.must(fmt.Sprintf("| %s | %s `%s` | %d | %d | %s | %s |\n", mdCell(d.Tenant), d.Kind, mdTick(d.Object), d.Rows, d.Values, sizeText(d.Bytes), kept))
+	}
+	b.must("\n")
+}
+
+// sizeText writes bytes in B, KB, MB or GB (1024-based).
+func sizeText(n int64) string {
+	units := []string{"B", "KB", "MB", "GB", "TB"}
+	f, i := float64(n), 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f %s", f, units[i])
 }

@@ -63,3 +63,20 @@ func TestPRMarkdownLiveAllAtBase(t *testing.T) {
 	require.NoError(t, render.PRMarkdown(&buf, p, render.PROptions{}))
 	require.Contains(t, buf.String(), "### What the merge meets on the live databases\n\n**All 2 tenants are at `main`: applying the merge runs exactly the changes below.**\n")
 }
+
+// TestPRMarkdownLiveDrops: the live section gives the rows and bytes each
+// approved drop archives or loses, before the merge approves it.
+func TestPRMarkdownLiveDrops(t *testing.T) {
+	p := prPlan(prTenant("acme", "ngo", planner.ActionNone))
+	p.CompareLive(&planner.Plan{Tenants: []planner.TenantPlan{{Name: "acme", Action: planner.ActionNone}}}, nil, "")
+	p.Live.Drops = []planner.PRLiveDrop{
+		{Tenant: "acme", Kind: "column", Object: "members.fax", Rows: 1300, Values: 1204, Bytes: 20480, Archived: true},
+		{Tenant: "acme", Kind: "table", Object: "notes", Rows: 9, Values: 9, Bytes: 16384, Note: "not archived (archive.retention is 0): the drop loses 9 rows (16.0 KB) of table notes"},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, render.PRMarkdown(&buf, p, render.PROptions{}))
+	out := buf.String()
+	require.Contains(t, out, "**Approved drops: 1204 values archived (20.0 KB; restored if a later commit brings the object back), 9 values lost (16.0 KB).**")
+	require.Contains(t, out, "| acme | column `members.fax` | 1300 | 1204 | 20.0 KB | archived |")
+	require.Contains(t, out, "| acme | table `notes` | 9 | 9 | 16.0 KB | **lost**: not archived (archive.retention is 0): the drop loses 9 rows (16.0 KB) of table notes |")
+}

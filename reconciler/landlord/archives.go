@@ -147,3 +147,22 @@ func (s *Store) Archives(ctx context.Context, f ArchiveFilter) ([]Archive, error
 	}
 	return out, rows.Err()
 }
+
+// ArchivedTenants returns the tenants with archives kept or in progress
+// (archiving, restoring); none when the landlord has no archives table yet.
+func (s *Store) ArchivedTenants(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT tenant FROM "+s.t("archives")+" WHERE state IN (?, ?, ?)", ArchiveKept, ArchiveArchiving, ArchiveRestoring)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: tenants with archives: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("landlord: tenants with archives: %w", err)
+		}
+		out[t] = true
+	}
+	return out, rows.Err()
+}
