@@ -280,7 +280,7 @@ func TestArchiveInterruptedBetweenCopyAndDrop(t *testing.T) {
 	if n := f.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE ?", db, spec.ArchiveLike); n != 1 {
 		t.Fatalf("%d archive tables, want 1", n)
 	}
-	got := f.count("SELECT COUNT(*) FROM `"+db+"`.`"+recs[1].Table+"` WHERE fax IS NOT NULL")
+	got := f.count("SELECT COUNT(*) FROM `" + db + "`.`" + recs[1].Table + "` WHERE fax IS NOT NULL")
 	if got != len(before) || recs[1].Rows != int64(len(before)) {
 		t.Fatalf("archive holds %d values (recorded %d rows), want %d", got, recs[1].Rows, len(before))
 	}
