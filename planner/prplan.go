@@ -335,3 +335,58 @@ func approveIn(base, head *spec.Tenant, fleet *spec.Fleet) []string {
 	}
 	return append(out, path)
 }
+
+// WaveCount is how many tenants a merge changes in one wave.
+type WaveCount struct {
+	Wave    int `json:"wave"`
+	Tenants int `json:"tenants"`
+}
+
+// Rollout is the order in which the merge reaches the tenants it changes
+// (created, changed or blocked): how many per wave (tenant.yaml wave:, at
+// head), lowest first. The daemon and strata apply roll out wave by wave.
+func (p *PRPlan) Rollout() []WaveCount {
+	if p.Head.Fleet == nil {
+		return nil
+	}
+	wave := make(map[string]int, len(p.Head.Fleet.Tenants))
+	for _, t := range p.Head.Fleet.Tenants {
+		wave[t.Name] = t.Wave
+	}
+	by := map[int]int{}
+	for _, t := range p.Tenants {
+		if t.Action != ActionCreate && t.Action != ActionChange && t.Action != ActionBlocked {
+			continue
+		}
+		if w, ok := wave[t.Name]; ok {
+			by[w]++
+		}
+	}
+	out := make([]WaveCount, 0, len(by))
+	for w, n := range by {
+		out = append(out, WaveCount{Wave: w, Tenants: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Wave < out[j].Wave })
+	return out
+}
+
+// RolloutLine describes Rollout in one line, "wave 0: 3 tenants, then
+// wave 1: 40, then wave 2: 957"; "" when the merge changes tenants of one
+// wave or none (nothing is gated).
+func (p *PRPlan) RolloutLine() string {
+	waves := p.Rollout()
+	if len(waves) < 2 {
+		return ""
+	}
+	parts := make([]string, len(waves))
+	for i, w := range waves {
+		parts[i] = fmt.Sprintf("wave %d: %d", w.Wave, w.Tenants)
+		if i == 0 {
+			parts[i] += " tenant"
+			if w.Tenants != 1 {
+				parts[i] += "s"
+			}
+		}
+	}
+	return strings.Join(parts, ", then ")
+}

@@ -236,7 +236,7 @@ func (j *job) openRun(ctx context.Context) error {
 	if j.res.RunID > 0 {
 		return nil
 	}
-	id, err := j.r.store.StartRun(ctx, j.t.Name, j.r.opts.Commit, j.r.opts.PR)
+	id, err := j.r.store.StartRunIn(ctx, j.t.Name, j.r.opts.Commit, j.r.opts.PR, j.t.Wave, j.r.opts.Rollout)
 	j.res.RunID = id
 	return err
 }

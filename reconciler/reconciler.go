@@ -56,6 +56,9 @@ type Options struct {
 	Commit string
 	// PR is the pull request that approved Commit, 0 when unknown.
 	PR int
+	// Rollout is how the apply honours the tenants' waves, recorded with
+	// each run (landlord.ModeGated, ModeWave, ModeAllWaves; "" none).
+	Rollout string
 	// Logger receives progress; nil discards it. DSNs and passwords are never logged.
 	Logger *slog.Logger
 	// Listener, when set, receives every Event of an apply as it happens
@@ -226,6 +229,9 @@ func (r *Reconciler) ReadLandlord(ctx context.Context) (*landlord.Store, error) 
 	}
 	return r.store, nil
 }
+
+// Commit is the config-repo commit r applies (Options.Commit).
+func (r *Reconciler) Commit() string { return r.opts.Commit }
 
 // LandlordDatabase is the name of the landlord database.
 func (r *Reconciler) LandlordDatabase() string { return r.store.Database() }

@@ -39,6 +39,7 @@ func (l *loader) loadConfig() Config {
 		Archive:        raw.Archive.archive(),
 	}
 	c.Notify = l.receivers(d, raw.Notify)
+	c.Rollout = l.rollout(d)
 	if w, err := time.ParseDuration(raw.Apply.LockWaitTimeout); err == nil {
 		c.Apply.LockWaitTimeout = w // the schema allows whole seconds or minutes only
 	}

@@ -44,7 +44,19 @@ type Config struct {
 	Apply          Apply    // how changes run on tenant databases
 	Archive        Archive  // how long dropped data is kept (archive.retention)
 
-	Notify []Receiver // where notifications go (notify:)
+	Notify  []Receiver // where notifications go (notify:)
+	Rollout Rollout    // how a commit reaches the tenants' waves
+}
+
+// Rollout gates a commit's rollout by the tenants' waves (rollout: in
+// strata.yaml): wave N+1 starts only when every tenant of wave N converged,
+// or no more than MaxFailures failed, and Bake has passed since.
+type Rollout struct {
+	MaxFailures int
+	Bake        time.Duration
+	// Check is a read-only SELECT run on each tenant of a wave that
+	// converged; a first column that is not true counts as a failure ("" none).
+	Check string
 }
 
 // Apply tunes how strata changes tenant databases.

@@ -39,6 +39,11 @@ type rawConfig struct {
 	} `json:"apply"`
 	Archive rawArchive    `json:"archive"`
 	Notify  []rawReceiver `json:"notify"`
+	Rollout struct {
+		MaxFailures int    `json:"max_failures"`
+		Bake        string `json:"bake"`
+		Check       string `json:"check"`
+	} `json:"rollout"`
 }
 
 type rawReceiver struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/rollout"
 )
 
 // newApplyCmd: strata apply — converge the selected tenants once.
@@ -33,8 +34,14 @@ converged but a tenant was locked by another strata run (apply again later).`,
 	ff.register(cmd)
 	format := formatFlag(cmd)
 	quiet := cmd.Flags().Bool("quiet", false, "no progress bar (there is none when stderr is not a terminal)")
+	wave := cmd.Flags().Int("wave", -1, "apply only the tenants of this wave, by hand (no gating; recorded in the commit's rollout)")
+	allWaves := cmd.Flags().Bool("all-waves", false, "apply every wave at once, ignoring rollout gating (an emergency; recorded as such)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := format()
+		if err != nil {
+			return err
+		}
+		mode, err := rolloutMode(ff.tenants, *wave, *allWaves)
 		if err != nil {
 			return err
 		}
@@ -57,6 +64,7 @@ converged but a tenant was locked by another strata run (apply again later).`,
 			if ff.ref == "" {
 				o.Commit = base
 			}
+			o.Rollout = mode
 		})
 		if err != nil {
 			return err
@@ -65,16 +73,31 @@ converged but a tenant was locked by another strata run (apply again later).`,
 			pr.total = len(fleet.Tenants)
 		}
 		defer r.Close()
-		res, applyErr := r.Apply(withContext(cmd), ff.tenants)
+		var (
+			res      *reconciler.Result
+			applyErr error
+			ro       *landlord.Rollout
+		)
+		if mode == "" {
+			res, applyErr = r.Apply(withContext(cmd), ff.tenants)
+		} else {
+			var rec landlord.Rollout
+			res, rec, applyErr = rollout.Apply(withContext(cmd), r, fleet, rollout.Options{
+				Commit: r.Commit(), Mode: mode, Wave: *wave, Listener: pr.rolloutEvent})
+			ro = &rec
+		}
 		pr.finish()
 		if res == nil {
 			return applyErr
 		}
-		if err := renderApply(cmd.OutOrStdout(), res, f); err != nil {
+		if err := renderApply(cmd.OutOrStdout(), res, ro, f); err != nil {
 			return err
 		}
 		if applyErr != nil { // asked to stop: what finished is recorded and shown above
 			return &exitError{code: 1, err: fmt.Errorf("apply interrupted (%v): the statements in flight finished and were recorded; apply again to continue", applyErr)}
+		}
+		if ro != nil && ro.Status == landlord.RolloutHalted {
+			return &exitError{code: 1, err: fmt.Errorf("the rollout of %s halted at wave %d; push a fix (or a revert) to start a new rollout, or apply --wave N by hand", shortCommit(ro.Commit), ro.Wave)}
 		}
 		if code := res.ExitCode(); code != 0 {
 			return &exitError{code: code}
@@ -87,19 +110,78 @@ converged but a tenant was locked by another strata run (apply again later).`,
 // renderApply prints the summary line after the tenant lines the printer
 // streamed; JSON is {"plan": ..., "tenants": [...]}, printed whole.
 // strata plan shows the statements before an apply.
-func renderApply(w io.Writer, res *reconciler.Result, f render.Format) error {
+func renderApply(w io.Writer, res *reconciler.Result, ro *landlord.Rollout, f render.Format) error {
 	if f == render.FormatJSON {
 		return writeJSON(w, struct {
 			Plan    *planner.Plan             `json:"plan"`
 			Tenants []reconciler.TenantResult `json:"tenants"`
-		}{res.Plan, res.Tenants})
+			Rollout *landlord.Rollout         `json:"rollout,omitempty"`
+		}{res.Plan, res.Tenants, ro})
 	}
 	counts := map[reconciler.Outcome]int{}
 	for _, t := range res.Tenants {
 		counts[t.Outcome]++
 	}
 	fmt.Fprintf(w, "Applied: %s\n", outcomeLine(len(res.Tenants), counts))
+	if ro != nil && (len(ro.Waves) > 1 || ro.Status == landlord.RolloutHalted) {
+		fmt.Fprintln(w, rolloutLine(*ro))
+	}
 	return nil
+}
+
+// rolloutMode is how strata apply honours waves: gated unless tenants are
+// named (they are applied as asked), one wave by hand, or all at once.
+func rolloutMode(tenants []string, wave int, all bool) (string, error) {
+	switch {
+	case wave >= 0 && all:
+		return "", &exitError{code: 1, err: fmt.Errorf("--wave and --all-waves exclude each other")}
+	case len(tenants) > 0 && (wave >= 0 || all):
+		return "", &exitError{code: 1, err: fmt.Errorf("--tenant applies the named tenants as asked: leave out --wave and --all-waves")}
+	case len(tenants) > 0:
+		return "", nil
+	case wave >= 0:
+		return landlord.ModeWave, nil
+	case all:
+		return landlord.ModeAllWaves, nil
+	}
+	return landlord.ModeGated, nil
+}
+
+// rolloutLine summarises a rollout: "Rollout of abc123: halted at wave 1 ...".
+func rolloutLine(ro landlord.Rollout) string {
+	line := fmt.Sprintf("Rollout of %s (%s): ", shortCommit(ro.Commit), ro.Mode)
+	switch ro.Status {
+	case landlord.RolloutHalted:
+		line += "HALTED at wave " + fmt.Sprint(ro.Wave) + ": " + ro.Reason
+	case landlord.RolloutFinished:
+		line += "finished"
+	case landlord.RolloutBaking:
+		line += fmt.Sprintf("wave %d baking", ro.Wave)
+	default:
+		line += fmt.Sprintf("at wave %d", ro.Wave)
+	}
+	var parts []string
+	for _, w := range ro.Waves {
+		p := fmt.Sprintf("wave %d: %d/%d converged", w.Wave, w.Converged, w.Tenants)
+		if len(w.Failed) > 0 {
+			p += fmt.Sprintf(", %d failed", len(w.Failed))
+		}
+		if w.StartedAt.IsZero() {
+			p = fmt.Sprintf("wave %d: %d not started", w.Wave, w.Tenants)
+		}
+		parts = append(parts, p)
+	}
+	return line + "\n  " + strings.Join(parts, "; ")
+}
+
+func shortCommit(c string) string {
+	if c == "" {
+		return "the working tree"
+	}
+	if len(c) > 12 && !strings.Contains(c, "-") {
+		return c[:12]
+	}
+	return c
 }
 
 // tenantLine describes what apply did to t, or "" when it found t in sync.

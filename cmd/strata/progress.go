@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/rollout"
 )
 
 // applyPrinter is strata apply's listener: it prints one line per tenant as
@@ -42,6 +43,17 @@ func (p *applyPrinter) listen(ev reconciler.Event) {
 	if line := tenantLine(fin.Result); line != "" && p.out != nil {
 		p.clearBar()
 		fmt.Fprintln(p.out, line)
+	}
+	p.drawBar()
+}
+
+// rolloutEvent prints a rollout transition (strata apply by wave).
+func (p *applyPrinter) rolloutEvent(ev rollout.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.out != nil && ev.Kind != rollout.WaveFinished && len(ev.Rollout.Waves) > 1 {
+		p.clearBar()
+		fmt.Fprintln(p.out, ev.String())
 	}
 	p.drawBar()
 }

@@ -37,7 +37,7 @@ type runFlags struct {
 	repo, branch, cacheDir   string
 	poll, driftEvery, drain  time.Duration
 	backoff                  time.Duration
-	watch                    bool
+	watch, allWaves          bool
 	listen, shard, logFormat string
 	logLevel                 string
 	keys                     fleetFlags // --secret-key-file and --concurrency
@@ -50,7 +50,8 @@ func newRunCmd() *cobra.Command {
 		Short: "Run the daemon: follow the config repo and keep every tenant converged",
 		Long: `strata run follows a branch of the config repo (a Git URL or a local repository,
 fetched every --poll into --cache-dir; or, with --watch, a plain directory re-read on
-every change) and keeps each tenant of its --shard converged to the newest valid commit.
+every change) and keeps each tenant of its --shard converged to the newest valid commit,
+wave by wave (rollout: in strata.yaml; --all-waves ignores the gating).
 An invalid commit is reported and never applied. Every --drift-interval it sweeps for
 drift. HTTP on --listen serves /healthz, /readyz, /metrics and /api/v1/tenants[/NAME];
 set ` + envAPIToken + ` to require a bearer token on /api/v1.
@@ -69,6 +70,7 @@ SIGTERM stops taking work, lets running applies finish (at most --drain) and exi
 	fl.DurationVar(&f.driftEvery, "drift-interval", daemon.DefaultDriftInterval, "interval between drift sweeps")
 	fl.DurationVar(&f.drain, "drain", daemon.DefaultDrain, "on SIGTERM, how long running applies may take to finish")
 	fl.DurationVar(&f.backoff, "retry-backoff", daemon.DefaultBackoff, "first retry delay of a transient failure (doubles per failure, up to 5m)")
+	fl.BoolVar(&f.allWaves, "all-waves", false, "apply every wave of a commit at once, ignoring rollout gating (an emergency; recorded as such)")
 	fl.BoolVar(&f.watch, "watch", false, "--repo is a plain directory: re-read it on every change (development)")
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:9090", "address of the health, metrics and status API server (empty: none)")
 	fl.StringVar(&f.shard, "shard", "", "i/n: apply only the tenants whose name hashes to i of n replicas")
@@ -112,7 +114,7 @@ func runDaemon(ctx context.Context, stderr io.Writer, f *runFlags) error {
 	d, err := daemon.New(daemon.Options{
 		Source: src, Changes: changes, Poll: f.poll, DriftInterval: f.driftEvery, Sweep: driftSweep,
 		Shard: shard, Concurrency: f.keys.concurrency, SecretKey: key, Drain: f.drain, Backoff: f.backoff,
-		Metrics: daemon.NewMetrics(reg), Logger: log, Notify: notifier,
+		Metrics: daemon.NewMetrics(reg), Logger: log, Notify: notifier, AllWaves: f.allWaves,
 	})
 	if err != nil {
 		return &exitError{code: 1, err: err}

@@ -69,12 +69,19 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, asJSON
 	if err != nil {
 		return err
 	}
+	var ro *landlord.Rollout // the newest rollout by wave
+	if rec, err := store.ReadRollout(ctx, ""); err == nil {
+		ro = &rec
+	} else if !landlord.IsNotFound(err) {
+		return err
+	}
 	if asJSON {
 		return writeJSON(w, struct {
 			Counts    map[landlord.Status]int `json:"counts"`
 			Drift     map[string]int          `json:"drift_by_severity"`
+			Rollout   *landlord.Rollout       `json:"rollout,omitempty"`
 			Attention []landlord.Tenant       `json:"attention"`
-		}{counts, driftCounts, attention})
+		}{counts, driftCounts, ro, attention})
 	}
 	total := 0
 	var parts []string
@@ -97,6 +104,9 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, asJSON
 	}
 	if len(drifted) > 0 {
 		fmt.Fprintf(w, "Drift: %s (strata drift for details)\n", strings.Join(drifted, ", "))
+	}
+	if ro != nil {
+		fmt.Fprintln(w, rolloutLine(*ro))
 	}
 	if len(attention) == 0 {
 		fmt.Fprintln(w, "Nothing needs attention.")
@@ -167,6 +177,9 @@ func tenantStatus(ctx context.Context, w io.Writer, store *landlord.Store, names
 			approved := ""
 			if run.PR > 0 {
 				approved = fmt.Sprintf(" approved by PR #%d", run.PR)
+			}
+			if run.Rollout == landlord.ModeAllWaves || run.Rollout == landlord.ModeWave {
+				approved += " (" + run.Rollout + ")"
 			}
 			fmt.Fprintf(w, "  #%d %s %s commit %s%s, %s\n", run.ID, run.StartedAt.Format(time.RFC3339), run.Outcome,
 				orDash(short(run.Commit)), approved, plural(len(run.Statements), "statement"))

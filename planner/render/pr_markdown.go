@@ -148,6 +148,10 @@ func prHeader(p *planner.PRPlan) string {
 		fmt.Fprintf(&h, "**%s: %d to create, %d to change (%s), %d blocked, %d failed validation, %d unchanged.**\n",
 			plural(s.Tenants, "tenant"), s.Create, s.Change, plural(s.Statements, "statement"), s.Blocked, s.Invalid, s.Unchanged)
 	}
+	if line := p.RolloutLine(); line != "" && p.Base.Valid() && p.Head.Valid() {
+		fmt.Fprintf(&h, "\n**Rollout:** %s. A wave with more than %d failed tenants halts the rest (`rollout.max_failures` in strata.yaml).\n",
+			line, p.Head.Fleet.Config.Rollout.MaxFailures)
+	}
 	h.WriteString("\n| Tenants | Count |\n|---|---:|\n")
 	for _, r := range []struct {
 		label string

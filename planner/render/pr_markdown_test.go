@@ -14,6 +14,7 @@ import (
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/planner/internal/plantest"
 	"github.com/stratadb/strata/planner/render"
+	"github.com/stratadb/strata/spec"
 )
 
 var (
@@ -177,4 +178,35 @@ func TestPRMarkdownBlockedApprovalFile(t *testing.T) {
 			require.Contains(t, buf.String(), "| Blocked | 1 |")
 		})
 	}
+}
+
+// TestPRRolloutOrder: the comment shows the order the merge takes through
+// the waves of the tenants it changes; one wave shows nothing.
+func TestPRRolloutOrder(t *testing.T) {
+	var ts []planner.PRTenant
+	head := &spec.Fleet{Config: spec.Config{Rollout: spec.Rollout{MaxFailures: 2}}}
+	add := func(name string, wave int, action planner.Action) {
+		ts = append(ts, prTenant(name, "ngo", action))
+		head.Tenants = append(head.Tenants, &spec.Tenant{Name: name, Wave: wave})
+	}
+	add("a", 0, planner.ActionChange)
+	add("b", 0, planner.ActionCreate)
+	add("c", 0, planner.ActionChange)
+	add("d", 1, planner.ActionBlocked)
+	add("e", 2, planner.ActionChange)
+	add("f", 2, planner.ActionNone)
+	p := prPlan(ts...)
+	p.Head.Fleet = head
+	var buf bytes.Buffer
+	require.NoError(t, render.PRMarkdown(&buf, p, render.PROptions{}))
+	require.Contains(t, buf.String(), "**Rollout:** wave 0: 3 tenants, then wave 1: 1, then wave 2: 1. A wave with more than 2 failed tenants halts the rest")
+	buf.Reset()
+	require.NoError(t, render.PR(&buf, p, render.FormatText, render.PROptions{}))
+	require.Contains(t, buf.String(), "Rollout: wave 0: 3 tenants, then wave 1: 1, then wave 2: 1\n")
+
+	one := prPlan(prTenant("a", "ngo", planner.ActionChange))
+	one.Head.Fleet = &spec.Fleet{Tenants: []*spec.Tenant{{Name: "a", Wave: 3}}}
+	buf.Reset()
+	require.NoError(t, render.PRMarkdown(&buf, one, render.PROptions{}))
+	require.NotContains(t, buf.String(), "Rollout")
 }

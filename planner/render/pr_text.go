@@ -16,11 +16,16 @@ func PR(w io.Writer, p *planner.PRPlan, f Format, opts PROptions) error {
 		return PRMarkdown(w, p, opts)
 	case FormatJSON:
 		p.Summarize()
+		waves := p.Rollout()
+		if len(waves) < 2 {
+			waves = nil // one wave: nothing is gated
+		}
 		return writeJSON(w, struct {
 			*planner.PRPlan
 			Groups     []planner.PRGroup     `json:"groups"`
 			LiveGroups []planner.PRLiveGroup `json:"live_groups,omitempty"`
-		}{p, p.Groups(), p.Live.Groups()})
+			Rollout    []planner.WaveCount   `json:"rollout,omitempty"`
+		}{p, p.Groups(), p.Live.Groups(), waves})
 	}
 	return prText(w, p)
 }
@@ -50,6 +55,9 @@ func prText(w io.Writer, p *planner.PRPlan) error {
 	}
 	if p.Live != nil {
 		liveText(&b, p.Live)
+	}
+	if line := p.RolloutLine(); line != "" {
+		fmt.Fprintf(&b, "Rollout: %s\n", line)
 	}
 	s := p.Summary
 	fmt.Fprintf(&b, "Plan %s -> %s: %s: %d to create, %d to change (%s), %d blocked, %d failed validation, %d removed, %d unchanged\n",

@@ -12,6 +12,7 @@ import (
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/notify"
+	"github.com/stratadb/strata/reconciler/rollout"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -53,6 +54,13 @@ type Options struct {
 	// Backoff is the first retry delay of a transient failure, doubled per
 	// failure up to MaxBackoff (defaults 2s and 5m), with jitter.
 	Backoff, MaxBackoff time.Duration
+	// AllWaves applies every wave of a commit at once, ignoring rollout
+	// gating (strata run --all-waves, an emergency; recorded as such).
+	AllWaves bool
+	// OnRollout, when set, receives every transition of a rollout by wave
+	// (a wave started or finished, halted, resumed, finished), after the
+	// landlord recorded it; called from the loop, it must not block.
+	OnRollout func(rollout.Event)
 	// Metrics receives the daemon's measurements; nil makes unregistered ones.
 	Metrics *Metrics
 	// Logger receives structured logs; nil discards them.
@@ -150,6 +158,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	inFlight := 0
 	for {
 		d.startProbes(work, false, probes)
+		d.advance(ctx)
 		inFlight += d.dispatch(work, results)
 		if wait, ok := d.nextWake(); ok {
 			wakeT.Reset(wait)

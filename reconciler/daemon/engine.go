@@ -37,9 +37,10 @@ type pass interface {
 
 // applied is what one tenant's apply did.
 type applied struct {
-	res     reconciler.TenantResult
-	plan    *planner.TenantPlan // the plan it applied from; nil when skipped
-	skipped bool                // the landlord showed it converged at this commit already
+	res      reconciler.TenantResult
+	checkErr error               // the post-wave check (rollout.check) did not pass
+	plan     *planner.TenantPlan // the plan it applied from; nil when skipped
+	skipped  bool                // the landlord showed it converged at this commit already
 }
 
 // newEngine makes a generation's engine; Options.engine replaces it in tests.
@@ -56,9 +57,13 @@ type recEngine struct {
 
 // reconcilerEngine returns the production newEngine for d's options.
 func (d *Daemon) reconcilerEngine(fleet *spec.Fleet, snap source.Snapshot) (engine, error) {
+	mode := landlord.ModeGated
+	if d.opts.AllWaves {
+		mode = landlord.ModeAllWaves
+	}
 	rec, err := reconciler.New(fleet, reconciler.Options{
 		Concurrency: d.opts.Concurrency, SecretKey: d.opts.SecretKey,
-		Commit: snap.Commit, PR: snap.PR, Logger: d.log,
+		Commit: snap.Commit, PR: snap.PR, Logger: d.log, Rollout: mode,
 	})
 	if err != nil {
 		return nil, err
@@ -140,7 +145,7 @@ func (p *recPass) Apply(ctx context.Context, name string) applied {
 		rec, err := p.store.Tenant(ctx, name)
 		if err == nil && rec.Status == landlord.StatusActive && rec.LastError == "" &&
 			rec.LastAppliedCommit == p.e.commit && rec.DesiredHash == t.LayerHash() {
-			return applied{skipped: true, res: reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server, Outcome: reconciler.OutcomeConverged}}
+			return p.check(ctx, applied{skipped: true, res: reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server, Outcome: reconciler.OutcomeConverged}})
 		}
 	}
 	res, tp, err := p.p.Apply(ctx, name)
@@ -148,7 +153,17 @@ func (p *recPass) Apply(ctx context.Context, name string) applied {
 		res = reconciler.TenantResult{Name: name, Database: t.Database, Server: t.Server, Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}
 		return applied{res: res}
 	}
-	return applied{res: res, plan: &tp}
+	return p.check(ctx, applied{res: res, plan: &tp})
+}
+
+// check runs the post-wave check (rollout.check) on a tenant that
+// converged; its failure counts toward the wave's budget.
+func (p *recPass) check(ctx context.Context, a applied) applied {
+	q := p.e.fleet.Config.Rollout.Check
+	if q != "" && a.res.Outcome == reconciler.OutcomeConverged {
+		a.checkErr = p.e.rec.Check(ctx, a.res.Name, q)
+	}
+	return a
 }
 
 var (

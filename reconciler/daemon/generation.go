@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stratadb/strata/reconciler/rollout"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/source"
 )
@@ -28,6 +29,12 @@ type generation struct {
 	refs      int  // workers using it; guarded by Daemon.mu
 	retired   bool // no longer current; guarded by Daemon.mu
 	announced bool // its rollout's end was notified; guarded by Daemon.mu
+
+	// gate is the commit's rollout by wave; recorded says the landlord
+	// has its first record, started that a tenant of it finished. Guarded
+	// by Daemon.mu.
+	gate              *rollout.Gate
+	recorded, started bool
 }
 
 func newGeneration(snap source.Snapshot, fleet *spec.Fleet, eng engine, shard Shard) *generation {

@@ -19,6 +19,8 @@ type Metrics struct {
 	LastSync       prometheus.Gauge // unix time of the last successful sync
 	Interrupted    prometheus.Counter
 	ServerUp       *prometheus.GaugeVec // 0 while a database server is unreachable
+	RolloutHalted  prometheus.Gauge     // 1 while the current commit's rollout is halted
+	RolloutWave    prometheus.Gauge     // the wave the current commit's rollout is at
 }
 
 // NewMetrics makes the daemon's collectors and registers them with reg
@@ -65,10 +67,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ServerUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "strata_server_up", Help: "0 while a database server (tenants', dev or landlord) does not answer the daemon's probe, 1 once it does again.",
 		}, []string{"server"}),
+		RolloutHalted: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "strata_rollout_halted", Help: "1 while the rollout of the commit being converged to is halted (a wave failed over rollout.max_failures; later waves stay at the previous commit), else 0.",
+		}),
+		RolloutWave: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "strata_rollout_wave", Help: "The wave (tenant.yaml wave:) the rollout of the commit being converged to is at.",
+		}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Reconciles, m.Duration, m.Tenants, m.Waiting, m.Drift, m.AppliedCommit,
-			m.ConfigValid, m.InvalidCommits, m.Fetches, m.FetchErrors, m.LastSync, m.Interrupted, m.ServerUp)
+			m.ConfigValid, m.InvalidCommits, m.Fetches, m.FetchErrors, m.LastSync, m.Interrupted, m.ServerUp, m.RolloutHalted, m.RolloutWave)
 	}
 	return m
 }

@@ -36,15 +36,18 @@ type TenantStatus struct {
 
 // Status is the daemon's state as the status API shows it.
 type Status struct {
-	Shard      string         `json:"shard"`
-	Commit     string         `json:"commit,omitempty"` // the last valid commit, being converged to
-	PR         int            `json:"pr,omitempty"`
-	CommitTime time.Time      `json:"commit_time,omitzero"`
-	Valid      bool           `json:"valid"`             // the newest commit is valid
-	Invalid    *Invalid       `json:"invalid,omitempty"` // why it is not
-	LastSync   time.Time      `json:"last_sync,omitzero"`
-	SyncError  string         `json:"sync_error,omitempty"`
-	Tenants    []TenantStatus `json:"tenants"`
+	Shard      string    `json:"shard"`
+	Commit     string    `json:"commit,omitempty"` // the last valid commit, being converged to
+	PR         int       `json:"pr,omitempty"`
+	CommitTime time.Time `json:"commit_time,omitzero"`
+	Valid      bool      `json:"valid"`             // the newest commit is valid
+	Invalid    *Invalid  `json:"invalid,omitempty"` // why it is not
+	LastSync   time.Time `json:"last_sync,omitzero"`
+	SyncError  string    `json:"sync_error,omitempty"`
+	// Rollout is the current commit's rollout by wave (this shard's
+	// tenants); nil before the first valid commit.
+	Rollout *landlord.Rollout `json:"rollout,omitempty"`
+	Tenants []TenantStatus    `json:"tenants"`
 }
 
 // Status returns a copy of the daemon's state, tenants sorted by name.
@@ -55,6 +58,10 @@ func (d *Daemon) Status() Status {
 		LastSync: d.lastSync, SyncError: errText(d.syncErr), Tenants: []TenantStatus{}}
 	if d.gen != nil {
 		s.Commit, s.PR, s.CommitTime = d.gen.commit, d.gen.pr, d.gen.when
+		if d.gen.gate != nil {
+			rec := d.gen.gate.Record()
+			s.Rollout = &rec
+		}
 	}
 	for _, st := range d.tenants {
 		s.Tenants = append(s.Tenants, st.status(d.clock.Now()))

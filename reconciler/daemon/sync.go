@@ -141,6 +141,7 @@ func (d *Daemon) accept(snap source.Snapshot, fleet *spec.Fleet, eng engine) {
 			gone = append(gone, name)
 		}
 	}
+	d.newGate(g)
 	d.m.AppliedCommit.Reset()
 	d.m.AppliedCommit.WithLabelValues(g.commit, strconv.Itoa(g.pr)).Set(1)
 	d.log.Info("converging to commit", "commit", snap.Short(), "pr", snap.PR, "tenants", len(inFleet), "changed", changed)

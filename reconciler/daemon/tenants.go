@@ -49,7 +49,7 @@ func (d *Daemon) dispatch(ctx context.Context, results chan<- done) int {
 	for _, st := range d.tenants {
 		if st.inFlight {
 			running++
-		} else if st.due(now) && !d.held(g, st.name) {
+		} else if st.due(now) && !d.held(g, st.name) && (g.gate == nil || g.gate.Allows(st.name)) {
 			due = append(due, st)
 		}
 	}
@@ -91,6 +91,11 @@ func (d *Daemon) nextWake() (time.Duration, bool) {
 	}
 	if sw := d.serverWake(); !sw.IsZero() && (next.IsZero() || sw.Before(next)) {
 		next = sw
+	}
+	if d.gen != nil && d.gen.gate != nil {
+		if b := d.gen.gate.BakeEnds(); !b.IsZero() && (next.IsZero() || b.Before(next)) {
+			next = b // the next wave starts
+		}
 	}
 	if next.IsZero() {
 		return 0, false
@@ -171,6 +176,10 @@ func (d *Daemon) finish(r done) {
 	}
 	failures := st.failures
 	d.notifyRollout(r.gen)
+	d.observe(r, class)
+	if r.gen == d.gen {
+		r.gen.started = true
+	}
 	d.mu.Unlock()
 	d.notifyTenant(r, class, failures, outage)
 	if outage {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // Run outcomes.
@@ -35,14 +37,17 @@ const (
 
 // Run is one apply attempt on a tenant.
 type Run struct {
-	ID         int64             `json:"id"`
-	Tenant     string            `json:"tenant"`
-	Commit     string            `json:"commit,omitempty"`
-	PR         int               `json:"pr,omitempty"` // the pull request that approved it; 0 when unknown
-	StartedAt  time.Time         `json:"started_at"`
-	FinishedAt time.Time         `json:"finished_at,omitzero"`
-	Outcome    string            `json:"outcome"`
-	Error      string            `json:"error,omitempty"`
+	ID         int64     `json:"id"`
+	Tenant     string    `json:"tenant"`
+	Commit     string    `json:"commit,omitempty"`
+	PR         int       `json:"pr,omitempty"` // the pull request that approved it; 0 when unknown
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Outcome    string    `json:"outcome"`
+	Error      string    `json:"error,omitempty"`
+	// Rollout is how the run's rollout honoured waves (ModeGated, ModeWave,
+	// ModeAllWaves), empty outside a rollout.
+	Rollout    string            `json:"rollout,omitempty"`
 	Statements []StatementRecord `json:"statements,omitempty"`
 }
 
@@ -180,8 +185,13 @@ func (s *Store) History(ctx context.Context, tenant string, limit int) ([]Run, e
 	if limit <= 0 {
 		limit = 20
 	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT id, tenant, commit_sha, pr_number, started_at, finished_at, outcome, error FROM %s "+
-		"WHERE tenant = ? ORDER BY id DESC LIMIT %d", s.t("apply_runs"), limit), tenant)
+	q := "SELECT id, tenant, commit_sha, pr_number, started_at, finished_at, outcome, error, rollout FROM %s WHERE tenant = ? ORDER BY id DESC LIMIT %d"
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(q, s.t("apply_runs"), limit), tenant)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1054 { // a landlord from before rollouts (read-only verbs do not migrate it)
+		q = strings.Replace(q, "rollout FROM", "'' FROM", 1)
+		rows, err = s.db.QueryContext(ctx, fmt.Sprintf(q, s.t("apply_runs"), limit), tenant)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("landlord: history of %s: %w", tenant, err)
 	}
@@ -191,7 +201,7 @@ func (s *Store) History(ctx context.Context, tenant string, limit int) ([]Run, e
 		var pr sql.NullInt64
 		var fin sql.NullTime
 		var e sql.NullString
-		if err := rows.Scan(&r.ID, &r.Tenant, &r.Commit, &pr, &r.StartedAt, &fin, &r.Outcome, &e); err != nil {
+		if err := rows.Scan(&r.ID, &r.Tenant, &r.Commit, &pr, &r.StartedAt, &fin, &r.Outcome, &e, &r.Rollout); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("landlord: history of %s: %w", tenant, err)
 		}

@@ -1,6 +1,7 @@
 // Package httpapi serves a running strata daemon over HTTP: /healthz
 // (the process answers), /readyz (the daemon is doing its job), /metrics
-// (Prometheus) and the JSON status API under /api/v1, which reads the
+// (Prometheus) and the JSON status API under /api/v1 (tenants, and the
+// rollout by wave of a commit), which reads the
 // landlord (the record of what is and what happened) joined with the
 // daemon's view of each tenant (retry class, next attempt, last plan).
 //
@@ -64,6 +65,7 @@ func New(d *daemon.Daemon, opts Options) http.Handler {
 	}
 	mux.Handle("GET /api/v1/tenants", s.auth(http.HandlerFunc(s.tenants)))
 	mux.Handle("GET /api/v1/tenants/{name}", s.auth(http.HandlerFunc(s.tenant)))
+	mux.Handle("GET /api/v1/rollout", s.auth(http.HandlerFunc(s.rollout)))
 	return mux
 }
 
