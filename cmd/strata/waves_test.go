@@ -6,8 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/stratadb/strata/reconciler/daemon/httpapi"
+	"github.com/stratadb/strata/reconciler/landlord"
 )
 
 // TestWavesHaltThenResume is issue 12's end-to-end test of gated waves, on
@@ -17,12 +21,7 @@ import (
 // and shown by strata status); a fix commit resumes from wave 0 and
 // converges every tenant. Every claim is checked against the databases.
 func TestWavesHaltThenResume(t *testing.T) {
-	c := newConfigRepo(t)
-	c.tenant("w0", "wave: 0\n")
-	c.tenant("w1-bad", "wave: 1\n")
-	c.tenant("w1-ok", "wave: 1\n")
-	c.tenant("w2", "wave: 2\n")
-	c.commit("four tenants in three waves")
+	c, _ := wavesRepo(t)
 	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
 	apply := func(args ...string) (int, string) {
 		code, out, errOut := runBin(t, append([]string{"apply", "--repo", c.dir, "--ref", "main", "--concurrency", "2"}, args...)...)
@@ -32,24 +31,13 @@ func TestWavesHaltThenResume(t *testing.T) {
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "finished", out)
 
-	// wave 1's data breaks a unique index (duplicate emails in one tenant).
-	_, err := c.db.Exec("INSERT INTO `" + c.database("w1-bad") + "`.users (email) VALUES ('dup@x'), ('dup@x')")
-	require.NoError(t, err)
-	c.write("basic/002_email.sql", "ALTER TABLE users ADD COLUMN phone VARCHAR(20) NULL;\nCREATE UNIQUE INDEX users_email ON users (email);\n")
-	bad := c.commit("unique emails")
+	bad := c.breakWave1()
 	code, out = apply()
 	require.Equal(t, 1, code, out)
 	require.Contains(t, out, "HALTED at wave 1", out)
 	require.Contains(t, out, "w1-bad", out)
 
-	hasIndex := func(tenant string) bool {
-		var n int
-		require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = ? AND table_name = 'users' AND index_name = 'users_email'", c.database(tenant)).Scan(&n))
-		return n > 0
-	}
-	hasPhone := func(tenant string) bool {
-		return strings.Contains(strings.Join(c.columns(tenant), ","), "users.phone")
-	}
+	hasIndex, hasPhone := c.hasEmailIndex, c.hasPhone
 	require.True(t, hasIndex("w0") && hasPhone("w0"), "wave 0 converged")
 	require.True(t, hasIndex("w1-ok"), "wave 1's other tenant converged")
 	require.False(t, hasIndex("w1-bad"), "the failing tenant has no unique index")
@@ -68,13 +56,8 @@ func TestWavesHaltThenResume(t *testing.T) {
 	require.Contains(t, out, "HALTED at wave 1", out)
 	require.Contains(t, out, "wave 2: 1 not started", out)
 
-	// The fix: a plain index (replacing the unique one where it was made
-	// is approved). A new commit starts a new rollout from wave 0.
-	c.write("basic/002_email.sql", "ALTER TABLE users ADD COLUMN phone VARCHAR(20) NULL;\nCREATE INDEX users_email ON users (email);\n")
-	cfg, err := os.ReadFile(filepath.Join(c.dir, "strata.yaml"))
-	require.NoError(t, err)
-	c.write("strata.yaml", string(cfg)+"approve: { destructive: ['DROP INDEX users.users_email'] }\n")
-	fix := c.commit("emails need not be unique")
+	// The fix: a plain index. A new commit starts a new rollout from wave 0.
+	fix := c.fixWave1()
 	code, out = apply()
 	require.Equal(t, 0, code, out)
 	for _, tn := range []string{"w0", "w1-bad", "w1-ok", "w2"} {
@@ -86,4 +69,91 @@ func TestWavesHaltThenResume(t *testing.T) {
 	code, out, _ = runBin(t, "status", "--repo", c.dir)
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, fmt.Sprintf("Rollout of %s (gated): finished", fix[:12]), out)
+}
+
+// wavesRepo is a config repo with four tenants in waves 0, 1, 1 and 2,
+// committed; it returns the commit.
+func wavesRepo(t *testing.T) (*configRepo, string) {
+	c := newConfigRepo(t)
+	c.tenant("w0", "wave: 0\n")
+	c.tenant("w1-bad", "wave: 1\n")
+	c.tenant("w1-ok", "wave: 1\n")
+	c.tenant("w2", "wave: 2\n")
+	return c, c.commit("four tenants in three waves")
+}
+
+// breakWave1 gives w1-bad duplicate emails and commits a unique index on
+// them (and a new column), which fails there alone; it returns the commit.
+func (c *configRepo) breakWave1() string {
+	_, err := c.db.Exec("INSERT INTO `" + c.database("w1-bad") + "`.users (email) VALUES ('dup@x'), ('dup@x')")
+	require.NoError(c.t, err)
+	c.write("basic/002_email.sql", "ALTER TABLE users ADD COLUMN phone VARCHAR(20) NULL;\nCREATE UNIQUE INDEX users_email ON users (email);\n")
+	return c.commit("unique emails")
+}
+
+// fixWave1 commits a plain index instead (replacing the unique one where it
+// was made is approved) and returns the commit.
+func (c *configRepo) fixWave1() string {
+	c.write("basic/002_email.sql", "ALTER TABLE users ADD COLUMN phone VARCHAR(20) NULL;\nCREATE INDEX users_email ON users (email);\n")
+	cfg, err := os.ReadFile(filepath.Join(c.dir, "strata.yaml"))
+	require.NoError(c.t, err)
+	c.write("strata.yaml", string(cfg)+"approve: { destructive: ['DROP INDEX users.users_email'] }\n")
+	return c.commit("emails need not be unique")
+}
+
+// hasEmailIndex reports whether the tenant's users table has index users_email.
+func (c *configRepo) hasEmailIndex(tenant string) bool {
+	var n int
+	require.NoError(c.t, c.db.QueryRow("SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = ? AND table_name = 'users' AND index_name = 'users_email'", c.database(tenant)).Scan(&n))
+	return n > 0
+}
+
+func (c *configRepo) hasPhone(tenant string) bool {
+	return strings.Contains(strings.Join(c.columns(tenant), ","), "users.phone")
+}
+
+// TestRunWavesHaltThenResume is TestWavesHaltThenResume with the daemon
+// (the real binary following the Git repo): the halt shows in the status
+// API, /api/v1/rollout and strata_rollout_halted, wave 2 is never applied
+// while it lasts, and the fix commit converges every tenant.
+func TestRunWavesHaltThenResume(t *testing.T) {
+	c, first := wavesRepo(t)
+	p := startDaemon(t, strataBin, c)
+	waitApplied(t, p, first, "w0", "w1-bad", "w1-ok", "w2")
+	rolloutOf := func(commit string) (landlord.Rollout, int) {
+		var ro landlord.Rollout
+		code := p.get("/api/v1/rollout?commit="+commit, &ro)
+		return ro, code
+	}
+
+	bad := c.breakWave1()
+	waitFor(t, p, "the rollout halted", func() (bool, string) {
+		ro, code := rolloutOf(bad)
+		return ro.Status == landlord.RolloutHalted, fmt.Sprintf("%d %+v", code, ro)
+	})
+	ro, _ := rolloutOf(bad)
+	require.Equal(t, 1, ro.Wave)
+	require.Equal(t, []string{"w1-bad"}, ro.WaveOf(1).Failed)
+	require.Equal(t, "1", p.metric("strata_rollout_halted"))
+	var list httpapi.TenantList
+	require.Equal(t, 200, p.get("/api/v1/tenants", &list))
+	require.NotNil(t, list.Rollout)
+	require.Equal(t, landlord.RolloutHalted, list.Rollout.Status)
+	time.Sleep(time.Second) // a few polls: wave 2 must stay untouched
+	require.True(t, c.hasEmailIndex("w0") && c.hasPhone("w0"), "wave 0 converged")
+	require.True(t, c.hasEmailIndex("w1-ok"), "wave 1's other tenant converged")
+	require.False(t, c.hasEmailIndex("w1-bad"))
+	require.False(t, c.hasEmailIndex("w2") || c.hasPhone("w2"), "wave 2 stays at the previous commit's schema")
+
+	fix := c.fixWave1()
+	waitApplied(t, p, fix, "w0", "w1-bad", "w1-ok", "w2")
+	waitFor(t, p, "the fix's rollout finished", func() (bool, string) {
+		ro, code := rolloutOf(fix)
+		return ro.Status == landlord.RolloutFinished, fmt.Sprintf("%d %+v", code, ro)
+	})
+	require.Equal(t, "0", p.metric("strata_rollout_halted"))
+	for _, tn := range []string{"w0", "w1-bad", "w1-ok", "w2"} {
+		require.True(t, c.hasEmailIndex(tn) && c.hasPhone(tn), "%s converged after the fix", tn)
+	}
+	p.stop()
 }
