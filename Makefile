@@ -2,11 +2,24 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/strata
+# strata version prints these (Go and Atlas versions come from the build info).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+IMAGE ?= ghcr.io/stratadb/strata:$(VERSION)
+DOCKER ?= docker
 
-.PHONY: build test chaos lint demo bench bench-scale bench-servers clean
+.PHONY: build test chaos lint demo bench bench-scale bench-servers clean image
 
 build:
-	$(GO) build -o $(BIN) ./cmd/strata
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/strata
+
+# The container image (Dockerfile) where a container engine runs (DOCKER=podman works too).
+image:
+	@command -v $(DOCKER) >/dev/null 2>&1 || { echo "make image: no '$(DOCKER)' command here: install Docker (or pass DOCKER=podman) to build $(IMAGE)" >&2; exit 1; }
+	@$(DOCKER) info >/dev/null 2>&1 || { echo "make image: '$(DOCKER)' cannot reach a container engine (is the daemon running?)" >&2; exit 1; }
+	$(DOCKER) build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg BUILD_DATE=$(BUILD_DATE) -t $(IMAGE) .
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

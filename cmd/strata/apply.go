@@ -36,6 +36,7 @@ converged but a tenant was locked by another strata run (apply again later).`,
 	quiet := cmd.Flags().Bool("quiet", false, "no progress bar (there is none when stderr is not a terminal)")
 	wave := cmd.Flags().Int("wave", -1, "apply only the tenants of this wave, by hand (no gating; recorded in the commit's rollout)")
 	allWaves := cmd.Flags().Bool("all-waves", false, "apply every wave at once, ignoring rollout gating (an emergency; recorded as such)")
+	tell := notifyFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := format()
 		if err != nil {
@@ -89,6 +90,11 @@ converged but a tenant was locked by another strata run (apply again later).`,
 		pr.finish()
 		if res == nil {
 			return applyErr
+		}
+		if *tell {
+			n := newCLINotifier(cmd.ErrOrStderr(), fleet)
+			n.apply(res)
+			defer n.close()
 		}
 		if err := renderApply(cmd.OutOrStdout(), res, ro, f); err != nil {
 			return err

@@ -26,7 +26,9 @@ func newRootCmd() *cobra.Command {
 		Short:         "Keep every tenant database at the schema its Git config repo describes",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readBuildInfo().Version,
 	}
+	root.SetVersionTemplate(readBuildInfo().String())
 	root.AddCommand(
 		newValidateCmd(),
 		newSchemaCmd(),
@@ -39,6 +41,7 @@ func newRootCmd() *cobra.Command {
 		newDriftCmd(),
 		newRunCmd(),
 		newArchivesCmd(),
+		newVersionCmd(),
 	)
 	return root
 }

@@ -30,6 +30,7 @@ REF (drift, changes still pending, a missing database) and unmanaged tables.`,
 	format := formatFlag(cmd)
 	base := cmd.Flags().String("base", "", "plan a pull request: what merging the head (the working tree, or --ref) into this branch, tag or commit changes, composed on the dev server only")
 	live := cmd.Flags().Bool("live", false, "with --base: also plan the head against the live databases and the landlord (read only) and show what the merge meets there")
+	tell := notifyFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		f, err := format()
 		if err != nil {
@@ -41,7 +42,7 @@ REF (drift, changes still pending, a missing database) and unmanaged tables.`,
 		if *live {
 			return &exitError{code: 1, err: errors.New("plan: --live goes with --base REF (a plain plan is already live)")}
 		}
-		r, _, err := ff.reconciler(cmd.ErrOrStderr())
+		r, fleet, err := ff.reconciler(cmd.ErrOrStderr())
 		if err != nil {
 			return err
 		}
@@ -49,6 +50,11 @@ REF (drift, changes still pending, a missing database) and unmanaged tables.`,
 		p, err := r.Plan(withContext(cmd), ff.tenants)
 		if err != nil {
 			return err
+		}
+		if *tell {
+			n := newCLINotifier(cmd.ErrOrStderr(), fleet)
+			n.plan(p)
+			defer n.close()
 		}
 		out := cmd.OutOrStdout()
 		if err := renderPlan(out, p, f); err != nil {
