@@ -36,7 +36,7 @@ const notifyFlushTimeout = 15 * time.Second
 type runFlags struct {
 	repo, branch, cacheDir   string
 	poll, driftEvery, drain  time.Duration
-	backoff                  time.Duration
+	backoff, notifyBatch     time.Duration
 	watch, allWaves          bool
 	listen, shard, logFormat string
 	logLevel                 string
@@ -71,6 +71,7 @@ SIGTERM stops taking work, lets running applies finish (at most --drain) and exi
 	fl.DurationVar(&f.drain, "drain", daemon.DefaultDrain, "on SIGTERM, how long running applies may take to finish")
 	fl.DurationVar(&f.backoff, "retry-backoff", daemon.DefaultBackoff, "first retry delay of a transient failure (doubles per failure, up to 5m)")
 	fl.BoolVar(&f.allWaves, "all-waves", false, "apply every wave of a commit at once, ignoring rollout gating (an emergency; recorded as such)")
+	fl.DurationVar(&f.notifyBatch, "notify-batch", notify.DefaultWindow, "how long events are collected into one message per notify: receiver")
 	fl.BoolVar(&f.watch, "watch", false, "--repo is a plain directory: re-read it on every change (development)")
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:9090", "address of the health, metrics and status API server (empty: none)")
 	fl.StringVar(&f.shard, "shard", "", "i/n: apply only the tenants whose name hashes to i of n replicas")
@@ -104,7 +105,7 @@ func runDaemon(ctx context.Context, stderr io.Writer, f *runFlags) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	notifier := notify.New(notify.Options{Metrics: notify.NewMetrics(reg), Logger: log})
+	notifier := notify.New(notify.Options{Window: f.notifyBatch, Metrics: notify.NewMetrics(reg), Logger: log})
 	defer func() {
 		// What the last moments found is still told, briefly.
 		cctx, cancel := context.WithTimeout(context.Background(), notifyFlushTimeout)
