@@ -69,6 +69,21 @@ func TestWavesHaltThenResume(t *testing.T) {
 	code, out, _ = runBin(t, "status", "--repo", c.dir)
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, fmt.Sprintf("Rollout of %s (gated): finished", fix[:12]), out)
+
+	var errOut string
+	// A tenant removed from the repo is orphaned: not active, database and
+	// credentials kept.
+	require.NoError(t, os.RemoveAll(filepath.Join(c.dir, "tenants", "w2")))
+	c.commit("w2 leaves the repo")
+	code, out = apply()
+	require.Equal(t, 0, code, out)
+	code, out, errOut = runBin(t, "status", "--repo", c.dir)
+	require.Equal(t, 0, code, out+errOut)
+	require.Contains(t, out, "4 tenants: 3 active, 1 orphaned", out)
+	code, out, errOut = runBin(t, "credentials", "w2", "--repo", c.dir)
+	require.Equal(t, 0, code, out+errOut)
+	require.Contains(t, out, c.database("w2"))
+	require.True(t, c.hasEmailIndex("w2"), "the orphan's database is kept")
 }
 
 // wavesRepo is a config repo with four tenants in waves 0, 1, 1 and 2,

@@ -99,6 +99,12 @@ func (d *Daemon) advance(ctx context.Context) {
 		} else {
 			log.Info(ev.String())
 		}
+		switch ev.Kind {
+		case rollout.Halted:
+			d.NotifyRolloutHalted(ev.Commit, ev.String(), false)
+		case rollout.Resumed, rollout.Finished: // a later commit's rollout ends an earlier halt too
+			d.NotifyRolloutHalted(ev.Commit, "", true)
+		}
 		if d.opts.OnRollout != nil {
 			d.opts.OnRollout(ev)
 		}

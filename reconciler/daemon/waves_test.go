@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,4 +96,39 @@ func TestLoopWavesBake(t *testing.T) {
 	all.tenant("b", "wave: 1\n")
 	all.d.sync(context.Background())
 	assert.ElementsMatch(t, []string{"a", "b"}, all.step(), "--all-waves: every wave at once")
+}
+
+// A halted rollout is told to the notify: receivers that ask for
+// rollout_halted, with the wave and the failed tenant; the rollout of a
+// fixed commit tells it resolved.
+func TestNotifyRolloutHalted(t *testing.T) {
+	hk := newHook(t)
+	h := notifyHarness(t, hk)
+	h.write("strata.yaml", strings.Replace(notifyConfig, "events: [tenant_failed, tenant_blocked, drift, rollout_finished, config_invalid]", "events: [rollout_halted]", 1))
+	h.tenant("a", "wave: 0\nlabels: {tier: gold}\n")
+	h.tenant("b", "wave: 1\nlabels: {tier: gold}\n")
+	h.tenant("c", "wave: 2\nlabels: {tier: gold}\n")
+	broken := true
+	h.setScript(func(_ context.Context, name string) reconciler.TenantResult {
+		if name == "b" && broken {
+			return failed(reconciler.Stalled(errors.New("Error 1062: Duplicate entry")))
+		}
+		return reconciler.TenantResult{Outcome: reconciler.OutcomeConverged}
+	})
+	h.d.sync(context.Background())
+	for range 4 {
+		h.step()
+	}
+	m := hk.message(t)
+	assert.Contains(t, m.Summary, "halted")
+	assert.Contains(t, m.Text, "wave 1")
+	assert.Contains(t, m.Text, "b (Error 1062")
+
+	broken = false
+	h.write("basic/002_b.sql", "CREATE TABLE b (id INT PRIMARY KEY);\n")
+	h.d.sync(context.Background())
+	for range 4 {
+		h.step()
+	}
+	assert.Contains(t, hk.message(t).Summary, "resumed")
 }
