@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -20,16 +21,16 @@ type Archive struct {
 }
 
 type rawArchive struct {
-	Retention string `json:"retention"`
+	Retention any `json:"retention"` // 0 (a number in YAML) or a string
 }
 
 // archive parses a raw archive block (CUE checked its shape: 0 or a whole
 // number of minutes, hours or days).
 func (r rawArchive) archive() Archive {
-	s := r.Retention
-	if s == "" {
+	if r.Retention == nil {
 		return Archive{}
 	}
+	s := fmt.Sprint(r.Retention)
 	if s == "0" {
 		return Archive{Set: true}
 	}

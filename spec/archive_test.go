@@ -20,7 +20,7 @@ func TestArchiveRetention(t *testing.T) {
 	}{
 		{"default", nil, 7 * day, 7 * day},
 		{"fleet", map[string]string{"strata.yaml": base.files["strata.yaml"] + "archive: { retention: 36h }\n"}, 36 * time.Hour, 36 * time.Hour},
-		{"fleet off", map[string]string{"strata.yaml": base.files["strata.yaml"] + "archive: { retention: \"0\" }\n"}, 0, 0},
+		{"fleet off", map[string]string{"strata.yaml": base.files["strata.yaml"] + "archive: { retention: 0 }\n"}, 0, 0},
 		{"template over fleet", map[string]string{
 			"strata.yaml":                 base.files["strata.yaml"] + "archive: { retention: 36h }\n",
 			"templates/ngo/template.yaml": base.files["templates/ngo/template.yaml"] + "archive: { retention: 30d }\n",

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -149,4 +153,91 @@ func sqlNullOr(ok bool, s string) string {
 		return "NULL"
 	}
 	return "'" + s + "'"
+}
+
+// TestArchiveKilledBeforeDrop: strata SIGKILLed after it copied a column
+// into its archive, while the drop waits for a metadata lock an application
+// transaction holds, leaves the column, the copy and a record in state
+// archiving. The next apply completes it: one archive, one kept record with
+// every value, no value lost; the revert restores them all.
+func TestArchiveKilledBeforeDrop(t *testing.T) {
+	c := newConfigRepo(t)
+	withFax := "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  name VARCHAR(100) NOT NULL,\n  fax VARCHAR(30) NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n"
+	withoutFax := "CREATE TABLE members (\n  id INT NOT NULL AUTO_INCREMENT,\n  name VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB;\n"
+	c.write("templates/club/001_members.sql", withFax)
+	c.tenant("alpha", "")
+	c.commit("club with fax")
+	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
+	code, _, stderr := runBin(t, "apply", "--repo", c.dir, "--ref", "main")
+	require.Equal(t, 0, code, stderr)
+	db := c.database("alpha")
+	for id := 1; id <= 40; id++ {
+		_, err := c.db.Exec("INSERT INTO `"+db+"`.members (id, name, fax) VALUES (?, 'm', "+sqlNullOr(id%3 != 0, fmt.Sprint("fax-", id))+")", id)
+		require.NoError(t, err)
+	}
+	before := c.faxRows("alpha", true)
+
+	c.write("templates/club/001_members.sql", withoutFax)
+	c.tenant("alpha", "approve: { destructive: [\"DROP COLUMN members.fax\"] }\n")
+	c.commit("drop fax")
+	// An application transaction that read members holds its metadata
+	// lock: the copy (a read) runs, the drop waits.
+	ctx := context.Background()
+	app, err := c.db.Conn(ctx)
+	require.NoError(t, err)
+	defer app.Close()
+	_, err = app.ExecContext(ctx, "BEGIN")
+	require.NoError(t, err)
+	_, err = app.ExecContext(ctx, "SELECT COUNT(*) FROM `"+db+"`.members")
+	require.NoError(t, err)
+	cmd := exec.Command(strataBin, "apply", "--repo", c.dir, "--ref", "main")
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(30 * time.Second)
+	var waiting int64
+	for {
+		err := c.db.QueryRow("SELECT id FROM information_schema.processlist WHERE db = ? AND state LIKE 'Waiting for table metadata lock' AND info LIKE '%DROP COLUMN%'", db).Scan(&waiting)
+		if err == nil {
+			break
+		}
+		require.ErrorIs(t, err, sql.ErrNoRows)
+		require.True(t, time.Now().Before(deadline), "the drop never waited for the lock")
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	// The server would still run the drop once the lock is free; its lock
+	// wait ends first (as lock_wait_timeout would end it): strata died
+	// between the copy and the drop.
+	_, err = c.db.Exec(fmt.Sprintf("KILL QUERY %d", waiting))
+	require.NoError(t, err)
+	_, err = app.ExecContext(ctx, "COMMIT")
+	require.NoError(t, err)
+
+	left := archivesJSON(t, c.dir)
+	require.Len(t, left, 1)
+	require.Equal(t, landlord.ArchiveArchiving, left[0].State)
+	require.Equal(t, before, c.faxRows("alpha", true), "the column is intact after the kill")
+
+	code, _, stderr = runBin(t, "apply", "--repo", c.dir, "--ref", "main")
+	require.Equal(t, 0, code, stderr)
+	all := archivesJSON(t, c.dir, "--all")
+	var kept []landlord.Archive
+	for _, a := range all {
+		if a.State == landlord.ArchiveKept {
+			kept = append(kept, a)
+		}
+	}
+	require.Len(t, kept, 1, "%+v", all)
+	var tables, values int
+	require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE '\\_strata\\_archive\\_%'", db).Scan(&tables))
+	require.Equal(t, 1, tables)
+	require.NoError(t, c.db.QueryRow("SELECT COUNT(fax) FROM `"+db+"`.`"+kept[0].Table+"`").Scan(&values))
+	require.Equal(t, 27, values) // 40 rows, every third NULL
+
+	c.write("templates/club/001_members.sql", withFax)
+	c.tenant("alpha", "")
+	c.commit("Revert \"drop fax\"")
+	code, _, stderr = runBin(t, "apply", "--repo", c.dir, "--ref", "main")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, before, c.faxRows("alpha", true), "members after the revert")
 }
