@@ -89,7 +89,12 @@
 //	      "approval": "DROP COLUMN members.fax", // destructive statements only
 //	      "blocked": true,
 //	      "note": "…",                       // why it waits, or how to keep the data; omitted when empty
-//	      "withheld": "drift strategy report: …" // why the drift strategy keeps it from running; omitted when it does not
+//	      "withheld": "drift strategy report: …", // why the drift strategy keeps it from running; omitted when it does not
+//	      "archive": {                       // a statement that keeps or restores dropped data (docs/archives.md); omitted otherwise
+//	        "op": "archive|restore|",        // "": the drop is not archived (note says why and what it loses)
+//	        "kind": "table|column", "object": "members.fax", "table": "_strata_archive_…",
+//	        "rows": 1300, "values": 1204, "bytes": 20480, "note": "archives members.fax (1,204 values …", "id": 7
+//	      }
 //	    }],
 //	    "unmanaged": [{"object": "TABLE notes", "detail": "…"}], // omitted when none
 //	    "error": "…"                         // ActionFailed only

@@ -72,7 +72,7 @@ func (r *Reconciler) archiveSteps(ctx context.Context, s *server, t *spec.Tenant
 	for _, st := range p.Statements {
 		var steps []planner.Statement
 		if tg, ok := dropTarget(st); ok && runnable(st) {
-			steps, err = a.keep(ctx, st, tg)
+			steps, err = a.keep(ctx, st, tg, out)
 		} else if tg, ok := addTarget(st); ok && runnable(st) {
 			steps, err = a.restore(ctx, st, tg)
 		} else {
@@ -152,7 +152,9 @@ type archivePlanner struct {
 
 // keep returns the statements that archive what st drops, then drop it;
 // with retention 0, st alone with the size it loses.
-func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg target) ([]planner.Statement, error) {
+// before are the plan's statements that run first: a foreign key they drop
+// is not dropped again.
+func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg target, before []planner.Statement) ([]planner.Statement, error) {
 	ddl, err := showCreate(ctx, a.s.db, a.t.Database, tg.table)
 	if err != nil {
 		return nil, err
@@ -176,11 +178,13 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 		step.Table = a.name(st.Approval, tg)
 		step.Note = fmt.Sprintf("archives table %s (%s rows, %s) as %s, kept %s: this RENAME is the drop", tg.table, count(step.Rows), bytesText(step.Bytes), step.Table, retentionText(step.Retention))
 		var out []planner.Statement
-		if len(def.foreignKeys) > 0 {
-			drops := make([]string, len(def.foreignKeys))
-			for i, fk := range def.foreignKeys {
-				drops[i] = "DROP FOREIGN KEY " + ident.Quote(fk.name)
+		var drops []string
+		for _, fk := range def.foreignKeys {
+			if !dropsForeignKey(before, tg.table, fk.name) {
+				drops = append(drops, "DROP FOREIGN KEY "+ident.Quote(fk.name))
 			}
+		}
+		if len(drops) > 0 {
 			first := *step
 			first.Last, first.Replaces = false, ""
 			first.Note = fmt.Sprintf("archives table %s: its foreign keys go first, so its archive constrains nothing (a cascade would delete archived rows)", tg.table)
@@ -228,6 +232,17 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 	last.Note = fmt.Sprintf("drops %s: its values are kept in %s", tg.object(), step.Table)
 	drop.Archive = &last
 	return []planner.Statement{cp, drop}, nil
+}
+
+// dropsForeignKey reports whether one of stmts drops table's foreign key
+// name (a cycle of foreign keys is dropped before its tables).
+func dropsForeignKey(stmts []planner.Statement, table, name string) bool {
+	for _, st := range stmts {
+		if strings.HasPrefix(st.SQL, "ALTER TABLE "+ident.Quote(table)+" ") && strings.Contains(st.SQL, "DROP FOREIGN KEY "+ident.Quote(name)) {
+			return true
+		}
+	}
+	return false
 }
 
 // generated matches a generated column's definition line.
