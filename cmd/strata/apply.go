@@ -93,7 +93,7 @@ converged but a tenant was locked by another strata run (apply again later).`,
 		}
 		if *tell {
 			n := newCLINotifier(cmd.ErrOrStderr(), fleet)
-			n.apply(res)
+			n.apply(res, ro)
 			defer n.close()
 		}
 		if err := renderApply(cmd.OutOrStdout(), res, ro, f); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/notify"
 	"github.com/stratadb/strata/spec"
 )
@@ -63,8 +64,9 @@ func (c *cliNotifier) plan(p *planner.Plan) {
 	}
 }
 
-// apply tells the tenants an apply left failed or blocked, then its end.
-func (c *cliNotifier) apply(res *reconciler.Result) {
+// apply tells the tenants an apply left failed or blocked, then its end,
+// or that its rollout halted (ro, when it applied by wave).
+func (c *cliNotifier) apply(res *reconciler.Result, ro *landlord.Rollout) {
 	commit := ""
 	if res.Plan != nil {
 		commit = res.Plan.Commit
@@ -91,6 +93,10 @@ func (c *cliNotifier) apply(res *reconciler.Result) {
 	parts := make([]string, 0, len(outcomes))
 	for _, o := range outcomes {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[reconciler.Outcome(o)], o))
+	}
+	if ro != nil && ro.Status == landlord.RolloutHalted {
+		c.n.Report(notify.Event{Kind: notify.RolloutHalted, Commit: commit, Detail: fmt.Sprintf("strata apply: wave %d: %s", ro.Wave, ro.Reason)})
+		return
 	}
 	c.n.Report(notify.Event{Kind: notify.RolloutFinished, Commit: commit, Detail: "strata apply: " + strings.Join(parts, ", ")})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/notify"
+	"github.com/stratadb/strata/reconciler/rollout"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -98,21 +99,34 @@ func driftDetail(td reconciler.TenantDrift) string {
 	return fmt.Sprintf("score %d: %s", td.Score, strings.Join(parts, "; "))
 }
 
-// notifyRollout tells, once per generation, that every tenant of this
-// shard reached the end of its rollout: converged, or waiting for a person
-// (stalled, blocked, waiting, failing again and again). d.mu is held.
+// notifyRollout tells, once per generation without a rollout gate, that
+// every tenant of this shard reached the end of its rollout: converged, or
+// waiting for a person (stalled, blocked, waiting, failing again and
+// again). With a gate its Finished event tells it (notifyRolloutEvent).
+// d.mu is held.
 func (d *Daemon) notifyRollout(g *generation) {
-	if d.opts.Notify == nil || g != d.gen || g.announced {
+	if d.opts.Notify == nil || g != d.gen || g.announced || g.gate != nil {
 		return
 	}
+	if detail, settled := d.rolloutCounts(g); settled {
+		g.announced = true
+		d.report(notify.Event{Kind: notify.RolloutFinished, Commit: g.commit, Detail: detail})
+	}
+}
+
+// rolloutCounts counts g's tenants by where their rollout ended, and
+// reports whether every one has (none in flight, due or backing off).
+// d.mu is held.
+func (d *Daemon) rolloutCounts(g *generation) (string, bool) {
 	counts := map[string]int{}
+	settled := true
 	for _, st := range d.tenants {
 		if st.key != g.key(st.name) {
 			continue
 		}
 		switch {
 		case st.inFlight:
-			return
+			settled = false
 		case st.doneKey == st.key:
 			counts["converged"]++
 		case st.stallKey == st.key:
@@ -120,22 +134,42 @@ func (d *Daemon) notifyRollout(g *generation) {
 		case st.class == ClassTransient && st.failures >= failAfter:
 			counts["failing"]++
 		default:
-			return // due, or backing off
+			settled = false // due, or backing off
 		}
 	}
-	g.announced = true
 	var parts []string
 	for _, k := range []string{"converged", "failing", string(ClassStalled), string(ClassBlocked), string(ClassWaiting)} {
 		if counts[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 	}
-	d.report(notify.Event{Kind: notify.RolloutFinished, Commit: g.commit, Detail: strings.Join(parts, ", ")})
+	return strings.Join(parts, ", "), settled
+}
+
+// notifyRolloutEvent tells a rollout gate's end and halts: Finished (with
+// the tenants' counts), Halted (with the gate's reason) and Resumed, which
+// resolves the halt.
+func (d *Daemon) notifyRolloutEvent(g *generation, ev rollout.Event) {
+	if d.opts.Notify == nil {
+		return
+	}
+	switch ev.Kind {
+	case rollout.Finished:
+		d.mu.Lock()
+		detail, _ := d.rolloutCounts(g)
+		d.mu.Unlock()
+		d.report(notify.Event{Kind: notify.RolloutFinished, Commit: ev.Commit, Detail: detail})
+		d.NotifyRolloutHalted(ev.Commit, "", true) // an earlier commit's halt is over too
+	case rollout.Halted:
+		d.NotifyRolloutHalted(ev.Commit, fmt.Sprintf("wave %d: %s", ev.Wave, ev.Rollout.Reason), false)
+	case rollout.Resumed:
+		d.NotifyRolloutHalted(ev.Commit, fmt.Sprintf("wave %d is back within its budget", ev.Wave), true)
+	}
 }
 
 // NotifyRolloutHalted tells the notify: receivers that the rollout of
-// commit stopped before its end, and why (detail: the wave, the failures).
-// Rollout waves call it; resumed reports that the halt cleared.
+// commit stopped before its end, and why (detail); resumed tells that the
+// halt cleared. The rollout gate's events call it.
 func (d *Daemon) NotifyRolloutHalted(commit, detail string, resumed bool) {
 	d.report(notify.Event{Kind: notify.RolloutHalted, Commit: commit, Detail: detail, Resolved: resumed})
 }

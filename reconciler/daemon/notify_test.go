@@ -99,7 +99,7 @@ notify:
   - name: oncall
     type: webhook
     url: ${HOOK_URL}
-    events: [tenant_failed, tenant_blocked, drift, rollout_finished, config_invalid]
+    events: [tenant_failed, tenant_blocked, drift, rollout_finished, rollout_halted, config_invalid]
     drift_severity: high
     selector: { tier: gold }
 `
@@ -108,10 +108,11 @@ func failed(err error) reconciler.TenantResult {
 	return reconciler.TenantResult{Outcome: reconciler.OutcomeFailed, Error: err.Error(), Err: err}
 }
 
-// The daemon tells a rollout's failures, blocked tenants and end in one
-// message, each problem once; a tenant that converges later is told
-// resolved; a transient failure is told only once it repeats; a tenant
-// outside the receiver's selector is not told.
+// The daemon tells a rollout's halt, failures and blocked tenants in one
+// message, each problem once; a transient failure is told only once it
+// repeats; a tenant outside the receiver's selector is not told. The next
+// commit's rollout tells each tenant that converged resolved, its end, and
+// that no rollout is halted any more.
 func TestNotifyRollout(t *testing.T) {
 	hk := newHook(t)
 	h := notifyHarness(t, hk, "a", "b", "c", "d", "e", "f")
@@ -122,7 +123,7 @@ func TestNotifyRollout(t *testing.T) {
 		switch {
 		case name == "e":
 			return reconciler.TenantResult{Outcome: reconciler.OutcomeBlocked}
-		case name == "f":
+		case name == "f" && broken:
 			return failed(reconciler.Transient(errors.New("Error 1213: Deadlock found")))
 		case broken && name != "a":
 			return failed(reconciler.Stalled(errors.New("basic/001_a.sql:1: Error 1064: syntax")))
@@ -131,26 +132,31 @@ func TestNotifyRollout(t *testing.T) {
 	})
 	h.d.sync(ctx)
 	h.applyAll()
+	h.d.advance(ctx)
 	m := hk.message(t)
-	assert.Equal(t, "strata: 3 tenants failed: b, c, d; tenant e waits for an approval in Git", m.Summary, "f failed once: retried, not told")
+	assert.Equal(t, "strata: rollout of commit worktree halted; 3 tenants failed: b, c, d; tenant e waits for an approval in Git", m.Summary, "f failed once: retried, not told")
 	assert.Contains(t, m.Text, "  - b: basic/001_a.sql:1: Error 1064: syntax\n")
+	assert.Contains(t, m.Text, "  - commit worktree: wave 0: ")
 
-	// f fails twice more: told, and the rollout has reached its end.
+	// f fails twice more: told.
 	for range 2 {
 		h.clock.Advance(4 * time.Second)
 		h.round()
+		h.d.advance(ctx)
 	}
 	m = hk.message(t)
-	assert.Equal(t, "strata: tenant f failed; rollout of commit worktree finished", m.Summary)
-	assert.Contains(t, m.Text, "1 converged, 1 failing, 4 stalled, 1 blocked")
+	assert.Equal(t, "strata: tenant f failed", m.Summary)
 
-	// A new spec fixes the stalled ones: each is told resolved, once.
+	// A new spec fixes them: each is told resolved, once, with the end of
+	// the rollout.
 	broken = false
 	h.write("basic/001_a.sql", "CREATE TABLE a (id BIGINT PRIMARY KEY);\n")
 	h.d.sync(ctx)
 	h.applyAll()
+	h.d.advance(ctx)
 	m = hk.message(t)
-	assert.Equal(t, "strata: 3 tenants recovered: b, c, d", m.Summary)
+	assert.Equal(t, "strata: rollout of commit worktree finished; rollout no longer halted (commit worktree); 4 tenants recovered: b, c, d, f", m.Summary)
+	assert.Contains(t, m.Text, "6 converged, 1 blocked")
 	hk.none(t)
 }
 
@@ -162,6 +168,7 @@ func TestNotifyConfigInvalid(t *testing.T) {
 	ctx := context.Background()
 	h.d.sync(ctx)
 	h.applyAll()
+	h.d.advance(ctx)
 	assert.Equal(t, "strata: rollout of commit worktree finished", hk.message(t).Summary)
 
 	h.write("tenants/a/tenant.yaml", "name: a\ntemplate: nope\n")
@@ -186,6 +193,7 @@ func TestNotifyDrift(t *testing.T) {
 	ctx := context.Background()
 	h.d.sync(ctx)
 	h.applyAll()
+	h.d.advance(ctx)
 	hk.message(t) // rollout finished
 	sweep := func(res *reconciler.DriftResult) {
 		h.engines[0].mu.Lock()

@@ -99,12 +99,7 @@ func (d *Daemon) advance(ctx context.Context) {
 		} else {
 			log.Info(ev.String())
 		}
-		switch ev.Kind {
-		case rollout.Halted:
-			d.NotifyRolloutHalted(ev.Commit, ev.String(), false)
-		case rollout.Resumed, rollout.Finished: // a later commit's rollout ends an earlier halt too
-			d.NotifyRolloutHalted(ev.Commit, "", true)
-		}
+		d.notifyRolloutEvent(g, ev)
 		if d.opts.OnRollout != nil {
 			d.opts.OnRollout(ev)
 		}

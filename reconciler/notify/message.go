@@ -107,7 +107,7 @@ func headline(k Kind, resolved bool, evs []Event) string {
 	case k == RolloutHalted && !resolved:
 		return fmt.Sprintf("rollout of commit %s halted", commit)
 	case k == RolloutHalted:
-		return fmt.Sprintf("rollout of commit %s resumed", commit)
+		return fmt.Sprintf("rollout no longer halted (commit %s)", commit)
 	case k == RolloutFinished:
 		return fmt.Sprintf("rollout of commit %s finished", commit)
 	}
