@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/notify"
@@ -130,6 +132,17 @@ func New(opts Options) (*Daemon, error) {
 		servers: map[string]*serverHealth{}}
 	if d.opts.engine == nil {
 		d.opts.engine = d.reconcilerEngine
+	}
+	if reg := d.m.reg; reg != nil {
+		// Read at scrape time: a stuck loop cannot leave it at 1.
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "strata_ready", Help: "1 while the daemon is ready (/readyz answers 200: config repo synced, a valid commit loaded, servers answering, the loop turning), else 0.",
+		}, func() float64 {
+			if ok, _ := d.Ready(); ok {
+				return 1
+			}
+			return 0
+		}))
 	}
 	return d, nil
 }

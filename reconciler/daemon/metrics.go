@@ -21,6 +21,8 @@ type Metrics struct {
 	ServerUp       *prometheus.GaugeVec // 0 while a database server is unreachable
 	RolloutHalted  prometheus.Gauge     // 1 while the current commit's rollout is halted
 	RolloutWave    prometheus.Gauge     // the wave the current commit's rollout is at
+
+	reg prometheus.Registerer // where New registers strata_ready, read from the daemon
 }
 
 // NewMetrics makes the daemon's collectors and registers them with reg
@@ -74,6 +76,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "strata_rollout_wave", Help: "The wave (tenant.yaml wave:) the rollout of the commit being converged to is at.",
 		}),
 	}
+	m.reg = reg
 	if reg != nil {
 		reg.MustRegister(m.Reconciles, m.Duration, m.Tenants, m.Waiting, m.Drift, m.AppliedCommit,
 			m.ConfigValid, m.InvalidCommits, m.Fetches, m.FetchErrors, m.LastSync, m.Interrupted, m.ServerUp, m.RolloutHalted, m.RolloutWave)
