@@ -104,7 +104,7 @@ func TestLoopWavesBake(t *testing.T) {
 func TestNotifyRolloutHalted(t *testing.T) {
 	hk := newHook(t)
 	h := notifyHarness(t, hk)
-	h.write("strata.yaml", strings.Replace(notifyConfig, "events: [tenant_failed, tenant_blocked, drift, rollout_finished, config_invalid]", "events: [rollout_halted]", 1))
+	h.write("strata.yaml", strings.Replace(notifyConfig, "events: [tenant_failed, tenant_blocked, drift, rollout_finished, rollout_halted, config_invalid]", "events: [rollout_halted]", 1))
 	h.tenant("a", "wave: 0\nlabels: {tier: gold}\n")
 	h.tenant("b", "wave: 1\nlabels: {tier: gold}\n")
 	h.tenant("c", "wave: 2\nlabels: {tier: gold}\n")
@@ -130,5 +130,5 @@ func TestNotifyRolloutHalted(t *testing.T) {
 	for range 4 {
 		h.step()
 	}
-	assert.Contains(t, hk.message(t).Summary, "resumed")
+	assert.Contains(t, hk.message(t).Summary, "no longer halted")
 }
