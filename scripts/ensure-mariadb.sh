@@ -38,9 +38,10 @@ user_flag=()
 [ "$(id -u)" = 0 ] && user_flag=(--user=root)
 if [ ! -d "$dir/data/mysql" ]; then
   say "initialising a private MariaDB in $dir"
-  mkdir -p "$dir/data"
+  mkdir -p "$dir/data" "$dir/tmp"
   install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
-  "$install_db" --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal "${user_flag[@]}" >"$dir/install.log" 2>&1 ||
+  # Its own tmpdir here too: the bootstrap server deletes #sql* files like mariadbd.
+  "$install_db" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --auth-root-authentication-method=normal "${user_flag[@]}" >"$dir/install.log" 2>&1 ||
     { say "mariadb-install-db failed; see $dir/install.log"; exit 1; }
 fi
 say "starting a private MariaDB on 127.0.0.1:$port (data in $dir)"

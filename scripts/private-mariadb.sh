@@ -18,7 +18,7 @@ start)
   dir=$(cd "$dir" && pwd)
   user=$(id -un)
   if [ ! -d "$dir/data/mysql" ]; then
-    "$install_db" --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal --skip-test-db \
+    "$install_db" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --auth-root-authentication-method=normal --skip-test-db \
       --user="$user" >"$dir/install.log" 2>&1 || { say "mariadb-install-db failed; see $dir/install.log"; exit 1; }
   fi
   nohup "$mariadbd" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --port="$port" --bind-address=127.0.0.1 \

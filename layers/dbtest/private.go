@@ -36,7 +36,13 @@ func StartPrivate(t testing.TB) *Private {
 		t.Skip("dbtest: mariadbd and mariadb-install-db are needed for a private server")
 	}
 	dir := t.TempDir()
-	out, err := exec.Command(install, "--no-defaults", "--datadir="+filepath.Join(dir, "data"),
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	// The bootstrap server deletes every #sql* file in its tmpdir as mariadbd
+	// does: without its own, it deletes the shared server's temporary tables
+	// in /tmp, and that server fails or crashes on its next query.
+	out, err := exec.Command(install, "--no-defaults", "--datadir="+filepath.Join(dir, "data"), "--tmpdir="+filepath.Join(dir, "tmp"),
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--user="+osUser()).CombinedOutput()
 	if err != nil {
 		t.Fatalf("dbtest: mariadb-install-db: %v\n%s", err, out)
