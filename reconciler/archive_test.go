@@ -200,7 +200,11 @@ func TestArchivePurgedAfterRetention(t *testing.T) {
 		t.Fatalf("purged before the retention passed: %+v %v", got, err)
 	}
 	clock = clock.Add(2 * time.Minute)
-	got, err := r.PurgeArchives(f.ctx, PurgeOptions{})
+	// A daemon purges its shard's tenants only.
+	if got, err := r.PurgeArchives(f.ctx, PurgeOptions{Tenants: []string{"beta"}}); err != nil || len(got) != 0 {
+		t.Fatalf("purged another shard's archive: %+v %v", got, err)
+	}
+	got, err := r.PurgeArchives(f.ctx, PurgeOptions{Tenants: []string{"acme", "beta"}})
 	if err != nil || len(got) != 1 || got[0].Error != "" {
 		t.Fatalf("purge after the retention: %+v %v", got, err)
 	}
