@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -29,6 +30,8 @@ type row struct {
 }
 
 func (r *report) add(scenario string, res run, floor time.Duration, what string, target float64, skeema peer) {
+	// Logged as it comes: a long bench-scale run stopped early keeps its phases.
+	slog.Info("measured", "tenants", r.n, "scenario", scenario, "strata", res.took, "floor", floor, "peak_rss_mb", res.maxRSS/1024)
 	r.rows = append(r.rows, row{scenario, res, floor, what, target, skeema})
 }
 
