@@ -80,8 +80,7 @@ func markdown(ctx context.Context, db *sql.DB, cfg config, reports []*report, se
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\nWritten by `make bench` (scripts/bench): the real strata binary against a real MariaDB,\n" +
 		"each figure beside the floor measured in the same run. Rerun it to refresh this file.\n\n")
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s.\n\n",
-		cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db), runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %s.\n\n", machine(ctx, db))
 	b.WriteString("Tenant schema: the example `basic` layer and the `ngo` template's tables (11 tables with\n" +
 		"foreign keys), seeds included. Targets are issue 4's (no-op: also <= 1 ms/tenant; drift: <= 1.5 ms/tenant).\n" +
 		"The rollout adds one column and one index to `users` (one ALTER for the floor).\n\n" +

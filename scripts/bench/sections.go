@@ -55,9 +55,17 @@ func writeSection(out, name, body string) error {
 	return nil
 }
 
+// machine describes where the figures were measured, with the load average
+// at the end of the run: on a shared machine other work skews every figure.
 func machine(ctx context.Context, db *sql.DB) string {
-	return fmt.Sprintf("%s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s", cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db),
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	load := "?"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			load = strings.Join(f[:3], " ")
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s; load average at the end %s", cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"), load)
 }
 
 func variable(ctx context.Context, db *sql.DB, name string) string {
