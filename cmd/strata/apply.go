@@ -102,7 +102,7 @@ converged but a tenant was locked by another strata run (apply again later).`,
 		if applyErr != nil { // asked to stop: what finished is recorded and shown above
 			return &exitError{code: 1, err: fmt.Errorf("apply interrupted (%v): the statements in flight finished and were recorded; apply again to continue", applyErr)}
 		}
-		if ro != nil && ro.Status == landlord.RolloutHalted {
+		if ro != nil && ro.Status == landlord.RolloutHalted && mode != landlord.ModeWave {
 			return &exitError{code: 1, err: fmt.Errorf("the rollout of %s halted at wave %d; push a fix (or a revert) to start a new rollout, or apply --wave N by hand", shortCommit(ro.Commit), ro.Wave)}
 		}
 		if code := res.ExitCode(); code != 0 {

@@ -172,3 +172,47 @@ func TestRunWavesHaltThenResume(t *testing.T) {
 	}
 	p.stop()
 }
+
+// TestApplyWaveByHandAndAllWaves: at a halted commit, apply --wave 2 applies
+// wave 2 alone, by hand, recorded as such in its runs and in the commit's
+// rollout; --all-waves applies every wave without gating, recorded as
+// all-waves in the rollout and every run (strata status --tenant shows it).
+func TestApplyWaveByHandAndAllWaves(t *testing.T) {
+	c, _ := wavesRepo(t)
+	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
+	apply := func(args ...string) (int, string) {
+		code, out, errOut := runBin(t, append([]string{"apply", "--repo", c.dir, "--ref", "main", "--concurrency", "2"}, args...)...)
+		return code, out + errOut
+	}
+	code, out := apply()
+	require.Equal(t, 0, code, out)
+	bad := c.breakWave1()
+	code, out = apply()
+	require.Equal(t, 1, code, out)
+	require.False(t, c.hasEmailIndex("w2"))
+
+	code, out = apply("--wave", "2")
+	require.Equal(t, 0, code, out)
+	require.True(t, c.hasEmailIndex("w2") && c.hasPhone("w2"), "wave 2 applied by hand")
+	runMode := func(tenant string) string {
+		var mode string
+		require.NoError(t, c.db.QueryRow("SELECT rollout FROM `"+c.ll+"`.apply_runs WHERE tenant = ? ORDER BY id DESC LIMIT 1", tenant).Scan(&mode))
+		return mode
+	}
+	require.Equal(t, "wave", runMode("w2"))
+	var status, waves string
+	require.NoError(t, c.db.QueryRow("SELECT status, waves FROM `"+c.ll+"`.rollouts WHERE commit_sha = ?", bad).Scan(&status, &waves))
+	require.Equal(t, "halted", status, "a wave by hand does not lift the halt")
+	require.Contains(t, waves, `{"wave":2,"tenants":1,"converged":1`)
+
+	code, out = apply("--all-waves")
+	require.Equal(t, 1, code, out) // w1-bad still fails
+	require.Equal(t, "all-waves", runMode("w1-bad"))
+	require.NoError(t, c.db.QueryRow("SELECT status FROM `"+c.ll+"`.rollouts WHERE commit_sha = ? AND mode = 'all-waves'", bad).Scan(&status))
+	code, out, _ = runBin(t, "status", "--repo", c.dir, "--tenant", "w1-bad")
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "(all-waves)")
+	code, _, errOut := runBin(t, "apply", "--repo", c.dir, "--wave", "1", "--all-waves")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "exclude each other")
+}

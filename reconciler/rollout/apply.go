@@ -171,7 +171,9 @@ func applyOne(ctx context.Context, r *reconciler.Reconciler, fleet *spec.Fleet, 
 	} else {
 		mine := g.Record().Waves[0]
 		if w := rec.WaveOf(opts.Wave); w != nil {
-			mine.StartedAt = w.StartedAt
+			if !w.StartedAt.IsZero() {
+				mine.StartedAt = w.StartedAt
+			}
 			*w = mine
 		} else {
 			rec.Waves = append(rec.Waves, mine)
@@ -182,7 +184,9 @@ func applyOne(ctx context.Context, r *reconciler.Reconciler, fleet *spec.Fleet, 
 		return res, rec, err
 	}
 	for _, ev := range evs {
-		if opts.Listener != nil {
+		// The one-wave gate's Finished is not the commit's: the rest of
+		// the rollout is as recorded.
+		if opts.Listener != nil && ev.Kind != Finished {
 			ev.Rollout = rec
 			opts.Listener(ev)
 		}
