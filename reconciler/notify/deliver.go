@@ -17,6 +17,10 @@ import (
 	"github.com/stratadb/strata/spec"
 )
 
+// slackEscape escapes what Slack's message format reserves (an error text
+// may hold "<" or "&").
+var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // errPermanent marks a delivery that retrying cannot fix (the receiver
 // answered 4xx: a wrong URL or token).
 var errPermanent = errors.New("not retried")
@@ -28,7 +32,7 @@ func (n *Notifier) deliver(ctx context.Context, t *target, m Message) error {
 	var err error
 	switch t.Type {
 	case spec.ReceiverSlack:
-		err = n.post(ctx, t, map[string]string{"text": m.Text})
+		err = n.post(ctx, t, map[string]string{"text": slackEscape.Replace(m.Text)})
 	case spec.ReceiverEmail:
 		err = sendMail(ctx, t, m)
 	default:

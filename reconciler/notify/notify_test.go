@@ -160,7 +160,7 @@ func TestEventsReachWebhook(t *testing.T) {
 func TestSlackFormat(t *testing.T) {
 	rcv := newReceiver(t)
 	n := newNotifier(t, rcv.srv.URL, Options{}, spec.Receiver{Type: spec.ReceiverSlack})
-	n.Report(Event{Kind: TenantFailed, Tenant: "acme", Detail: "Error 1146: table missing"})
+	n.Report(Event{Kind: TenantFailed, Tenant: "acme", Detail: "Error 1146: table <missing> & gone"})
 	var got map[string]any
 	select {
 	case b := <-rcv.got:
@@ -168,7 +168,7 @@ func TestSlackFormat(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no message")
 	}
-	assert.Equal(t, "strata: tenant acme failed\n  - acme: Error 1146: table missing\n", fmt.Sprint(got["text"]))
+	assert.Equal(t, "strata: tenant acme failed\n  - acme: Error 1146: table &lt;missing&gt; &amp; gone\n", fmt.Sprint(got["text"]))
 	assert.Len(t, got, 1, "a Slack incoming webhook takes text")
 }
 
