@@ -63,7 +63,7 @@ func TestArchiveRevertRestores(t *testing.T) {
 	for _, n := range tenants {
 		c.tenant(n, "")
 	}
-	c.commit("clubs with fax")
+	base := c.commit("clubs with fax")
 	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
 	code, _, stderr := runBin(t, "apply", "--repo", c.dir, "--ref", "main")
 	require.Equal(t, 0, code, stderr)
@@ -80,7 +80,13 @@ func TestArchiveRevertRestores(t *testing.T) {
 	c.write("templates/club/001_members.sql", withoutFax)
 	c.write("templates/club/template.yaml", tmpl+"approve: { destructive: [\"DROP COLUMN members.fax\"] }\n")
 	c.commit("drop fax")
-	code, stdout, stderr := runBin(t, "plan", "--repo", c.dir, "--ref", "main")
+	// The pull request's comment gives the sizes before the merge approves the drop.
+	code, stdout, stderr := runBin(t, "plan", "--repo", c.dir, "--base", base, "--ref", "main", "--live", "--format", "markdown")
+	require.Equal(t, 2, code, stderr)
+	require.Contains(t, stdout, "**Approved drops: 57 values archived (")
+	require.Contains(t, stdout, "| alpha | column `members.fax` | 20 | 15 | 218 B | archived |")
+	require.Contains(t, stdout, "All 3 tenants are at `"+base, "the archive statements are not differences from the change")
+	code, stdout, stderr = runBin(t, "plan", "--repo", c.dir, "--ref", "main")
 	require.Equal(t, 2, code, stderr)
 	require.Contains(t, stdout, "archive: archives members.fax (15 values in 20 rows")
 	require.Contains(t, stdout, "CREATE OR REPLACE TABLE `_strata_archive_")

@@ -20,9 +20,9 @@ func writeLive(b *budgeted, p *planner.PRPlan, command string) {
 	}
 	s := l.Summary
 	base := "`" + mdTick(p.Base.Ref) + "`"
-	writeDrops(b, l.Drops)
 	if len(l.Tenants) == 0 {
 		b.must(fmt.Sprintf("**%s at %s: applying the merge runs exactly the changes below.**\n", allAt(s.Tenants), base))
+		writeDrops(b, l.Drops)
 		return
 	}
 	var parts []string
@@ -39,6 +39,7 @@ func writeLive(b *budgeted, p *planner.PRPlan, command string) {
 	}
 	b.must(fmt.Sprintf("**%d of %s not at %s: %s; %d at the base.**\n", len(l.Tenants), plural(s.Tenants, "tenant")+isAre(len(l.Tenants)),
 		base, strings.Join(parts, ", "), s.AtBase))
+	writeDrops(b, l.Drops)
 	groups := l.Groups()
 	for i, g := range groups {
 		if b.add(liveSection(g)) {
@@ -166,7 +167,7 @@ func writeDrops(b *budgeted, drops []planner.PRLiveDrop) {
 			lostRows, lostBytes = lostRows+d.Values, lostBytes+d.Bytes
 		}
 	}
-	b.must(fmt.Sprintf("**Approved drops: %s archived (%s; restored if a later commit brings the object back), %s lost (%s).**\n\n",
+	b.must(fmt.Sprintf("\n**Approved drops: %s archived (%s; restored if a later commit brings the object back), %s lost (%s).**\n\n",
 		plural(int(keptRows), "value"), sizeText(keptBytes), plural(int(lostRows), "value"), sizeText(lostBytes)))
 	b.must("| Tenant | Dropped | Rows | Values | Bytes | Kept |\n|---|---|---:|---:|---:|---|\n")
 	for i, d := range drops {
@@ -180,7 +181,6 @@ func writeDrops(b *budgeted, drops []planner.PRLiveDrop) {
 		}
 		b.must(fmt.Sprintf("| %s | %s `%s` | %d | %d | %s | %s |\n", mdCell(d.Tenant), d.Kind, mdTick(d.Object), d.Rows, d.Values, sizeText(d.Bytes), kept))
 	}
-	b.must("\n")
 }
 
 // sizeText writes bytes in B, KB, MB or GB (1024-based).
