@@ -43,8 +43,14 @@ import (
 // makes is inside a run recorded before it (openRun), so the pass still
 // describes the tenant when its newest run under the lock is the one read
 // before the pass, and that run was not running then (freshSincePass).
-// Changes made by hand meanwhile are not covered, as they are not between an
-// inspect and the DDL on the full path either: verification catches them.
+// Changes made by hand meanwhile are not covered by that check: the drift
+// strategy reads its fingerprint and baseline under the lock (driftBasis)
+// on the full path, and a plan made here that does not reach the desired
+// schema is checked for drift then (verifyStep, lateDrift). A wrong
+// snapshot cannot make a tenant converged: its composition must reproduce
+// its fingerprint (baseComposition), and the verifying fingerprint must
+// equal the desired composition's (TestWrongSnapshotNeverConverges,
+// TestCachedPlanFindsLateDrift).
 
 // fastPath holds the compositions and plans the fast path shares between
 // tenants. It is safe for concurrent use.

@@ -136,6 +136,25 @@ func (f *fixture) apply(opts Options) *Result {
 	return res
 }
 
+// applyWith runs r's Apply, planned first with a reconciler of its own (r's
+// counters count the apply alone), and fails the test unless apply ran
+// exactly what the plan listed (samePlan).
+func (f *fixture) applyWith(r *Reconciler) *Result {
+	f.t.Helper()
+	pr := f.reconciler(Options{Commit: r.opts.Commit})
+	plan, err := pr.Plan(f.ctx, nil)
+	if err != nil {
+		f.t.Fatalf("Plan: %v", err)
+	}
+	pr.Close()
+	res, err := r.Apply(f.ctx, nil)
+	if err != nil {
+		f.t.Fatalf("Apply: %v", err)
+	}
+	samePlan(f.t, plan, res)
+	return res
+}
+
 // samePlan fails t unless each tenant's apply ran (or recorded as blocked)
 // exactly the statements plan listed, in order. A tenant that failed
 // before its first statement (no key to provision, a locked tenant) ran none.

@@ -77,6 +77,17 @@ func (s *liveState) inSync(t *spec.Tenant, desired *layers.Desired) bool {
 	return ok && desired != nil && desired.Fingerprint != "" && fp == desired.Fingerprint
 }
 
+// basis returns t's drift basis as the pass read it (strata plan reads
+// the pass and the baselines at one moment).
+func (s *liveState) basis(t *spec.Tenant) func(context.Context) (driftBasis, error) {
+	return func(context.Context) (driftBasis, error) {
+		d := driftBasis{}
+		d.fp, d.exists = s.fingerprint(t)
+		d.b, d.ok = s.baselines[t.Name]
+		return d, nil
+	}
+}
+
 // readLive runs one fingerprint pass per server, servers in parallel, over
 // the databases of the tenants that will be planned (suspended and
 // decommissioned ones are not).

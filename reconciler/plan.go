@@ -67,7 +67,7 @@ func (r *Reconciler) planOne(ctx context.Context, t *spec.Tenant, live *liveStat
 		tp.Action, tp.Error = planner.ActionFailed, err.Error()
 		return tp
 	}
-	v := planView{live: live, status: live.baselines[t.Name].Status, empty: live.absent(t), fresh: always}
+	v := planView{live: live, status: live.baselines[t.Name].Status, empty: live.absent(t), fresh: always, drift: live.basis(t)}
 	tp = r.planTenant(ctx, s, t, desired, v).TenantPlan
 	if tp.Action != planner.ActionFailed {
 		known := func(user string) (bool, bool) { return live.accountLocked(t, user) }

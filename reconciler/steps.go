@@ -81,9 +81,10 @@ func provisionStep(ctx context.Context, j *job) error {
 
 // planStep sets j.plan with planTenant, the function strata plan uses: the
 // pass's fingerprints (if the pass still describes the tenant under the
-// lock), the landlord's baseline, the drift strategy's marks.
+// lock), the landlord's baseline, the drift strategy's marks (from a
+// fingerprint and baseline read under the lock: driftBasis).
 func planStep(ctx context.Context, j *job) error {
-	v := planView{live: j.pass.live, status: j.rec.Status, fresh: j.freshSincePass, empty: j.res.Provisioned}
+	v := planView{live: j.pass.live, status: j.rec.Status, fresh: j.freshSincePass, empty: j.res.Provisioned, drift: j.driftBasis}
 	j.plan = j.r.planTenant(ctx, j.srv, j.t, j.desired, v)
 	j.res.Unmanaged = j.plan.Unmanaged
 	if j.plan.Action == planner.ActionFailed {
@@ -107,27 +108,30 @@ func planStep(ctx context.Context, j *job) error {
 // the tenant drifted) and, under strategy report, says in res.Error what
 // the tenant waits for.
 func driftStep(ctx context.Context, j *job) error {
-	td := j.plan.marks.drift
-	if td == nil {
-		return nil
-	}
-	if rec := j.r.recordDetection(ctx, *td, j.srv, j.t); rec.State == DriftFailed {
-		return fmt.Errorf("record drift: %s", rec.Error)
-	}
-	if j.plan.marks.reportOnly() {
-		j.res.Error = fmt.Sprintf("drifted since the last apply (severity %s, %d differences); drift strategy report repairs nothing: run strata drift --tenant %s, then repair by hand or set drift.strategy to conservative or strict", td.Severity, len(td.Differences), j.t.Name)
-	}
-	return nil
+	return j.recordDrift(ctx) // strategy.go
 }
 
 // verifyStep requires that the live schema is the desired one: its
 // fingerprint equals the composition's (j.liveFP), or a full plan finds
 // only blocked or withheld statements left; otherwise it fails the tenant
 // (stalled) naming the first other one. Differences no statement changes
-// make the tenant diverged, never converged.
+// make the tenant diverged, never converged. A plan the pass was found in
+// sync for (fast) ran nothing and is not verified: the pass, read before
+// the lock and still current (freshSincePass), is its verification; a
+// change by hand since is the drift sweep's to find, as one made just
+// after a verification would be. A plan made from the pass (cached) that
+// did not reach the desired schema is checked for a change by hand since
+// the pass (lateDrift).
 func verifyStep(ctx context.Context, j *job) error {
 	if j.plan.fast || j.verifyFingerprint(ctx) {
 		return nil
+	}
+	late := false
+	if j.plan.cached {
+		var err error
+		if late, err = j.lateDrift(ctx); err != nil { // strategy.go
+			return err
+		}
 	}
 	again := j.r.planOn(ctx, j.srv, j.t, j.desired)
 	if again.Action == planner.ActionFailed {
@@ -135,7 +139,11 @@ func verifyStep(ctx context.Context, j *job) error {
 	}
 	for _, st := range again.Statements {
 		if !st.Blocked && !j.plan.marks.withholds(st) {
-			return Stalled(fmt.Errorf("verify: the live schema still differs from the desired schema after apply: %s", firstLine(st.SQL)))
+			err := fmt.Errorf("verify: the live schema still differs from the desired schema after apply: %s", firstLine(st.SQL))
+			if late { // the next run plans the repair its drift strategy allows
+				return Transient(fmt.Errorf("%w (changed by hand while strata planned it)", err))
+			}
+			return Stalled(err)
 		}
 	}
 	j.diverged(again)

@@ -2,11 +2,14 @@ package reconciler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/stratadb/strata/layers/fingerprint"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/planner/drift"
+	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
 )
 
@@ -35,8 +38,24 @@ func (m driftMarks) withholds(st planner.Statement) bool {
 	return m.strategy == spec.DriftReport || st.Kind != planner.Additive
 }
 
+// driftBasis is what a tenant's drift is checked with: its live
+// fingerprint (exists is false when its database is gone) and its baseline,
+// the newest snapshot (ok is false without one).
+type driftBasis struct {
+	fp     string
+	exists bool
+	b      landlord.Baseline
+	ok     bool
+}
+
+// drifted reports whether the basis shows a change since the baseline.
+func (d driftBasis) drifted() bool {
+	return d.ok && d.exists && d.b.Fingerprint != "" && d.fp != d.b.Fingerprint
+}
+
 // markDrift applies t's drift strategy to p when t drifted since its last
-// apply (its live fingerprint differs from its last snapshot's):
+// apply (its live fingerprint, as v.drift reads it, differs from its last
+// snapshot's):
 //   - report (the default) repairs nothing: every statement that touches a
 //     table, column, index, key or check the drift names is withheld (Atlas
 //     merges a spec change and a repair of the same table into one ALTER,
@@ -51,30 +70,18 @@ func (m driftMarks) withholds(st planner.Statement) bool {
 // without approval: the planner already keeps them out of the plan. A drift
 // that cannot be checked fails the plan.
 func (r *Reconciler) markDrift(ctx context.Context, s *server, t *spec.Tenant, v planView, p *planned) {
-	b, ok := v.live.baselines[t.Name]
-	fp, exists := v.live.fingerprint(t)
-	// A database dropped by hand is provisioned again; the sweep reports it.
-	if !ok || !exists || b.Fingerprint == "" || fp == b.Fingerprint {
+	basis, err := v.drift(ctx)
+	if err == nil {
+		p.marks, err = r.checkDrift(ctx, s, t, basis)
+	}
+	if err != nil {
+		p.Action, p.Error, p.Statements = planner.ActionFailed, "drift check: "+err.Error(), []planner.Statement{}
+		p.Err = fmt.Errorf("drift check: %w", err)
 		return
 	}
-	td := r.detect(ctx, TenantDrift{Name: t.Name, Database: t.Database, Server: t.Server, Severity: drift.None}, s, t, b, fp, exists)
-	switch td.State {
-	case DriftFailed:
-		p.Action, p.Error, p.Statements = planner.ActionFailed, "drift check: "+td.Error, []planner.Statement{}
-		p.Err = fmt.Errorf("drift check: %w", td.err)
-		return
-	case DriftFound:
-	default:
+	if p.marks.objects == nil {
 		return
 	}
-	p.marks = driftMarks{drift: &td, strategy: t.Drift}
-	if p.marks.strategy == "" {
-		p.marks.strategy = spec.DriftReport
-	}
-	if p.marks.strategy == spec.DriftStrict {
-		return
-	}
-	p.marks.objects = driftedObjects(td.Differences)
 	note := fmt.Sprintf("drift strategy %s: it touches objects changed by hand since the last apply (strata drift --tenant %s)", p.marks.strategy, t.Name)
 	if p.marks.strategy == spec.DriftConservative {
 		note += "; conservative repairs additive differences only"
@@ -87,6 +94,32 @@ func (r *Reconciler) markDrift(ctx context.Context, s *server, t *spec.Tenant, v
 	if (p.Action == planner.ActionChange || p.Action == planner.ActionCreate) && p.Blocked() {
 		p.Action = planner.ActionBlocked
 	}
+}
+
+// checkDrift returns t's drift strategy marks for basis: zero when it
+// shows no drift, or the drift found is explained by strata's own
+// statements. It changes nothing (driftStep records what it found).
+func (r *Reconciler) checkDrift(ctx context.Context, s *server, t *spec.Tenant, basis driftBasis) (driftMarks, error) {
+	// A database dropped by hand is provisioned again; the sweep reports it.
+	if !basis.drifted() {
+		return driftMarks{}, nil
+	}
+	td := r.detect(ctx, TenantDrift{Name: t.Name, Database: t.Database, Server: t.Server, Severity: drift.None}, s, t, basis.b, basis.fp, basis.exists)
+	switch td.State {
+	case DriftFailed:
+		return driftMarks{}, td.err
+	case DriftFound:
+	default:
+		return driftMarks{}, nil
+	}
+	m := driftMarks{drift: &td, strategy: t.Drift}
+	if m.strategy == "" {
+		m.strategy = spec.DriftReport
+	}
+	if m.strategy != spec.DriftStrict {
+		m.objects = driftedObjects(td.Differences)
+	}
+	return m, nil
 }
 
 // Keys of driftedObjects: "table\x00" for a whole table, "table\x00name" for
@@ -134,4 +167,67 @@ func touches(drifted map[string]bool, objs []planner.Object) bool {
 		}
 	}
 	return false
+}
+
+// driftBasis reads, under the tenant's lock, what apply checks its drift
+// with: the live fingerprint and the newest baseline in the landlord. A
+// pass read before the lock may be stale: a change by hand since would be
+// planned as a spec change (repaired under strategy report), another
+// strata's snapshot since would be the wrong baseline. Only a tenant
+// planned in full pays these reads (one fingerprint, one query).
+func (j *job) driftBasis(ctx context.Context) (driftBasis, error) {
+	var d driftBasis
+	var err error
+	if d.b, d.ok, err = j.r.store.Baseline(ctx, j.t.Name); err != nil || !d.ok {
+		return d, err
+	}
+	d.fp, err = fingerprint.Schema(ctx, j.srv.db, j.t.Database)
+	switch {
+	case errors.Is(err, fingerprint.ErrNotFound):
+		return d, nil
+	case err != nil:
+		return d, fmt.Errorf("reconciler: %w", err)
+	}
+	d.exists = true
+	return d, nil
+}
+
+// recordDrift records the drift in j.plan.marks (a detection in the
+// landlord, the tenant drifted) and, under strategy report, says in
+// res.Error what the tenant waits for.
+func (j *job) recordDrift(ctx context.Context) error {
+	td := j.plan.marks.drift
+	if td == nil {
+		return nil
+	}
+	if rec := j.r.recordDetection(ctx, *td, j.srv, j.t); rec.State == DriftFailed {
+		return fmt.Errorf("record drift: %s", rec.Error)
+	}
+	if j.plan.marks.reportOnly() {
+		j.res.Error = fmt.Sprintf("drifted since the last apply (severity %s, %d differences); drift strategy report repairs nothing: run strata drift --tenant %s, then repair by hand or set drift.strategy to conservative or strict", td.Severity, len(td.Differences), j.t.Name)
+	}
+	return nil
+}
+
+// lateDrift checks for drift a tenant whose plan was made from the pass
+// (cachedPlan: the pass found it at its baseline) and that did not reach
+// the desired schema: a change by hand between the pass and the lock. The
+// drift is checked under the lock (what strata ran is its own, not drift)
+// and recorded as planStep and driftStep would have, its marks set; under
+// strategy report the tenant then concludes drifted, with the verifying
+// plan's repairs withheld. It returns whether drift was found.
+func (j *job) lateDrift(ctx context.Context) (bool, error) {
+	basis, err := j.driftBasis(ctx)
+	if err != nil {
+		return false, fmt.Errorf("verify: drift check: %w", err)
+	}
+	m, err := j.r.checkDrift(ctx, j.srv, j.t, basis)
+	if err != nil {
+		return false, fmt.Errorf("verify: drift check: %w", err)
+	}
+	if m.drift == nil {
+		return false, nil
+	}
+	j.plan.marks = m
+	return true, j.recordDrift(ctx)
 }

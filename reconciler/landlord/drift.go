@@ -46,6 +46,24 @@ func (s *Store) Baselines(ctx context.Context) (map[string]Baseline, error) {
 	return out, nil
 }
 
+// Baseline returns one tenant's newest snapshot, as Baselines does for
+// all; ok is false when it has none. apply reads it under the tenant's lock
+// for its drift check: another strata may have taken one since a pass.
+func (s *Store) Baseline(ctx context.Context, tenant string) (b Baseline, ok bool, err error) {
+	var status string
+	err = s.db.QueryRowContext(ctx, "SELECT s.tenant, s.id, s.schema_hash, s.fingerprint, COALESCE(t.status, '') FROM "+s.t("snapshots")+" s"+
+		" LEFT JOIN "+s.t("tenants")+" t ON t.name = s.tenant WHERE s.tenant = ? ORDER BY s.id DESC LIMIT 1", tenant).
+		Scan(&b.Tenant, &b.SnapshotID, &b.Hash, &b.Fingerprint, &status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Baseline{}, false, nil
+	case err != nil:
+		return Baseline{}, false, fmt.Errorf("landlord: read the snapshot baseline of %s: %w", tenant, err)
+	}
+	b.Status = Status(status)
+	return b, true, nil
+}
+
 // SnapshotDDL returns the DDL of the snapshot with the given id.
 func (s *Store) SnapshotDDL(ctx context.Context, id int64) (string, error) {
 	var ddl string
