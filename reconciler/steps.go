@@ -12,8 +12,12 @@ import (
 	"github.com/stratadb/strata/spec"
 )
 
-// The steps of an active tenant's apply, in the order activeSteps runs
-// them. Each says what it sets; conclude decides the outcome from that.
+// The steps of an active tenant's apply, in the order activeSteps (job.go)
+// runs them, with the job state each sets: lock (srv, unlock), start (rec),
+// compose (desired), provision (migrator, res.Provisioned), plan (plan,
+// admin), drift (records plan.marks), migrate (res.Statements), verify
+// (liveFP: fastpath.go), seed (seeds.go), snapshot (res.SchemaHash).
+// conclude decides the outcome from what they left.
 
 // lockStep takes the tenant's advisory lock and closes runs a killed strata
 // left running. When another strata holds the lock it sets outcome locked
