@@ -53,6 +53,9 @@ type Pass struct {
 	// unsettled are the archives a killed strata left archiving or
 	// restoring, by tenant (settleArchives completes them).
 	unsettled map[string][]landlord.Archive
+	// holds are the tenants an operator paused, read with the pass: a
+	// held tenant is not touched (strata resume lifts it).
+	holds map[string]landlord.Hold
 }
 
 // Prepare reads what an apply of the named tenants (all when empty) needs
@@ -90,7 +93,11 @@ func (r *Reconciler) prepare(ctx context.Context, sel []*spec.Tenant) (*Pass, er
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
-	p := &Pass{r: r, live: live, runs: runs, unsettled: map[string][]landlord.Archive{}}
+	holds, err := r.store.Holds(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	p := &Pass{r: r, live: live, runs: runs, unsettled: map[string][]landlord.Archive{}, holds: holds}
 	for _, a := range unsettled {
 		p.unsettled[a.Tenant] = append(p.unsettled[a.Tenant], a)
 	}

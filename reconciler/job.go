@@ -75,6 +75,11 @@ func (p *Pass) applyTenant(ctx context.Context, t *spec.Tenant) (TenantResult, p
 			j.unlock()
 		}
 	}()
+	if h, ok := p.holds[t.Name]; ok {
+		j.res.Outcome, j.res.Error = OutcomeHeld, heldError(h)
+		r.emit(TenantFinished{Result: j.res})
+		return j.res, j.plan.TenantPlan
+	}
 	r.emit(TenantStarted{Tenant: t.Name})
 
 	steps := activeSteps
@@ -239,4 +244,17 @@ func (j *job) openRun(ctx context.Context) error {
 	id, err := j.r.store.StartRunIn(ctx, j.t.Name, j.r.opts.Commit, j.r.opts.PR, j.t.Wave, j.r.opts.Rollout)
 	j.res.RunID = id
 	return err
+}
+
+// heldError says who paused a held tenant and how to resume it.
+func heldError(h landlord.Hold) string {
+	msg := "held: paused"
+	if h.By != "" {
+		msg += " by " + h.By
+	}
+	msg += " since " + h.Since.UTC().Format(time.RFC3339)
+	if h.Reason != "" {
+		msg += " (" + h.Reason + ")"
+	}
+	return msg + "; strata resume --tenant " + h.Tenant + " (or the console) lets strata converge it again"
 }

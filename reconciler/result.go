@@ -24,6 +24,9 @@ const (
 	// flight finished and was recorded, the next apply continues.
 	OutcomeInterrupted Outcome = "interrupted"
 	OutcomeDiverged    Outcome = "diverged" // live differs from desired where no statement can change it (see Error)
+	// OutcomeHeld: an operator paused the tenant (a landlord hold: strata
+	// pause, or the console); nothing was done and nothing recorded.
+	OutcomeHeld Outcome = "held"
 )
 
 // Result is what Apply did.

@@ -240,7 +240,7 @@ func outcomeLine(n int, counts map[reconciler.Outcome]int) string {
 
 var outcomeOrder = []reconciler.Outcome{
 	reconciler.OutcomeConverged, reconciler.OutcomeBlocked, reconciler.OutcomeDrifted, reconciler.OutcomeFailed,
-	reconciler.OutcomeInterrupted, reconciler.OutcomeLocked, reconciler.OutcomeSuspended, reconciler.OutcomeDecommissioned,
+	reconciler.OutcomeInterrupted, reconciler.OutcomeLocked, reconciler.OutcomeHeld, reconciler.OutcomeSuspended, reconciler.OutcomeDecommissioned,
 }
 
 func outcomeRank(part string) int {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/daemon"
+	"github.com/stratadb/strata/reconciler/daemon/console"
 	"github.com/stratadb/strata/reconciler/daemon/httpapi"
 	"github.com/stratadb/strata/reconciler/notify"
 	"github.com/stratadb/strata/spec/source"
@@ -40,6 +42,7 @@ type runFlags struct {
 	watch, allWaves          bool
 	listen, shard, logFormat string
 	logLevel                 string
+	tokenFile                string
 	keys                     fleetFlags // --secret-key-file and --concurrency
 }
 
@@ -53,8 +56,9 @@ fetched every --poll into --cache-dir; or, with --watch, a plain directory re-re
 every change) and keeps each tenant of its --shard converged to the newest valid commit,
 wave by wave (rollout: in strata.yaml; --all-waves ignores the gating).
 An invalid commit is reported and never applied. Every --drift-interval it sweeps for
-drift. HTTP on --listen serves /healthz, /readyz, /metrics and /api/v1/tenants[/NAME];
-set ` + envAPIToken + ` to require a bearer token on /api/v1.
+drift. HTTP on --listen serves the web console at /, /healthz, /readyz, /metrics and
+/api/v1/tenants[/NAME]; set ` + envAPIToken + ` (or --token-file) to require a bearer token
+on /api/v1 and a login on the console.
 
 Git credentials come from STRATA_GIT_TOKEN / STRATA_GIT_TOKEN_FILE (https) or
 STRATA_GIT_SSH_KEY (ssh); the secret key from --secret-key-file or STRATA_SECRET_KEY.
@@ -75,6 +79,7 @@ SIGTERM stops taking work, lets running applies finish (at most --drain) and exi
 	fl.BoolVar(&f.watch, "watch", false, "--repo is a plain directory: re-read it on every change (development)")
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:9090", "address of the health, metrics and status API server (empty: none)")
 	fl.StringVar(&f.shard, "shard", "", "i/n: apply only the tenants whose name hashes to i of n replicas")
+	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the API token (default: $"+envAPIToken+"); required by /api/v1 and the console")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.IntVar(&f.keys.concurrency, "concurrency", reconciler.DefaultConcurrency, "tenants applied at once")
@@ -126,11 +131,16 @@ func runDaemon(ctx context.Context, stderr io.Writer, f *runFlags) error {
 		if err != nil {
 			return &exitError{code: 1, err: fmt.Errorf("listen on %s: %w; pass another --listen address", f.listen, err)}
 		}
+		token, err := f.token()
+		if err != nil {
+			return &exitError{code: 1, err: err}
+		}
 		srv = &http.Server{
-			Handler:           httpapi.New(d, httpapi.Options{Token: os.Getenv(envAPIToken), Gatherer: reg, Logger: log}),
+			Handler: httpapi.New(d, httpapi.Options{Token: token, Gatherer: reg, Logger: log,
+				Console: console.New(d, console.Options{Token: token, Logger: log})}),
 			ReadHeaderTimeout: 10 * time.Second,
 		}
-		log.Info("listening", "addr", ln.Addr().String(), "api_token", os.Getenv(envAPIToken) != "")
+		log.Info("listening", "addr", ln.Addr().String(), "api_token", token != "")
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http server", "err", err)
@@ -207,4 +217,21 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("invalid --log-format %q: use text or json", format)
+}
+
+// token returns the API token: the --token-file's first line, else
+// $STRATA_API_TOKEN; "" leaves the API and the console open.
+func (f *runFlags) token() (string, error) {
+	if f.tokenFile == "" {
+		return os.Getenv(envAPIToken), nil
+	}
+	b, err := os.ReadFile(f.tokenFile)
+	if err != nil {
+		return "", fmt.Errorf("read --token-file: %w", err)
+	}
+	tok, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if tok == "" {
+		return "", fmt.Errorf("--token-file %s is empty: write the API token in it", f.tokenFile)
+	}
+	return tok, nil
 }

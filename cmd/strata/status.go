@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -75,13 +76,23 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, asJSON
 	} else if !landlord.IsNotFound(err) {
 		return err
 	}
+	holds, err := store.Holds(ctx) // operators' pauses (strata pause, the console)
+	if err != nil {
+		return err
+	}
+	paused := make([]landlord.Hold, 0, len(holds))
+	for _, h := range holds {
+		paused = append(paused, h)
+	}
+	sort.Slice(paused, func(i, j int) bool { return paused[i].Tenant < paused[j].Tenant })
 	if asJSON {
 		return writeJSON(w, struct {
 			Counts    map[landlord.Status]int `json:"counts"`
 			Drift     map[string]int          `json:"drift_by_severity"`
 			Rollout   *landlord.Rollout       `json:"rollout,omitempty"`
+			Paused    []landlord.Hold         `json:"paused"`
 			Attention []landlord.Tenant       `json:"attention"`
-		}{counts, driftCounts, ro, attention})
+		}{counts, driftCounts, ro, paused, attention})
 	}
 	total := 0
 	var parts []string
@@ -107,6 +118,13 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, asJSON
 	}
 	if ro != nil {
 		fmt.Fprintln(w, rolloutLine(*ro))
+	}
+	for _, h := range paused {
+		line := fmt.Sprintf("Paused: %s since %s", h.Tenant, ago(h.Since))
+		if h.Reason != "" {
+			line += " (" + h.Reason + ")"
+		}
+		fmt.Fprintln(w, line+"; strata resume --tenant "+h.Tenant+" lets strata converge it again")
 	}
 	if len(attention) == 0 {
 		fmt.Fprintln(w, "Nothing needs attention.")

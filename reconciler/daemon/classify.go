@@ -15,6 +15,7 @@ const (
 	ClassBlocked   Class = "blocked"   // waits for an approval in Git
 	ClassWaiting   Class = "waiting"   // waits for a person (drift the strategy reports); looked at again by the drift sweep
 	ClassLocked    Class = "locked"    // another strata holds the tenant: retried shortly
+	ClassHeld      Class = "held"      // an operator paused it: not tried until resumed
 )
 
 // Classify maps one tenant's apply result to a Class, from its outcome and
@@ -31,6 +32,8 @@ func Classify(tr reconciler.TenantResult) Class {
 		return ClassLocked
 	case reconciler.OutcomeDrifted:
 		return ClassWaiting
+	case reconciler.OutcomeHeld:
+		return ClassHeld
 	}
 	switch reconciler.KindOf(tr.Err) {
 	case reconciler.KindStalled:

@@ -97,7 +97,15 @@ type Daemon struct {
 	statuses map[string]landlord.Status // every tenant's landlord status, for the gauge
 	servers  map[string]*serverHealth   // by server name
 
-	notifyState bool // the notifier was given the landlord (or tried)
+	notifyState bool                     // the notifier was given the landlord (or tried)
+	holds       map[string]landlord.Hold // operators' pauses, read at every sync (actions.go)
+	// holdsVersion counts Pause and Resume calls, so a sync's read of
+	// the holds that started before one does not undo it.
+	holdsVersion int
+
+	wake     chan struct{} // an action changed what is due: run the loop now
+	sweepNow chan struct{} // an operator asked for a drift sweep
+	sweep    sweepState
 }
 
 // New checks opts and returns a Daemon. Nothing is contacted until Run.
@@ -129,7 +137,8 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, m: opts.Metrics, clock: opts.clock,
 		tenants: map[string]*tenantState{}, statuses: map[string]landlord.Status{},
-		servers: map[string]*serverHealth{}}
+		servers: map[string]*serverHealth{}, holds: map[string]landlord.Hold{},
+		wake: make(chan struct{}, 1), sweepNow: make(chan struct{}, 1)}
 	if d.opts.engine == nil {
 		d.opts.engine = d.reconcilerEngine
 	}
@@ -206,6 +215,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.startSweep(work, sweeps)
 			driftT.Reset(jitter(d.opts.DriftInterval))
 		case <-wakeT.C():
+		case <-d.wake:
+		case <-d.sweepNow:
+			d.startSweep(work, sweeps)
+			driftT.Reset(jitter(d.opts.DriftInterval))
 		}
 	}
 }

@@ -24,14 +24,17 @@ type Attempt struct {
 
 // TenantStatus is the daemon's view of one tenant of its shard.
 type TenantStatus struct {
-	Name        string    `json:"name"`
-	Converged   bool      `json:"converged"` // at the current commit
-	Changed     bool      `json:"changed"`   // its spec changed in the current commit
-	InFlight    bool      `json:"in_flight"`
-	Class       Class     `json:"class,omitempty"`
-	Failures    int       `json:"failures,omitempty"`
-	NextAttempt time.Time `json:"next_attempt,omitzero"`
-	Last        *Attempt  `json:"last,omitempty"`
+	Name string `json:"name"`
+	Wave int    `json:"wave"`
+	// Hold is an operator's pause: the daemon does not touch the tenant.
+	Hold        *landlord.Hold `json:"hold,omitempty"`
+	Converged   bool           `json:"converged"` // at the current commit
+	Changed     bool           `json:"changed"`   // its spec changed in the current commit
+	InFlight    bool           `json:"in_flight"`
+	Class       Class          `json:"class,omitempty"`
+	Failures    int            `json:"failures,omitempty"`
+	NextAttempt time.Time      `json:"next_attempt,omitzero"`
+	Last        *Attempt       `json:"last,omitempty"`
 }
 
 // Status is the daemon's state as the status API shows it.
@@ -47,6 +50,7 @@ type Status struct {
 	// Rollout is the current commit's rollout by wave (this shard's
 	// tenants); nil before the first valid commit.
 	Rollout *landlord.Rollout `json:"rollout,omitempty"`
+	Sweep   SweepStatus       `json:"drift_sweep"`
 	Tenants []TenantStatus    `json:"tenants"`
 }
 
@@ -55,7 +59,7 @@ func (d *Daemon) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := Status{Shard: d.opts.Shard.String(), Valid: d.invalid == nil, Invalid: d.invalid,
-		LastSync: d.lastSync, SyncError: errText(d.syncErr), Tenants: []TenantStatus{}}
+		LastSync: d.lastSync, SyncError: errText(d.syncErr), Sweep: d.sweep.status(), Tenants: []TenantStatus{}}
 	if d.gen != nil {
 		s.Commit, s.PR, s.CommitTime = d.gen.commit, d.gen.pr, d.gen.when
 		if d.gen.gate != nil {
@@ -64,7 +68,7 @@ func (d *Daemon) Status() Status {
 		}
 	}
 	for _, st := range d.tenants {
-		s.Tenants = append(s.Tenants, st.status(d.clock.Now()))
+		s.Tenants = append(s.Tenants, d.tenantStatus(st))
 	}
 	sort.Slice(s.Tenants, func(i, j int) bool { return s.Tenants[i].Name < s.Tenants[j].Name })
 	return s
@@ -79,11 +83,20 @@ func (d *Daemon) Tenant(name string) (TenantStatus, bool) {
 	if !ok {
 		return TenantStatus{}, false
 	}
-	return st.status(d.clock.Now()), true
+	return d.tenantStatus(st), true
+}
+
+// tenantStatus is st's status with its hold; d.mu is held.
+func (d *Daemon) tenantStatus(st *tenantState) TenantStatus {
+	ts := st.status(d.clock.Now())
+	if h, ok := d.holds[st.name]; ok {
+		ts.Hold = &h
+	}
+	return ts
 }
 
 func (st *tenantState) status(now time.Time) TenantStatus {
-	ts := TenantStatus{Name: st.name, Converged: st.key != "" && st.doneKey == st.key, Changed: st.changed,
+	ts := TenantStatus{Name: st.name, Wave: st.wave, Converged: st.key != "" && st.doneKey == st.key, Changed: st.changed,
 		InFlight: st.inFlight, Class: st.class, Failures: st.failures, Last: st.last}
 	if !ts.Converged && st.next.After(now) {
 		ts.NextAttempt = st.next

@@ -30,6 +30,7 @@ func (d *Daemon) startSweep(ctx context.Context, out chan<- error) {
 	}
 	sort.Strings(names)
 	d.sweeping = true
+	d.sweep.started = d.clock.Now()
 	g.refs++
 	go func() {
 		res, err := g.eng.Sweep(ctx, names)
@@ -51,6 +52,7 @@ func (d *Daemon) startSweep(ctx context.Context, out chan<- error) {
 func (d *Daemon) sweepDone(err error) {
 	d.mu.Lock()
 	d.sweeping = false
+	d.sweep.finished, d.sweep.err = d.clock.Now(), errText(err)
 	d.mu.Unlock()
 	if err != nil {
 		d.log.Warn("drift sweep failed", "err", err)

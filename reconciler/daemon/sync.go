@@ -38,6 +38,7 @@ func (d *Daemon) sync(ctx context.Context) {
 		return
 	}
 	d.m.LastSync.SetToCurrentTime()
+	d.loadHolds(ctx)
 	if snap.Commit != "" && snap.Commit == seen {
 		return
 	}
@@ -131,6 +132,7 @@ func (d *Daemon) accept(snap source.Snapshot, fleet *spec.Fleet, eng engine) {
 			changed++
 		}
 		st.wave = t.Wave
+		_, st.held = d.holds[t.Name]
 		if st.key != g.key(t.Name) {
 			st.key, st.failures, st.next = g.key(t.Name), 0, time.Time{}
 		}

@@ -26,12 +26,13 @@ type tenantState struct {
 	failures int       // consecutive transient failures
 	next     time.Time // not before
 	inFlight bool
+	held     bool // an operator paused it (Daemon.holds)
 	last     *Attempt
 }
 
 // due reports whether the tenant should be applied now.
 func (st *tenantState) due(now time.Time) bool {
-	return !st.inFlight && st.key != "" && st.doneKey != st.key && st.stallKey != st.key && !now.Before(st.next)
+	return !st.inFlight && !st.held && st.key != "" && st.doneKey != st.key && st.stallKey != st.key && !now.Before(st.next)
 }
 
 // dispatch starts workers for due tenants, changed ones first, then by wave
@@ -82,7 +83,7 @@ func (d *Daemon) nextWake() (time.Duration, bool) {
 	defer d.mu.Unlock()
 	var next time.Time
 	for _, st := range d.tenants {
-		if st.inFlight || st.key == "" || st.doneKey == st.key || st.stallKey == st.key || st.next.IsZero() {
+		if st.inFlight || st.held || st.key == "" || st.doneKey == st.key || st.stallKey == st.key || st.next.IsZero() {
 			continue
 		}
 		if next.IsZero() || st.next.Before(next) {

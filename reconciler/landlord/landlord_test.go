@@ -50,7 +50,7 @@ func TestMigrate(t *testing.T) {
 		}
 	}
 	tables := count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?", s.Database())
-	want := []string{"tenants", "credentials", "apply_runs", "apply_statements", "snapshots", "seed_runs", "drift_reports", "drift_detections", "notifications", "rollouts", "archives"}
+	want := []string{"tenants", "credentials", "apply_runs", "apply_statements", "snapshots", "seed_runs", "drift_reports", "drift_detections", "notifications", "rollouts", "archives", "holds"}
 	if tables != len(want) {
 		t.Fatalf("%d landlord tables, want %d (%v)", tables, len(want), want)
 	}

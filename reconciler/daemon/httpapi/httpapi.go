@@ -36,6 +36,9 @@ type Options struct {
 	History int
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
+	// Console, when set, serves every path the API does not: the web
+	// dashboard (package console).
+	Console http.Handler
 }
 
 // server holds what the handlers share.
@@ -66,6 +69,9 @@ func New(d *daemon.Daemon, opts Options) http.Handler {
 	mux.Handle("GET /api/v1/tenants", s.auth(http.HandlerFunc(s.tenants)))
 	mux.Handle("GET /api/v1/tenants/{name}", s.auth(http.HandlerFunc(s.tenant)))
 	mux.Handle("GET /api/v1/rollout", s.auth(http.HandlerFunc(s.rollout)))
+	if opts.Console != nil {
+		mux.Handle("/", opts.Console)
+	}
 	return mux
 }
 
