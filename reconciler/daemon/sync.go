@@ -64,6 +64,9 @@ func (d *Daemon) sync(ctx context.Context) {
 		d.reject(snap, []string{err.Error()})
 		return
 	}
+	if first := d.Landlord() != nil && cur == nil; first {
+		d.loadHolds(ctx) // a tenant paused before this daemon started is never dispatched
+	}
 	d.accept(snap, fleet, eng)
 }
 
