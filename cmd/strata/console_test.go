@@ -255,7 +255,31 @@ func TestConsoleInBrowser(t *testing.T) {
 	var n int
 	require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM `"+c.ll+"`.holds").Scan(&n))
 	assert.Zero(t, n)
-	_ = landlord.StatusActive
+
+	// strata pause from a terminal: the running daemon reads the hold at its
+	// next sync, and the console shows it.
+	code, out, errOut = runBinEnv(t, nil, "pause", "--repo", c.dir, "--tenant", "beta", "--reason", "from the CLI")
+	require.Equal(t, 0, code, "%s\n%s", out, errOut)
+	assert.Equal(t, "beta: paused\n", out)
+	waitFor(t, p, "the daemon sees beta paused", func() (bool, string) {
+		var pg httpapi.TenantPage
+		apiGet(t, p, token, "/api/v1/tenants/beta", &pg)
+		return pg.Daemon != nil && pg.Daemon.Hold != nil, "no hold"
+	})
+	do(t, ctx, chromedp.Navigate(base+"/tenants/beta"), chromedp.WaitVisible(`#paused`))
+	assert.Contains(t, textOf(t, ctx, `.hold`), "from the CLI")
+	code, out, errOut = runBinEnv(t, nil, "resume", "--repo", c.dir, "--tenant", "beta")
+	require.Equal(t, 0, code, "%s\n%s", out, errOut)
+	assert.Equal(t, "beta: resumed\n", out)
+	waitFor(t, p, "the daemon sees beta resumed", func() (bool, string) {
+		var pg httpapi.TenantPage
+		apiGet(t, p, token, "/api/v1/tenants/beta", &pg)
+		return pg.Daemon != nil && pg.Daemon.Hold == nil, "still held"
+	})
+	st := landlord.StatusActive // beta stays active (blocked), not failed, through the hold
+	var got string
+	require.NoError(t, c.db.QueryRow("SELECT status FROM `"+c.ll+"`.tenants WHERE name = 'beta'").Scan(&got))
+	assert.Equal(t, string(st), got)
 }
 
 // TestConsoleRefusesCrossSite: an action needs the token, the CSRF token and

@@ -42,6 +42,8 @@ func newRootCmd() *cobra.Command {
 		newRunCmd(),
 		newArchivesCmd(),
 		newVersionCmd(),
+		newPauseCmd(),
+		newResumeCmd(),
 	)
 	return root
 }
