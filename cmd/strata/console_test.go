@@ -127,7 +127,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`#tenants`),
 	)
 	text := textOf(t, ctx, `main`)
-	assert.Contains(t, text, "Rollout complete")
+	assert.Regexp(t, `Rollout (finished|complete)`, text)
 	assert.Contains(t, text, "3 converged")
 	assert.Contains(t, text, "wave 0")
 	assert.Contains(t, text, "1/1 converged")
