@@ -22,11 +22,27 @@ func (r *Reconciler) Apply(ctx context.Context, tenants []string) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
+	return r.applyPass(ctx, pass, sel)
+}
+
+// ApplyPass is Apply of the named tenants through a pass prepared earlier
+// (Prepare) for them and others: a rollout by wave prepares once and
+// applies each wave through the same pass.
+func (r *Reconciler) ApplyPass(ctx context.Context, pass *Pass, tenants []string) (*Result, error) {
+	sel, err := r.selectTenants(tenants)
+	if err != nil {
+		return nil, err
+	}
+	return r.applyPass(ctx, pass, sel)
+}
+
+// applyPass applies the selected tenants sel through pass.
+func (r *Reconciler) applyPass(ctx context.Context, pass *Pass, sel []*spec.Tenant) (*Result, error) {
 	res := &Result{
 		Plan:    &planner.Plan{Commit: r.opts.Commit, Tenants: make([]planner.TenantPlan, len(sel))},
 		Tenants: make([]TenantResult, len(sel)),
 	}
-	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
+	err := r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
 		res.Tenants[i], res.Plan.Tenants[i] = pass.applyTenant(ctx, t)
 	})
 	for i, t := range sel { // slots a cancelled run never reached

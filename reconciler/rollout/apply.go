@@ -91,6 +91,13 @@ func Apply(ctx context.Context, r *reconciler.Reconciler, fleet *spec.Fleet, opt
 	if opts.Mode == landlord.ModeWave {
 		return applyOne(ctx, r, fleet, store, waves, opts, out, now)
 	}
+	// One pass (the landlord's runs and baselines, one fingerprint pass
+	// per server) serves every wave: each tenant checks under its lock
+	// that the pass still describes it.
+	pass, err := r.Prepare(ctx, nil)
+	if err != nil {
+		return nil, landlord.Rollout{}, err
+	}
 	g := NewGate(opts.Commit, opts.Mode, fleet.Config.Rollout, waves, now())
 	emit := func(evs []Event) error {
 		for _, ev := range evs {
@@ -120,7 +127,7 @@ func Apply(ctx context.Context, r *reconciler.Reconciler, fleet *spec.Fleet, opt
 				tenants = append(tenants, w.Tenants...)
 			}
 		}
-		res, applyErr := r.Apply(ctx, tenants)
+		res, applyErr := r.ApplyPass(ctx, pass, tenants)
 		if res != nil {
 			observe(ctx, r, g, fleet, res)
 			out.Tenants = append(out.Tenants, res.Tenants...)
