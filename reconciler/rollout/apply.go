@@ -20,7 +20,9 @@ func VerdictOf(tr reconciler.TenantResult, retried bool) Verdict {
 	case reconciler.OutcomeConverged, reconciler.OutcomeBlocked, reconciler.OutcomeDrifted, reconciler.OutcomeDiverged,
 		reconciler.OutcomeSuspended, reconciler.OutcomeDecommissioned:
 		return Passed
-	case reconciler.OutcomeLocked, reconciler.OutcomeInterrupted:
+	case reconciler.OutcomeLocked, reconciler.OutcomeInterrupted, reconciler.OutcomeHeld:
+		// A held tenant (strata pause) is not a failure of its wave: the
+		// wave waits for it, as the daemon's does, until it is resumed.
 		return Pending
 	}
 	switch reconciler.KindOf(tr.Err) {
