@@ -102,3 +102,46 @@ func (s *Store) Differences(ctx context.Context, detection int64) ([]DriftDiffer
 	}
 	return out, nil
 }
+
+// TenantSummary is what the fleet table shows of a tenant's record: the
+// columns it needs, so reading 10,000 of them stays cheap.
+type TenantSummary struct {
+	Name              string
+	Status            Status
+	Template          string
+	TemplateVersion   string
+	Modules           []string
+	LastAppliedCommit string
+	LastAppliedAt     time.Time
+	// Blocked: the last run left statements awaiting approval (last_error
+	// says "blocked: ...").
+	Blocked bool
+}
+
+// TenantSummaries returns every tenant's summary, in one query.
+func (s *Store) TenantSummaries(ctx context.Context) ([]TenantSummary, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name, status, template, template_version, modules, last_applied_commit, last_applied_at, "+
+		"COALESCE(last_error LIKE 'blocked%', 0) FROM "+s.t("tenants"))
+	if err != nil {
+		return nil, fmt.Errorf("landlord: read tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []TenantSummary
+	for rows.Next() {
+		var t TenantSummary
+		var status, modules string
+		var applied sql.NullTime
+		if err := rows.Scan(&t.Name, &status, &t.Template, &t.TemplateVersion, &modules, &t.LastAppliedCommit, &applied, &t.Blocked); err != nil {
+			return nil, fmt.Errorf("landlord: read tenants: %w", err)
+		}
+		t.Status, t.LastAppliedAt = Status(status), applied.Time
+		if modules != "" {
+			t.Modules = strings.Split(modules, ",")
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("landlord: read tenants: %w", err)
+	}
+	return out, nil
+}

@@ -150,7 +150,7 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 	}
 	var drift map[string]string
 	if store := s.d.Landlord(); store != nil {
-		recs, err := store.Tenants(ctx, 0)
+		recs, err := store.TenantSummaries(ctx)
 		if missing(err) {
 			v.NoLandlord = true
 		} else if err != nil {
@@ -158,7 +158,10 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 		}
 		for _, rec := range recs {
 			rw := get(rec.Name)
-			rw.RecordedAs, rw.Applied, rw.AppliedAt, rw.LastError = rec.Status, rec.LastAppliedCommit, rec.LastAppliedAt, rec.LastError
+			rw.RecordedAs, rw.Applied, rw.AppliedAt = rec.Status, rec.LastAppliedCommit, rec.LastAppliedAt
+			if rec.Blocked {
+				rw.LastError = "blocked"
+			}
 			if !rw.InSpec {
 				rw.Template, rw.Modules, rw.Version = rec.Template, rec.Modules, rec.TemplateVersion
 			}
@@ -190,10 +193,6 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 	for _, rw := range rows {
 		rw.Drift = drift[rw.Name]
 		rw.Status = consoleStatus(rw)
-		for k, val := range rw.labels {
-			rw.Labels = append(rw.Labels, k+"="+val)
-		}
-		sort.Strings(rw.Labels)
 		counts[rw.Status]++
 		if rw.Hold != nil {
 			counts[stPaused]++
@@ -260,6 +259,11 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 		}
 	}
 	key, desc := v.Filter.Get("sort"), v.Filter.Get("dir") == "desc"
+	if key == "labels" {
+		for _, rw := range matched {
+			rw.sortLabels()
+		}
+	}
 	sortRows(matched, key, desc)
 	v.Total = len(matched)
 	v.Pages = max(1, (v.Total+s.opts.PageSize-1)/s.opts.PageSize)
@@ -268,6 +272,7 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 	lo, hi := (v.PageNo-1)*s.opts.PageSize, min(v.PageNo*s.opts.PageSize, v.Total)
 	names := make([]string, 0, hi-lo)
 	for _, rw := range matched[lo:hi] {
+		rw.sortLabels()
 		v.Rows = append(v.Rows, *rw)
 		names = append(names, rw.Name)
 	}
@@ -348,6 +353,18 @@ func (v *fleetView) matches(rw *row) bool {
 		return false
 	}
 	return true
+}
+
+// sortLabels fills Labels ("k=v", sorted) from the spec's labels, once:
+// only for the rows shown (or sorted by labels), not the whole fleet.
+func (rw *row) sortLabels() {
+	if rw.Labels != nil || len(rw.labels) == 0 {
+		return
+	}
+	for k, val := range rw.labels {
+		rw.Labels = append(rw.Labels, k+"="+val)
+	}
+	sort.Strings(rw.Labels)
 }
 
 // consoleStatus is the status the fleet page shows for a tenant.
