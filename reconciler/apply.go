@@ -143,7 +143,13 @@ func (j *job) freshSincePass(ctx context.Context) bool {
 	fresh := false
 	if j.pass.runs != nil {
 		before := j.pass.runs[j.t.Name]
-		now, err := j.r.store.LastRun(ctx, j.t.Name)
+		var now landlord.RunMark
+		var err error
+		if j.newest != nil {
+			now = *j.newest
+		} else {
+			now, err = j.r.store.LastRun(ctx, j.t.Name)
+		}
 		if err != nil {
 			j.log.Warn("cannot tell whether the bulk pass is still current; planning in full", "err", err)
 		}

@@ -212,13 +212,18 @@ func (j *job) saveSnapshot(ctx context.Context) (*snapshot.Schema, error) {
 		return nil, err
 	}
 	b, ok := j.pass.live.baselines[j.t.Name]
-	if ok && j.res.RunID == 0 && j.rec.Status == landlord.StatusActive && b.Hash == s.Hash && b.Fingerprint == fp && j.freshSincePass(ctx) {
+	if ok && !j.runOpened() && j.rec.Status == landlord.StatusActive && b.Hash == s.Hash && b.Fingerprint == fp && j.freshSincePass(ctx) {
 		return s, nil
 	}
-	err = j.r.store.SaveSnapshot(ctx, landlord.Snapshot{
-		Tenant: j.t.Name, RunID: j.res.RunID, Commit: j.r.opts.Commit,
+	sn := landlord.Snapshot{
+		Tenant: j.t.Name, Commit: j.r.opts.Commit,
 		Hash: s.Hash, Tables: s.Tables, Indexes: s.Indexes, ForeignKeys: s.ForeignKeys, DDL: s.DDL,
 		Fingerprint: fp,
-	})
-	return s, err
+	}
+	// Written with the tenant's final record (records.go).
+	j.later(func(ctx context.Context, st *landlord.Store) error {
+		sn.RunID = j.res.RunID
+		return st.SaveSnapshot(ctx, sn)
+	}, nil)
+	return s, nil
 }

@@ -33,10 +33,14 @@ type job struct {
 	plan    planned
 	res     TenantResult
 
-	fresh  *bool  // the pass still describes the tenant (freshSincePass); nil: not asked yet
-	liveFP string // the fingerprint read under the lock after the plan ran; "" if not read
+	fresh  *bool             // the pass still describes the tenant (freshSincePass); nil: not asked yet
+	newest *landlord.RunMark // the tenant's newest run, read under the lock (closeInterrupted)
+	liveFP string            // the fingerprint read under the lock after the plan ran; "" if not read
 
 	archives map[string]int64 // landlord ids of the archives this run opened, by archive table
+
+	pending   []deferred // landlord records that may wait (records.go)
+	runQueued bool       // the run's record is queued (openRunLater)
 }
 
 // errStop ends a tenant's steps early without failing it (outcome already set).
@@ -153,11 +157,10 @@ func (j *job) record(ctx context.Context) {
 		// Failed before taking the lock (the server unreachable from
 		// here): another strata may hold it and be converging the tenant,
 		// so the tenant's record is left alone; the failure is history.
-		err := j.openRun(ctx)
-		if err == nil {
-			err = j.r.store.FinishRun(ctx, j.res.RunID, landlord.RunFailed, j.res.Error)
-		}
-		if err != nil {
+		j.openRunLater()
+		if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error {
+			return s.FinishRun(ctx, j.res.RunID, landlord.RunFailed, j.res.Error)
+		}); err != nil {
 			j.fail(err)
 		}
 		return
@@ -196,17 +199,21 @@ func (j *job) record(ctx context.Context) {
 	}
 	if j.res.Outcome == OutcomeFailed {
 		// A failure is history even when it struck before any change.
-		if err := j.openRun(ctx); err != nil {
-			j.fail(err)
-		}
+		j.openRunLater()
 	}
-	if err := j.r.store.PutTenant(ctx, j.rec); err != nil {
+	// The tenant's record, its run's end and whatever records waited: one
+	// transaction.
+	rec, errText := j.rec, j.res.Error
+	if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error {
+		if err := s.PutTenant(ctx, rec); err != nil {
+			return err
+		}
+		if j.res.RunID > 0 {
+			return s.FinishRun(ctx, j.res.RunID, run, errText)
+		}
+		return nil
+	}); err != nil {
 		j.fail(err)
-	}
-	if j.res.RunID > 0 {
-		if err := j.r.store.FinishRun(ctx, j.res.RunID, run, j.res.Error); err != nil {
-			j.fail(err)
-		}
 	}
 }
 
@@ -237,13 +244,10 @@ func firstLine(s string) string {
 // openRun opens the tenant's apply run in the landlord, once, before the
 // first change is made: a run is on record before any DDL runs, and a tenant
 // found in sync (or suspended again) leaves no history row behind.
+// With it go the records that waited (records.go).
 func (j *job) openRun(ctx context.Context) error {
-	if j.res.RunID > 0 {
-		return nil
-	}
-	id, err := j.r.store.StartRunIn(ctx, j.t.Name, j.r.opts.Commit, j.r.opts.PR, j.t.Wave, j.r.opts.Rollout)
-	j.res.RunID = id
-	return err
+	j.openRunLater()
+	return j.flush(ctx)
 }
 
 // heldError says who paused a held tenant and how to resume it.

@@ -39,7 +39,17 @@ func lockTenant(ctx context.Context, db *sql.DB, database string) (unlock func()
 // closeInterrupted closes the runs of the tenant still recorded as running
 // as interrupted. Call it right after taking the tenant's lock: holding it
 // proves no live strata is running them, so a killed one left them.
+// The newest run, read here under the lock, is also what freshSincePass
+// compares with the pass.
 func (j *job) closeInterrupted(ctx context.Context) error {
+	newest, running, err := j.r.store.RunState(ctx, j.t.Name)
+	if err != nil {
+		return err
+	}
+	j.newest = &newest
+	if !running {
+		return nil
+	}
 	n, err := j.r.store.CloseRunning(ctx, j.t.Name, landlord.RunInterrupted, interruptedError)
 	if err != nil {
 		return err

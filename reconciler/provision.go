@@ -28,8 +28,11 @@ type created struct {
 // On failure it drops whatever it created itself.
 func (j *job) provision(ctx context.Context) (migratorPassword string, err error) {
 	var c created
+	queued := len(j.pending)
 	defer func() {
 		if err != nil {
+			// The credentials it queued are of users it drops again.
+			j.pending = j.pending[:min(queued, len(j.pending))]
 			j.rollback(context.WithoutCancel(ctx), c)
 		}
 	}()
@@ -41,11 +44,10 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 		if j.r.box == nil {
 			return "", fmt.Errorf("reconciler: cannot provision %s: %w", j.t.Name, secret.ErrNoKey)
 		}
-		if err := j.openRun(ctx); err != nil {
-			return "", err
-		}
+		j.openRunLater()
 		j.rec.Status = landlord.StatusProvisioning
-		if err := j.r.store.PutTenant(ctx, j.rec); err != nil {
+		rec := j.rec
+		if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error { return s.PutTenant(ctx, rec) }); err != nil {
 			return "", err
 		}
 		q := fmt.Sprintf("CREATE DATABASE %s CHARACTER SET %s COLLATE %s", ident.Quote(j.t.Database), j.r.charset, j.r.collation)
@@ -230,9 +232,11 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUse
 	} else if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
 		return "", fmt.Errorf("reconciler: reset password of %s: %w", user, redact(err))
 	}
-	if err := j.r.store.PutCredential(ctx, landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}); err != nil {
-		return "", err
-	}
+	// Stored with the next record that must be on disk (the first
+	// statement's, records.go); should strata die first, the next run finds
+	// the user without a stored password and sets a new one.
+	stored := landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}
+	j.later(func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, stored) }, nil)
 	return pw, nil
 }
 

@@ -60,3 +60,45 @@ func privateStatus(t *testing.T, p *dbtest.Private, name string) int64 {
 	}
 	return v
 }
+
+// TestLandlordWritesPerTenant: a tenant's landlord records reach the disk in
+// few transactions (records.go). Six log writes per tenant for a
+// one-statement rollout (run, statement running, its outcome, snapshot,
+// tenant, run closed) are two now: the run with the statement recorded
+// running before it runs, and everything else with the tenant's final
+// record. The landlord has a private server of its own, so its log writes
+// are strata's landlord writes; workers run one tenant at a time, so no
+// flush serves two tenants.
+func TestLandlordWritesPerTenant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a private mariadbd")
+	}
+	ll := dbtest.StartPrivate(t)
+	f := newFixture(t)
+	f.fleet.Config.Servers["ll"] = spec.Server{Name: "ll", DSN: ll.DSN}
+	f.fleet.Config.Landlord.Server = "ll"
+	const n = 4
+	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	for i := range n {
+		f.tenant(fmt.Sprintf("t%d", i), basic)
+	}
+	apply := func(what string) float64 {
+		before := privateStatus(t, ll, "Innodb_log_writes")
+		res := f.apply(Options{Concurrency: 1})
+		if res.ExitCode() != 0 {
+			t.Fatalf("%s: exit %d: %+v", what, res.ExitCode(), res.Tenants)
+		}
+		per := float64(privateStatus(t, ll, "Innodb_log_writes")-before) / n
+		t.Logf("%s: %.1f landlord log writes per tenant", what, per)
+		return per
+	}
+	apply("provision") // the landlord's own schema is created here too
+	rollout := layer(spec.LayerBasic, "basic", merge(basicSQL, nickSQL), nil)
+	for i := range n {
+		f.tenant(fmt.Sprintf("t%d", i), rollout)
+	}
+	// Two per tenant, and slack for the server's own once-a-second flush.
+	if per := apply("rollout of one statement"); per > 3 {
+		t.Errorf("rollout of one statement: %.1f landlord log writes per tenant, want at most 3", per)
+	}
+}

@@ -156,6 +156,7 @@ func New(fleet *spec.Fleet, opts Options) (*Reconciler, error) {
 		r.Close()
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
+	r.store.SetConcurrency(opts.Concurrency)
 	return r, nil
 }
 

@@ -28,6 +28,12 @@ func seedStep(ctx context.Context, j *job) error {
 					if marks, err = seed.Markers(ctx, j.migrator); err != nil {
 						return err
 					}
+					// None yet: the table may be missing (a seed to run needs it).
+					if len(marks) == 0 {
+						if err := seed.EnsureTable(ctx, j.migrator); err != nil {
+							return err
+						}
+					}
 				}
 				ran, marked := marks[f.Path]
 				if !marked {
@@ -37,9 +43,7 @@ func seedStep(ctx context.Context, j *job) error {
 					continue
 				}
 				j.log.Warn("seed ran before strata could record it; recorded, not rerun", "path", f.Path)
-				if err := j.recordSeed(ctx, ran); err != nil {
-					return err
-				}
+				j.recordSeed(ran, nil)
 				prev.Checksum = ran.Checksum
 			}
 			if prev.Checksum != f.Hash {
@@ -65,16 +69,18 @@ func (j *job) runSeed(ctx context.Context, l *spec.Layer, f *spec.File) error {
 		return err
 	}
 	j.res.Seeds = append(j.res.Seeds, f.Path)
-	j.r.emit(SeedRun{Tenant: j.t.Name, Path: f.Path})
-	return j.recordSeed(ctx, m)
+	j.recordSeed(m, SeedRun{Tenant: j.t.Name, Path: f.Path})
+	return nil
 }
 
-// recordSeed records in the landlord a seed whose marker is committed.
-func (j *job) recordSeed(ctx context.Context, m seed.Marker) error {
-	if err := j.openRun(ctx); err != nil {
-		return err
-	}
-	return j.r.store.RecordSeed(ctx, landlord.SeedRun{
-		Tenant: j.t.Name, Path: m.Path, Layer: m.Layer, Checksum: m.Checksum, Statements: m.Statements, RunID: j.res.RunID,
-	})
+// recordSeed queues the landlord's record of a seed whose marker is
+// committed (records.go: if strata dies first, the marker makes the next
+// run record it, not rerun it), announced by ev when written.
+func (j *job) recordSeed(m seed.Marker, ev Event) {
+	j.openRunLater()
+	j.later(func(ctx context.Context, s *landlord.Store) error {
+		return s.RecordSeed(ctx, landlord.SeedRun{
+			Tenant: j.t.Name, Path: m.Path, Layer: m.Layer, Checksum: m.Checksum, Statements: m.Statements, RunID: j.res.RunID,
+		})
+	}, ev)
 }

@@ -178,8 +178,9 @@ func snapshotStep(ctx context.Context, j *job) error {
 	j.res.SchemaHash = sn.Hash
 	j.rec.LiveHash = sn.Hash
 	if m.drift != nil || j.rec.Status == landlord.StatusDrifted {
-		// The new snapshot is the baseline from now on: the drift is closed.
-		return j.r.store.ResolveDrift(ctx, j.t.Name)
+		// The new snapshot is the baseline from now on: the drift is closed
+		// (with the snapshot, in the tenant's final record).
+		j.later(func(ctx context.Context, s *landlord.Store) error { return s.ResolveDrift(ctx, j.t.Name) }, nil)
 	}
 	return nil
 }
@@ -227,9 +228,8 @@ func migrateStep(ctx context.Context, j *job) error {
 	if len(j.plan.Statements) == 0 {
 		return nil
 	}
-	if err := j.openRun(ctx); err != nil {
-		return err
-	}
+	// Written with the first statement's record, before it runs.
+	j.openRunLater()
 	return j.runStatements(ctx)
 }
 
@@ -282,14 +282,9 @@ func (j *job) runStatements(ctx context.Context) error {
 			continue
 		}
 		j.res.Statements = append(j.res.Statements, rec)
-		wctx, cancel := bounded(ctx)
-		err := j.r.store.AddStatement(wctx, j.res.RunID, rec)
-		cancel()
-		if err != nil {
-			return err
-		}
+		j.later(func(ctx context.Context, s *landlord.Store) error { return s.AddStatement(ctx, j.res.RunID, rec) }, nil)
 	}
-	return failed
+	return failed // the records that waited go with the tenant's final record
 }
 
 // execute runs one statement: recorded running first (if strata dies
@@ -302,7 +297,10 @@ func (j *job) runStatements(ctx context.Context) error {
 func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRecord, st planner.Statement) (err, recErr error) {
 	wctx, cancel := bounded(ctx)
 	rec.Outcome = landlord.StatementRunning
-	recErr = j.r.store.AddStatement(wctx, j.res.RunID, *rec)
+	running := *rec
+	// On record before it runs, with the records that waited (the run's,
+	// the previous statement's outcome): one transaction.
+	recErr = j.flush(wctx, func(ctx context.Context, s *landlord.Store) error { return s.AddStatement(ctx, j.res.RunID, running) })
 	cancel()
 	if recErr != nil {
 		return nil, recErr
@@ -326,15 +324,14 @@ func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRec
 		err = classified(err)
 	}
 	j.res.Statements = append(j.res.Statements, *rec)
-	wctx, cancel = bounded(ctx)
-	recErr = j.r.store.FinishStatement(wctx, j.res.RunID, *rec)
-	cancel()
+	// Its outcome waits for the next record that may not (records.go).
+	done := *rec
+	var ev Event = StatementApplied{Tenant: j.t.Name, Record: done}
 	if execErr != nil {
-		j.r.emit(StatementFailed{Tenant: j.t.Name, Record: *rec})
-	} else {
-		j.r.emit(StatementApplied{Tenant: j.t.Name, Record: *rec})
+		ev = StatementFailed{Tenant: j.t.Name, Record: done}
 	}
-	return err, recErr
+	j.later(func(ctx context.Context, s *landlord.Store) error { return s.FinishStatement(ctx, j.res.RunID, done) }, ev)
+	return err, nil
 }
 
 // execer is where a statement runs: the migrator's pool, or a connection

@@ -56,10 +56,10 @@ const archiveCols = "id, tenant, archive_table, kind, object, definition, key_co
 // archive table (a retry after a crash) is reused.
 func (s *Store) BeginArchive(ctx context.Context, a Archive) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, "SELECT id FROM "+s.t("archives")+" WHERE tenant = ? AND archive_table = ? AND state = ?", a.Tenant, a.Table, ArchiveArchiving).Scan(&id)
+	err := s.q.QueryRowContext(ctx, "SELECT id FROM "+s.t("archives")+" WHERE tenant = ? AND archive_table = ? AND state = ?", a.Tenant, a.Table, ArchiveArchiving).Scan(&id)
 	switch {
 	case err == sql.ErrNoRows:
-		res, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("archives")+
+		res, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("archives")+
 			" (tenant, archive_table, kind, object, definition, key_columns, run_id, commit_sha, pr_number, approval, state, row_count, bytes, created_at, expires_at)"+
 			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)",
 			a.Tenant, a.Table, a.Kind, a.Object, a.Definition, strings.Join(a.KeyColumns, "\n"), sql.NullInt64{Int64: a.RunID, Valid: a.RunID > 0},
@@ -71,7 +71,7 @@ func (s *Store) BeginArchive(ctx context.Context, a Archive) (int64, error) {
 	case err != nil:
 		return 0, fmt.Errorf("landlord: record archive %s of %s: %w", a.Table, a.Tenant, err)
 	}
-	_, err = s.db.ExecContext(ctx, "UPDATE "+s.t("archives")+" SET definition = ?, key_columns = ?, run_id = ?, commit_sha = ?, pr_number = ?, approval = ?, expires_at = ? WHERE id = ?",
+	_, err = s.q.ExecContext(ctx, "UPDATE "+s.t("archives")+" SET definition = ?, key_columns = ?, run_id = ?, commit_sha = ?, pr_number = ?, approval = ?, expires_at = ? WHERE id = ?",
 		a.Definition, strings.Join(a.KeyColumns, "\n"), sql.NullInt64{Int64: a.RunID, Valid: a.RunID > 0}, a.Commit,
 		sql.NullInt64{Int64: int64(a.PR), Valid: a.PR > 0}, a.Approval, a.ExpiresAt.UTC(), id)
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Store) SetArchiveState(ctx context.Context, id int64, state string, row
 		args = append(args, sql.NullInt64{Int64: run, Valid: run > 0})
 	}
 	q += " WHERE id = ?"
-	if _, err := s.db.ExecContext(ctx, q, append(args, id)...); err != nil {
+	if _, err := s.q.ExecContext(ctx, q, append(args, id)...); err != nil {
 		return fmt.Errorf("landlord: archive %d %s: %w", id, state, err)
 	}
 	return nil
@@ -123,7 +123,7 @@ func (s *Store) Archives(ctx context.Context, f ArchiveFilter) ([]Archive, error
 		q += " AND expires_at <= ?"
 		args = append(args, f.ExpiredBy.UTC())
 	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY id", args...)
+	rows, err := s.q.QueryContext(ctx, q+" ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: archives: %w", err)
 	}
@@ -151,7 +151,7 @@ func (s *Store) Archives(ctx context.Context, f ArchiveFilter) ([]Archive, error
 // ArchivedTenants returns the tenants with archives kept or in progress
 // (archiving, restoring); none when the landlord has no archives table yet.
 func (s *Store) ArchivedTenants(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT tenant FROM "+s.t("archives")+" WHERE state IN (?, ?, ?)", ArchiveKept, ArchiveArchiving, ArchiveRestoring)
+	rows, err := s.q.QueryContext(ctx, "SELECT DISTINCT tenant FROM "+s.t("archives")+" WHERE state IN (?, ?, ?)", ArchiveKept, ArchiveArchiving, ArchiveRestoring)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: tenants with archives: %w", err)
 	}

@@ -26,7 +26,7 @@ type Credential struct {
 
 // PutCredential inserts or replaces a tenant user's credential.
 func (s *Store) PutCredential(ctx context.Context, c Credential) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("credentials")+
+	_, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("credentials")+
 		" (tenant, role, user_name, sealed, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))"+
 		" ON DUPLICATE KEY UPDATE user_name = VALUES(user_name), sealed = VALUES(sealed), updated_at = VALUES(updated_at)",
 		c.Tenant, string(c.Role), c.User, c.Sealed)
@@ -39,7 +39,7 @@ func (s *Store) PutCredential(ctx context.Context, c Credential) error {
 // Credential returns a tenant user's credential, or ErrNotFound.
 func (s *Store) Credential(ctx context.Context, tenant string, role Role) (*Credential, error) {
 	c := Credential{Tenant: tenant, Role: role}
-	err := s.db.QueryRowContext(ctx, "SELECT user_name, sealed FROM "+s.t("credentials")+" WHERE tenant = ? AND role = ?",
+	err := s.q.QueryRowContext(ctx, "SELECT user_name, sealed FROM "+s.t("credentials")+" WHERE tenant = ? AND role = ?",
 		tenant, string(role)).Scan(&c.User, &c.Sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("landlord: %s credential of %s: %w", role, tenant, ErrNotFound)
@@ -52,7 +52,7 @@ func (s *Store) Credential(ctx context.Context, tenant string, role Role) (*Cred
 
 // Credentials returns every stored credential of tenant, by role.
 func (s *Store) Credentials(ctx context.Context, tenant string) (map[Role]*Credential, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT role, user_name, sealed FROM "+s.t("credentials")+" WHERE tenant = ?", tenant)
+	rows, err := s.q.QueryContext(ctx, "SELECT role, user_name, sealed FROM "+s.t("credentials")+" WHERE tenant = ?", tenant)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
 	}
@@ -73,7 +73,7 @@ func (s *Store) Credentials(ctx context.Context, tenant string) (map[Role]*Crede
 
 // DeleteCredentials forgets every credential of tenant (its users were dropped).
 func (s *Store) DeleteCredentials(ctx context.Context, tenant string) error {
-	if _, err := s.db.ExecContext(ctx, "DELETE FROM "+s.t("credentials")+" WHERE tenant = ?", tenant); err != nil {
+	if _, err := s.q.ExecContext(ctx, "DELETE FROM "+s.t("credentials")+" WHERE tenant = ?", tenant); err != nil {
 		return fmt.Errorf("landlord: delete credentials of %s: %w", tenant, err)
 	}
 	return nil
@@ -82,7 +82,7 @@ func (s *Store) DeleteCredentials(ctx context.Context, tenant string) error {
 // DeleteCredential forgets the credential of one of tenant's users (a
 // failed provisioning dropped the user it had created).
 func (s *Store) DeleteCredential(ctx context.Context, tenant string, role Role) error {
-	if _, err := s.db.ExecContext(ctx, "DELETE FROM "+s.t("credentials")+" WHERE tenant = ? AND role = ?", tenant, string(role)); err != nil {
+	if _, err := s.q.ExecContext(ctx, "DELETE FROM "+s.t("credentials")+" WHERE tenant = ? AND role = ?", tenant, string(role)); err != nil {
 		return fmt.Errorf("landlord: delete %s credential of %s: %w", role, tenant, err)
 	}
 	return nil

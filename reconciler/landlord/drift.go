@@ -23,7 +23,7 @@ type Baseline struct {
 // Baselines returns the newest snapshot of every tenant that has one, by
 // tenant name, in one query (a drift sweep reads the whole fleet at once).
 func (s *Store) Baselines(ctx context.Context) (map[string]Baseline, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT s.tenant, s.id, s.schema_hash, s.fingerprint, COALESCE(t.status, '') FROM "+s.t("snapshots")+" s"+
+	rows, err := s.q.QueryContext(ctx, "SELECT s.tenant, s.id, s.schema_hash, s.fingerprint, COALESCE(t.status, '') FROM "+s.t("snapshots")+" s"+
 		" JOIN (SELECT tenant, MAX(id) AS id FROM "+s.t("snapshots")+" GROUP BY tenant) m ON m.id = s.id"+
 		" LEFT JOIN "+s.t("tenants")+" t ON t.name = s.tenant")
 	if err != nil {
@@ -67,7 +67,7 @@ func (s *Store) Baseline(ctx context.Context, tenant string) (b Baseline, ok boo
 // SnapshotDDL returns the DDL of the snapshot with the given id.
 func (s *Store) SnapshotDDL(ctx context.Context, id int64) (string, error) {
 	var ddl string
-	err := s.db.QueryRowContext(ctx, "SELECT schema_ddl FROM "+s.t("snapshots")+" WHERE id = ?", id).Scan(&ddl)
+	err := s.q.QueryRowContext(ctx, "SELECT schema_ddl FROM "+s.t("snapshots")+" WHERE id = ?", id).Scan(&ddl)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("landlord: snapshot %d: %w", id, ErrNotFound)
 	}
@@ -100,7 +100,7 @@ type Detection struct {
 // OpenDetection returns the tenant's newest unresolved detection, or ErrNotFound.
 func (s *Store) OpenDetection(ctx context.Context, tenant string) (*Detection, error) {
 	var d Detection
-	err := s.db.QueryRowContext(ctx, "SELECT id, tenant, detected_at, severity, score, live_fingerprint, baseline_fingerprint FROM "+
+	err := s.q.QueryRowContext(ctx, "SELECT id, tenant, detected_at, severity, score, live_fingerprint, baseline_fingerprint FROM "+
 		s.t("drift_detections")+" WHERE tenant = ? AND resolved_at IS NULL ORDER BY id DESC LIMIT 1", tenant).
 		Scan(&d.ID, &d.Tenant, &d.DetectedAt, &d.Severity, &d.Score, &d.LiveFingerprint, &d.BaselineFingerprint)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -183,11 +183,11 @@ func (s *Store) ResolveDrift(ctx context.Context, tenant string) error {
 		"UPDATE " + s.t("drift_detections") + " SET resolved_at = UTC_TIMESTAMP(6) WHERE tenant = ? AND resolved_at IS NULL",
 		"UPDATE " + s.t("drift_reports") + " SET resolved_at = UTC_TIMESTAMP(6) WHERE tenant = ? AND resolved_at IS NULL",
 	} {
-		if _, err := s.db.ExecContext(ctx, q, tenant); err != nil {
+		if _, err := s.q.ExecContext(ctx, q, tenant); err != nil {
 			return fmt.Errorf("landlord: resolve drift of %s: %w", tenant, err)
 		}
 	}
-	if _, err := s.db.ExecContext(ctx, "UPDATE "+s.t("tenants")+" SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE name = ? AND status = ?",
+	if _, err := s.q.ExecContext(ctx, "UPDATE "+s.t("tenants")+" SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE name = ? AND status = ?",
 		string(StatusActive), tenant, string(StatusDrifted)); err != nil {
 		return fmt.Errorf("landlord: resolve drift of %s: %w", tenant, err)
 	}
@@ -197,7 +197,7 @@ func (s *Store) ResolveDrift(ctx context.Context, tenant string) error {
 // DriftCounts returns how many tenants have open drift, by severity
 // (severities with none omitted), for strata status.
 func (s *Store) DriftCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT severity, COUNT(DISTINCT tenant) FROM "+s.t("drift_detections")+
+	rows, err := s.q.QueryContext(ctx, "SELECT severity, COUNT(DISTINCT tenant) FROM "+s.t("drift_detections")+
 		" WHERE resolved_at IS NULL GROUP BY severity")
 	if err != nil {
 		return nil, fmt.Errorf("landlord: count drift: %w", err)

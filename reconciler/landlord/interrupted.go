@@ -16,12 +16,12 @@ const RunInterrupted = "interrupted"
 // can then be running them, so they were left by a process that died.
 func (s *Store) CloseRunning(ctx context.Context, tenant, outcome, msg string) (int64, error) {
 	// The statements first: a run is closed only with its statements.
-	if _, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
+	if _, err := s.q.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
 		" SET st.outcome = ? WHERE r.tenant = ? AND r.outcome = ? AND st.outcome = ?",
 		StatementInterrupted, tenant, RunRunning, StatementRunning); err != nil {
 		return 0, fmt.Errorf("landlord: close the running statements of %s: %w", tenant, err)
 	}
-	res, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+" SET outcome = ?, finished_at = UTC_TIMESTAMP(6), error = ?"+
+	res, err := s.q.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+" SET outcome = ?, finished_at = UTC_TIMESTAMP(6), error = ?"+
 		" WHERE tenant = ? AND outcome = ?", outcome, nullString(msg), tenant, RunRunning)
 	if err != nil {
 		return 0, fmt.Errorf("landlord: close the running runs of %s: %w", tenant, err)

@@ -72,7 +72,7 @@ func (s *Store) SaveRollout(ctx context.Context, r Rollout) error {
 	if err != nil {
 		return fmt.Errorf("landlord: rollout of %s: %w", r.Commit, err)
 	}
-	_, err = s.db.ExecContext(ctx, "INSERT INTO "+s.t("rollouts")+
+	_, err = s.q.ExecContext(ctx, "INSERT INTO "+s.t("rollouts")+
 		" (commit_sha, mode, status, wave, max_failures, bake_ms, reason, waves, started_at, updated_at, finished_at)"+
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)"+
 		" ON DUPLICATE KEY UPDATE mode = VALUES(mode), status = VALUES(status), wave = VALUES(wave), max_failures = VALUES(max_failures),"+
@@ -106,7 +106,7 @@ func (s *Store) ReadRollout(ctx context.Context, commit string) (Rollout, error)
 		waves  string
 		fin    sql.NullTime
 	)
-	err := s.db.QueryRowContext(ctx, q, args...).Scan(&r.Commit, &r.Mode, &status, &r.Wave, &r.MaxFailures, &bake, &reason, &waves,
+	err := s.q.QueryRowContext(ctx, q, args...).Scan(&r.Commit, &r.Mode, &status, &r.Wave, &r.MaxFailures, &bake, &reason, &waves,
 		&r.StartedAt, &r.UpdatedAt, &fin)
 	var me *mysql.MySQLError
 	if errors.Is(err, sql.ErrNoRows) || errors.As(err, &me) && me.Number == 1146 {
@@ -129,7 +129,7 @@ func (s *Store) StartRunIn(ctx context.Context, tenant, commit string, pr, wave 
 	if mode == "" {
 		return s.StartRun(ctx, tenant, commit, pr)
 	}
-	res, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_runs")+
+	res, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("apply_runs")+
 		" (tenant, commit_sha, pr_number, started_at, outcome, wave, rollout) VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?, ?, ?)",
 		tenant, commit, sql.NullInt64{Int64: int64(pr), Valid: pr > 0}, RunRunning, wave, mode)
 	if err != nil {

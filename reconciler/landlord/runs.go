@@ -66,7 +66,7 @@ type StatementRecord struct {
 
 // StartRun records the start of a run and returns its id.
 func (s *Store) StartRun(ctx context.Context, tenant, commit string, pr int) (int64, error) {
-	res, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_runs")+
+	res, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("apply_runs")+
 		" (tenant, commit_sha, pr_number, started_at, outcome) VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?)",
 		tenant, commit, sql.NullInt64{Int64: int64(pr), Valid: pr > 0}, RunRunning)
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Store) StartRun(ctx context.Context, tenant, commit string, pr int) (in
 // AddStatement records a statement of run: before it runs (outcome
 // running), or one that does not run.
 func (s *Store) AddStatement(ctx context.Context, run int64, st StatementRecord) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
+	_, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
 		" (run_id, seq, sql_text, kind, outcome, error, duration_ms, objects) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds(), nullString(strings.Join(st.Objects, "\n")))
 	if err != nil {
@@ -90,7 +90,7 @@ func (s *Store) AddStatement(ctx context.Context, run int64, st StatementRecord)
 // FinishStatement records the outcome, error and duration of statement
 // st.Seq of run, recorded running by AddStatement.
 func (s *Store) FinishStatement(ctx context.Context, run int64, st StatementRecord) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" SET outcome = ?, error = ?, duration_ms = ? WHERE run_id = ? AND seq = ?",
+	_, err := s.q.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" SET outcome = ?, error = ?, duration_ms = ? WHERE run_id = ? AND seq = ?",
 		st.Outcome, nullString(st.Error), st.Duration.Milliseconds(), run, st.Seq)
 	if err != nil {
 		return fmt.Errorf("landlord: record the outcome of statement %d of run %d: %w", st.Seq, run, err)
@@ -100,7 +100,7 @@ func (s *Store) FinishStatement(ctx context.Context, run int64, st StatementReco
 
 // FinishRun records a run's outcome.
 func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText string) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+
+	_, err := s.q.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+
 		" SET finished_at = UTC_TIMESTAMP(6), outcome = ?, error = ? WHERE id = ?", outcome, nullString(errText), run)
 	if err != nil {
 		return fmt.Errorf("landlord: finish run %d: %w", run, err)
@@ -116,7 +116,7 @@ func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText strin
 // later spec changes still run, and a failed or killed run leaves its work
 // half done.
 func (s *Store) OwnSince(ctx context.Context, tenant string, snapshot int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT COALESCE(st.objects, '') FROM "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
+	rows, err := s.q.QueryContext(ctx, "SELECT COALESCE(st.objects, '') FROM "+s.t("apply_statements")+" st JOIN "+s.t("apply_runs")+" r ON r.id = st.run_id"+
 		" WHERE r.tenant = ? AND r.started_at > (SELECT taken_at FROM "+s.t("snapshots")+" WHERE id = ?) AND st.outcome IN (?, ?, ?)"+
 		" ORDER BY r.id, st.seq", tenant, snapshot, StatementApplied, StatementRunning, StatementInterrupted)
 	if err != nil {
@@ -149,7 +149,7 @@ type RunMark struct {
 // Compared with LastRun under the tenant's lock, it tells whether any strata
 // run touched the tenant in between (every change is made inside a run).
 func (s *Store) LastRuns(ctx context.Context) (map[string]RunMark, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT r.tenant, r.id, r.outcome FROM "+s.t("apply_runs")+" r"+
+	rows, err := s.q.QueryContext(ctx, "SELECT r.tenant, r.id, r.outcome FROM "+s.t("apply_runs")+" r"+
 		" JOIN (SELECT tenant, MAX(id) AS id FROM "+s.t("apply_runs")+" GROUP BY tenant) m ON m.id = r.id")
 	if err != nil {
 		return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
@@ -170,10 +170,23 @@ func (s *Store) LastRuns(ctx context.Context) (map[string]RunMark, error) {
 	return out, nil
 }
 
+// RunState returns the tenant's newest run (the zero RunMark when it has
+// none) and whether any of its runs is recorded running, in one query: a
+// tenant with none running needs no CloseRunning.
+func (s *Store) RunState(ctx context.Context, tenant string) (newest RunMark, running bool, err error) {
+	var n int
+	err = s.q.QueryRowContext(ctx, "SELECT id, outcome, (SELECT COUNT(*) FROM "+s.t("apply_runs")+" WHERE tenant = ? AND outcome = ?) FROM "+
+		s.t("apply_runs")+" WHERE tenant = ? ORDER BY id DESC LIMIT 1", tenant, RunRunning, tenant).Scan(&newest.ID, &newest.Outcome, &n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return RunMark{}, false, fmt.Errorf("landlord: runs of %s: %w", tenant, err)
+	}
+	return newest, n > 0, nil
+}
+
 // LastRun returns the tenant's newest run; the zero RunMark when it has none.
 func (s *Store) LastRun(ctx context.Context, tenant string) (RunMark, error) {
 	var m RunMark
-	err := s.db.QueryRowContext(ctx, "SELECT id, outcome FROM "+s.t("apply_runs")+" WHERE tenant = ? ORDER BY id DESC LIMIT 1", tenant).Scan(&m.ID, &m.Outcome)
+	err := s.q.QueryRowContext(ctx, "SELECT id, outcome FROM "+s.t("apply_runs")+" WHERE tenant = ? ORDER BY id DESC LIMIT 1", tenant).Scan(&m.ID, &m.Outcome)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("landlord: newest run of %s: %w", tenant, err)
 	}
@@ -186,11 +199,11 @@ func (s *Store) History(ctx context.Context, tenant string, limit int) ([]Run, e
 		limit = 20
 	}
 	q := "SELECT id, tenant, commit_sha, pr_number, started_at, finished_at, outcome, error, rollout FROM %s WHERE tenant = ? ORDER BY id DESC LIMIT %d"
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(q, s.t("apply_runs"), limit), tenant)
+	rows, err := s.q.QueryContext(ctx, fmt.Sprintf(q, s.t("apply_runs"), limit), tenant)
 	var me *mysql.MySQLError
 	if errors.As(err, &me) && me.Number == 1054 { // a landlord from before rollouts (read-only verbs do not migrate it)
 		q = strings.Replace(q, "rollout FROM", "'' FROM", 1)
-		rows, err = s.db.QueryContext(ctx, fmt.Sprintf(q, s.t("apply_runs"), limit), tenant)
+		rows, err = s.q.QueryContext(ctx, fmt.Sprintf(q, s.t("apply_runs"), limit), tenant)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("landlord: history of %s: %w", tenant, err)
@@ -221,7 +234,7 @@ func (s *Store) History(ctx context.Context, tenant string, limit int) ([]Run, e
 }
 
 func (s *Store) statements(ctx context.Context, run int64) ([]StatementRecord, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT seq, sql_text, kind, outcome, error, duration_ms FROM "+s.t("apply_statements")+
+	rows, err := s.q.QueryContext(ctx, "SELECT seq, sql_text, kind, outcome, error, duration_ms FROM "+s.t("apply_statements")+
 		" WHERE run_id = ? ORDER BY seq", run)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: statements of run %d: %w", run, err)

@@ -20,7 +20,7 @@ type SeedRun struct {
 
 // SeedRuns returns the seed files that ran on tenant, by path.
 func (s *Store) SeedRuns(ctx context.Context, tenant string) (map[string]SeedRun, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM "+
+	rows, err := s.q.QueryContext(ctx, "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM "+
 		s.t("seed_runs")+" WHERE tenant = ?", tenant)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: seed runs of %s: %w", tenant, err)
@@ -42,7 +42,7 @@ func (s *Store) SeedRuns(ctx context.Context, tenant string) (map[string]SeedRun
 // RecordSeed records that a seed file ran. Recording it twice is an error:
 // a seed runs once.
 func (s *Store) RecordSeed(ctx context.Context, r SeedRun) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("seed_runs")+
+	_, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("seed_runs")+
 		" (tenant, path, layer, checksum, statements, run_id, ran_at) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
 		r.Tenant, r.Path, r.Layer, r.Checksum, r.Statements, sql.NullInt64{Int64: r.RunID, Valid: r.RunID > 0})
 	if err != nil {

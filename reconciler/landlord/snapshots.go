@@ -26,7 +26,7 @@ type Snapshot struct {
 
 // SaveSnapshot records a snapshot (TakenAt is set by the server).
 func (s *Store) SaveSnapshot(ctx context.Context, sn Snapshot) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO "+s.t("snapshots")+
+	_, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("snapshots")+
 		" (tenant, run_id, commit_sha, taken_at, schema_hash, table_count, index_count, fk_count, schema_ddl, fingerprint)"+
 		" VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?, ?, ?, ?, ?, ?)",
 		sn.Tenant, sql.NullInt64{Int64: sn.RunID, Valid: sn.RunID > 0}, sn.Commit, sn.Hash, sn.Tables, sn.Indexes, sn.ForeignKeys, sn.DDL, sn.Fingerprint)
@@ -40,7 +40,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, sn Snapshot) error {
 func (s *Store) LatestSnapshot(ctx context.Context, tenant string) (*Snapshot, error) {
 	var sn Snapshot
 	var run sql.NullInt64
-	err := s.db.QueryRowContext(ctx, "SELECT tenant, run_id, commit_sha, taken_at, schema_hash, table_count, index_count, fk_count, schema_ddl, fingerprint FROM "+
+	err := s.q.QueryRowContext(ctx, "SELECT tenant, run_id, commit_sha, taken_at, schema_hash, table_count, index_count, fk_count, schema_ddl, fingerprint FROM "+
 		s.t("snapshots")+" WHERE tenant = ? ORDER BY id DESC LIMIT 1", tenant).
 		Scan(&sn.Tenant, &run, &sn.Commit, &sn.TakenAt, &sn.Hash, &sn.Tables, &sn.Indexes, &sn.ForeignKeys, &sn.DDL, &sn.Fingerprint)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -28,7 +28,35 @@ var ErrNotFound = errors.New("landlord: not found")
 // Store reads and writes the landlord database. It is safe for concurrent use.
 type Store struct {
 	db       *sql.DB
+	q        querier // db, or the transaction of Tx
 	database string
+}
+
+// querier runs the Store's statements: its pool, or one transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx runs fn with a Store whose statements run in one transaction,
+// committed when fn returns nil and rolled back otherwise: records written
+// together reach the disk with one log flush instead of one each.
+func (s *Store) Tx(ctx context.Context, fn func(*Store) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("landlord: begin: %w", err)
+	}
+	in := *s
+	in.q = tx
+	if err := fn(&in); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("landlord: commit: %w", err)
+	}
+	return nil
 }
 
 // Open returns a Store for database on the server serverDSN names (a
@@ -48,11 +76,16 @@ func Open(serverDSN, database string) (*Store, error) {
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(8)
-	// As many idle as open: with the default of 2, four workers writing at
-	// once closed and reopened a connection per tenant.
-	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(time.Minute)
-	return &Store{db: db, database: database}, nil
+	return &Store{db: db, q: db, database: database}, nil
+}
+
+// SetConcurrency sizes the pool for n workers writing at once: n
+// connections stay idle between their writes (with the default of 2, four
+// workers closed and reopened one per tenant), at most n+4 open.
+func (s *Store) SetConcurrency(n int) {
+	s.db.SetMaxOpenConns(max(8, n+4))
+	s.db.SetMaxIdleConns(n)
 }
 
 // Database returns the landlord database name.
@@ -74,7 +107,7 @@ func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t.UTC(), Val
 // strata apply): read-only verbs read it without migrating it.
 func (s *Store) Exists(ctx context.Context) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'tenants'", s.database).Scan(&n)
+	err := s.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'tenants'", s.database).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("landlord: look up database %s: %w", s.database, err)
 	}

@@ -67,7 +67,7 @@ func (s *Store) PutTenant(ctx context.Context, t Tenant) error {
 		"desired_hash = VALUES(desired_hash), live_hash = VALUES(live_hash), last_applied_commit = VALUES(last_applied_commit), " +
 		"last_attempted_commit = VALUES(last_attempted_commit), last_error = VALUES(last_error), updated_at = UTC_TIMESTAMP(6), " +
 		"last_applied_at = VALUES(last_applied_at)"
-	_, err := s.db.ExecContext(ctx, q, t.Name, t.Database, t.Server, string(t.Status), t.Template, t.TemplateVersion,
+	_, err := s.q.ExecContext(ctx, q, t.Name, t.Database, t.Server, string(t.Status), t.Template, t.TemplateVersion,
 		strings.Join(t.Modules, ","), t.DesiredHash, t.LiveHash, t.LastAppliedCommit, t.LastAttemptedCommit,
 		nullString(t.LastError), nullTime(t.LastAppliedAt))
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *Store) Tenants(ctx context.Context, limit int, statuses ...Status) ([]T
 
 // Counts returns how many tenants are in each status (statuses with none omitted).
 func (s *Store) Counts(ctx context.Context) (map[Status]int, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT status, COUNT(*) FROM "+s.t("tenants")+" GROUP BY status")
+	rows, err := s.q.QueryContext(ctx, "SELECT status, COUNT(*) FROM "+s.t("tenants")+" GROUP BY status")
 	if err != nil {
 		return nil, fmt.Errorf("landlord: count tenants: %w", err)
 	}
@@ -126,7 +126,7 @@ func (s *Store) Counts(ctx context.Context) (map[Status]int, error) {
 }
 
 func (s *Store) queryTenants(ctx context.Context, where string, args ...any) ([]Tenant, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+tenantColumns+" FROM "+s.t("tenants")+" "+where, args...)
+	rows, err := s.q.QueryContext(ctx, "SELECT "+tenantColumns+" FROM "+s.t("tenants")+" "+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("landlord: read tenants: %w", err)
 	}
@@ -172,7 +172,7 @@ func (s *Store) Attention(ctx context.Context, limit int) ([]Tenant, error) {
 // not in names (the tenants of the config repo), in two queries, and
 // returns the tenants it marked.
 func (s *Store) MarkOrphaned(ctx context.Context, names map[string]bool) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT name FROM "+s.t("tenants")+" WHERE status <> ?", string(StatusOrphaned))
+	rows, err := s.q.QueryContext(ctx, "SELECT name FROM "+s.t("tenants")+" WHERE status <> ?", string(StatusOrphaned))
 	if err != nil {
 		return nil, fmt.Errorf("landlord: read tenant names: %w", err)
 	}
@@ -193,7 +193,7 @@ func (s *Store) MarkOrphaned(ctx context.Context, names map[string]bool) ([]stri
 		return nil, err
 	}
 	q := "UPDATE " + s.t("tenants") + " SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE name IN (?" + strings.Repeat(", ?", len(orphans)-1) + ")"
-	if _, err := s.db.ExecContext(ctx, q, append([]any{string(StatusOrphaned)}, orphans...)...); err != nil {
+	if _, err := s.q.ExecContext(ctx, q, append([]any{string(StatusOrphaned)}, orphans...)...); err != nil {
 		return nil, fmt.Errorf("landlord: mark orphaned tenants: %w", err)
 	}
 	return out, nil

@@ -61,14 +61,22 @@ func Markers(ctx context.Context, db *sql.DB) (map[string]Marker, error) {
 	return out, nil
 }
 
+// EnsureTable creates the marker table in the database db is connected to
+// when it does not exist yet. Run needs it; call it once per database
+// (Markers finds it empty or missing), not once per seed file.
+func EnsureTable(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, markerDDL); err != nil {
+		return fmt.Errorf("seed: create %s: %w", spec.SeedsTable, err)
+	}
+	return nil
+}
+
 // Run runs a rendered seed file's statements and writes its marker in one
 // transaction on db (the tenant's migrator, whose session reads backslash
 // escapes as Quote's literals require): the data and the record that it was
-// written commit together or not at all.
+// written commit together or not at all. The marker table must exist
+// (EnsureTable).
 func Run(ctx context.Context, db *sql.DB, m Marker, stmts []spec.Statement) error {
-	if _, err := db.ExecContext(ctx, markerDDL); err != nil {
-		return fmt.Errorf("seed %s: create %s: %w", m.Path, spec.SeedsTable, err)
-	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("seed %s: %w", m.Path, err)
