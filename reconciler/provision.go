@@ -84,6 +84,11 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 			migratorPassword = pw
 		}
 	}
+	// Both users' new credentials, stored in one transaction; a failure
+	// drops what this run created (the deferred rollback).
+	if err := j.flush(ctx); err != nil {
+		return "", err
+	}
 	return migratorPassword, nil
 }
 
@@ -232,9 +237,9 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUse
 	} else if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
 		return "", fmt.Errorf("reconciler: reset password of %s: %w", user, redact(err))
 	}
-	// Stored with the next record that must be on disk (the first
-	// statement's, records.go); should strata die first, the next run finds
-	// the user without a stored password and sets a new one.
+	// Stored with the other user's at the end of provision (records.go);
+	// should strata die first, the next run finds the user without a
+	// stored password and sets a new one.
 	stored := landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}
 	j.later(func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, stored) }, nil)
 	return pw, nil

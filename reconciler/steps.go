@@ -266,6 +266,12 @@ func (j *job) runStatements(ctx context.Context) error {
 			if i < j.admin {
 				db = admin
 			}
+			if st.Archive != nil && st.Archive.First {
+				// The archive's record names the run: the run is on record first.
+				if err := j.openRun(ctx); err != nil {
+					return err
+				}
+			}
 			if err := j.archiveBefore(ctx, st); err != nil {
 				return err
 			}
