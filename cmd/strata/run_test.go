@@ -530,7 +530,12 @@ func TestRunKilledMidRolloutConverges(t *testing.T) {
 	assert.LessOrEqual(t, perTenantAtC1["t2"], 1, "runs of t2 after the restart")
 	delete(perTenantAtC1, "t2")
 	assert.Equal(t, map[string]int{"t1": 1, "t3": 1}, perTenantAtC1)
-	assert.Equal(t, "1", p.metric("strata_interrupted_runs_closed_total"))
+	// The metric is counted when the worker reports back, just after the
+	// landlord recorded the tenant: wait for it, do not race it.
+	waitFor(t, p, "the closed run counted", func() (bool, string) {
+		v := p.metric("strata_interrupted_runs_closed_total")
+		return v == "1", "strata_interrupted_runs_closed_total " + v
+	})
 	for _, n := range []string{"t1", "t2", "t3"} {
 		var rows, seeds int
 		require.NoError(t, c.db.QueryRow("SELECT COUNT(*) FROM `"+c.database(n)+"`.users").Scan(&rows))
