@@ -88,6 +88,17 @@ func (r *Result) ExitCode() int {
 	return 0
 }
 
+// Names lists, in order, the tenants whose outcome is o.
+func (r *Result) Names(o Outcome) []string {
+	var names []string
+	for _, t := range r.Tenants {
+		if t.Outcome == o {
+			names = append(names, t.Name)
+		}
+	}
+	return names
+}
+
 func (r *Result) count(o Outcome) int {
 	n := 0
 	for _, t := range r.Tenants {

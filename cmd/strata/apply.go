@@ -105,7 +105,13 @@ converged but a tenant was locked by another strata run (apply again later).`,
 		if ro != nil && ro.Status == landlord.RolloutHalted && mode != landlord.ModeWave {
 			return &exitError{code: 1, err: fmt.Errorf("the rollout of %s halted at wave %d; push a fix (or a revert) to start a new rollout, or apply --wave N by hand", shortCommit(ro.Commit), ro.Wave)}
 		}
-		if code := res.ExitCode(); code != 0 {
+		code := res.ExitCode()
+		if code == 0 && ro != nil && mode == landlord.ModeGated && ro.Status != landlord.RolloutFinished {
+			// A paused tenant holds its wave: later waves were not applied.
+			return &exitError{code: 2, err: fmt.Errorf("the rollout of %s waits at wave %d (held: %s); later waves stay at the previous commit until strata resume, or apply --wave N by hand",
+				shortCommit(ro.Commit), ro.Wave, strings.Join(res.Names(reconciler.OutcomeHeld), ", "))}
+		}
+		if code != 0 {
 			return &exitError{code: code}
 		}
 		return nil

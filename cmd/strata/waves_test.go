@@ -216,3 +216,22 @@ func TestApplyWaveByHandAndAllWaves(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "exclude each other")
 }
+
+// TestApplyWaitsOnPausedWave: a paused tenant holds its wave, so apply stops
+// there; it must not exit 0 ("all converged") while later waves wait at the
+// previous commit. It exits 2 and names the wave and the paused tenant.
+func TestApplyWaitsOnPausedWave(t *testing.T) {
+	c, _ := wavesRepo(t)
+	t.Setenv("STRATA_SECRET_KEY", testSecretKey)
+	code, out, errOut := runBin(t, "apply", "--repo", c.dir, "--ref", "main")
+	require.Equal(t, 0, code, out+errOut)
+	code, out, errOut = runBin(t, "pause", "--repo", c.dir, "--tenant", "w0", "--reason", "canary on hold")
+	require.Equal(t, 0, code, out+errOut)
+
+	c.breakWave1()
+	code, out, errOut = runBin(t, "apply", "--repo", c.dir, "--ref", "main")
+	require.Equal(t, 2, code, out+errOut)
+	require.Contains(t, errOut, "waits at wave 0", out+errOut)
+	require.Contains(t, errOut, "w0", out+errOut)
+	require.False(t, c.hasPhone("w0") || c.hasPhone("w1-ok") || c.hasPhone("w2"), "nothing past the paused wave is applied")
+}
