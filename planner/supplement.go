@@ -40,9 +40,24 @@ func exactPlan(live, desired map[string]*ddlTable, changes []schema.Change, live
 		if cov[elemKey{elemOptions, n}] {
 			continue // the whole table is Atlas's (renamed, say)
 		}
+		recased := recasedChecks(lt, dt)
 		for _, k := range elemKeys(lt, dt) {
 			l, d := lt.elems[k], dt.elems[k]
-			if l == d || cov[tableKey(n, k)] {
+			if cov[tableKey(n, k)] {
+				// Atlas adds or re-adds the index without IGNORED, which it
+				// does not know: set it after.
+				if k.kind == elemIndex && d != "" && ignored(d) && l != d {
+					stmts = append(stmts, ignoreIndex(n, k.name, true))
+				}
+				continue
+			}
+			if l == d {
+				continue
+			}
+			if from, ok := recased[k.name]; ok && k.kind == elemCheck {
+				if from != "" {
+					stmts = append(stmts, recaseCheck(n, from, d))
+				}
 				continue
 			}
 			st, div := supplement(n, k, l, d, lt, dt, liveS, desiredS)
@@ -51,12 +66,18 @@ func exactPlan(live, desired map[string]*ddlTable, changes []schema.Change, live
 			}
 			divs = append(divs, div...)
 		}
-		if lt.options != dt.options && !cov[tableKey(n, elemKey{kind: elemOptions})] {
-			stmts = append(stmts, Statement{
-				SQL:     "ALTER TABLE " + ident.Quote(n) + " " + dt.options,
-				Comment: fmt.Sprintf("table %s options (live: %s)", n, lt.options),
-				Kind:    Additive,
-			})
+		if lt.options != dt.options {
+			st, d := optionsChange(n, lt.options, dt.options, cov[tableKey(n, elemKey{kind: elemOptions})])
+			if st != nil {
+				stmts = append(stmts, *st)
+			}
+			divs = append(divs, d...)
+		}
+		if lt.partitioning != dt.partitioning {
+			// strata plans no ALTER TABLE ... PARTITION BY / REMOVE
+			// PARTITIONING (each rebuilds the table; Atlas does not see
+			// partitions): the tenant is diverged until a person changes it.
+			divs = append(divs, Divergence{Object: n, Attribute: "partitioning", Live: orNone(lt.partitioning), Desired: orNone(dt.partitioning)})
 		}
 		moves, d := orderColumns(n, lt, dt, liveS, desiredS)
 		stmts = append(stmts, moves...)
@@ -104,10 +125,13 @@ func supplement(t string, k elemKey, l, d string, lt, dt *ddlTable, liveS, desir
 			st.Kind = Additive // only the comment changes
 		}
 		return st, nil
+	case k.kind == elemIndex && l != "" && d != "" && unignored(l) == unignored(d):
+		st := ignoreIndex(t, k.name, ignored(d))
+		return &st, nil
 	case k.kind == elemIndex && l != "" && d != "":
 		st := &Statement{SQL: tq + "DROP INDEX " + ident.Quote(k.name) + ", ADD " + d, Comment: fmt.Sprintf("replace %s (live: %s)", obj, l),
 			Kind: Destructive, Approval: "DROP INDEX " + t + "." + k.name}
-		if withoutComment(l) == withoutComment(d) {
+		if withoutComment(unignored(l)) == withoutComment(unignored(d)) {
 			st.Kind, st.Approval = Additive, ""
 		}
 		return st, nil
@@ -122,6 +146,62 @@ func supplement(t string, k elemKey, l, d string, lt, dt *ddlTable, liveS, desir
 		return st, nil
 	}
 	return nil, []Divergence{{Object: obj, Attribute: "definition", Live: orNone(l), Desired: orNone(d)}}
+}
+
+// ignored reports whether an index line ends in MariaDB's IGNORED (the
+// optimizer does not use the index; it is still maintained).
+func ignored(line string) bool { return strings.HasSuffix(line, " IGNORED") }
+
+// unignored is an index line without its IGNORED.
+func unignored(line string) string { return strings.TrimSuffix(line, " IGNORED") }
+
+// ignoreIndex sets or clears an index's IGNORED: a change of metadata only,
+// the index itself stays.
+func ignoreIndex(t, index string, on bool) Statement {
+	set, what := "IGNORED", "ignore"
+	if !on {
+		set, what = "NOT IGNORED", "stop ignoring"
+	}
+	return Statement{
+		SQL:     "ALTER TABLE " + ident.Quote(t) + " ALTER INDEX " + ident.Quote(index) + " " + set,
+		Comment: what + " index " + t + "." + index,
+		Kind:    Additive,
+	}
+}
+
+// recasedChecks pairs the table CHECKs whose names differ between live and
+// desired only in letter case (MariaDB compares CHECK names without case,
+// so the new name cannot be added while the old one exists): desired name
+// -> live name, and live name -> "" so the live one is not dropped apart.
+func recasedChecks(lt, dt *ddlTable) map[string]string {
+	out := map[string]string{}
+	for k := range dt.elems {
+		if k.kind != elemCheck || dt.colChecks[k.name] {
+			continue
+		}
+		if _, ok := lt.elems[k]; ok {
+			continue
+		}
+		for lk := range lt.elems {
+			if lk.kind == elemCheck && !lt.colChecks[lk.name] && lk.name != k.name && strings.EqualFold(lk.name, k.name) {
+				if _, ok := dt.elems[lk]; !ok {
+					out[k.name], out[lk.name] = lk.name, ""
+				}
+			}
+		}
+	}
+	return out
+}
+
+// recaseCheck replaces CHECK from of table t by desired line d, whose name
+// differs only in letter case: one ALTER TABLE that drops it first, so
+// MariaDB never sees both names at once, approved like the drop.
+func recaseCheck(t, from, d string) Statement {
+	return Statement{
+		SQL:     "ALTER TABLE " + ident.Quote(t) + " DROP CONSTRAINT " + ident.Quote(from) + ", ADD " + d,
+		Comment: fmt.Sprintf("rename %s CHECK %s (only the letter case changes: dropped and added in one statement)", t, from),
+		Kind:    Destructive, Approval: "DROP CHECK " + t + "." + from,
+	}
 }
 
 // columnCheckChange changes a CHECK that is column-level on either side:

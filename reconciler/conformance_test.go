@@ -25,9 +25,9 @@ const confBatches = 2
 // expected to be rejected must fail validation on its line; one expected to
 // be blocked must stay blocked, with its reason, whatever is approved.
 //
-// Cases listed in known-gaps.txt fail today for the reason the list gives:
-// they are skipped with it while they fail, and fail the test once they
-// pass (remove them from the list then). Cases listed in
+// Every case must hold: a difference strata cannot make is a failing case
+// (or, if MariaDB cannot make it in place, a validation error or a case
+// expected to be blocked), never a skipped one. Cases listed in
 // equivalent-printing.txt converge, but MariaDB prints an equivalent
 // definition differently after an ALTER than after a CREATE: their
 // difference is logged, and listing one that prints the same fails.
@@ -41,10 +41,6 @@ func TestConformance(t *testing.T) {
 	if len(cases) == 0 {
 		t.Fatalf("no cases in %s", confDir)
 	}
-	gaps, err := loadConfList(filepath.Join(confDir, "known-gaps.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	printing, err := loadConfList(filepath.Join(confDir, "equivalent-printing.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,11 +49,9 @@ func TestConformance(t *testing.T) {
 	for _, c := range cases {
 		names[c.name] = true
 	}
-	for _, l := range []confList{gaps, printing} {
-		for name := range l {
-			if !names[name] {
-				t.Errorf("%s is listed, but there is no %s/%s.txtar", name, confDir, name)
-			}
+	for name := range printing {
+		if !names[name] {
+			t.Errorf("%s is listed, but there is no %s/%s.txtar", name, confDir, name)
 		}
 	}
 	filter, err := regexp.Compile(*confFilter)
@@ -92,12 +86,12 @@ func TestConformance(t *testing.T) {
 	}
 	wg.Wait()
 	for _, r := range runs {
-		t.Run(r.c.name, func(t *testing.T) { judgeConfRun(t, r, gaps[r.c.name]) })
+		t.Run(r.c.name, func(t *testing.T) { judgeConfRun(t, r) })
 	}
 }
 
-// judgeConfRun reports one case's result against the two lists.
-func judgeConfRun(t *testing.T, r *confRun, gap string) {
+// judgeConfRun reports one case's result.
+func judgeConfRun(t *testing.T, r *confRun) {
 	for _, l := range r.logs {
 		t.Log(l)
 	}
@@ -105,12 +99,7 @@ func judgeConfRun(t *testing.T, r *confRun, gap string) {
 	if err == nil && r.printing != "" && !r.printed {
 		err = errPrintsSame
 	}
-	switch {
-	case gap != "" && err == nil:
-		t.Errorf("%s passes, but known-gaps.txt lists it (%s): remove it from the list", r.c.path, gap)
-	case gap != "":
-		t.Skipf("known gap: %s\n%v", gap, err)
-	case err != nil:
+	if err != nil {
 		t.Errorf("%s: %v", r.c.path, err)
 	}
 }

@@ -2,10 +2,11 @@
 // once, so that strata can tell which tenants are certainly in sync without
 // inspecting each one with Atlas.
 //
-// A fingerprint covers every attribute Atlas plans statements for (tables and
+// A fingerprint covers every attribute strata plans statements for (tables and
 // their options, columns, indexes, foreign keys, checks, the schema's default
 // charset and collation) and nothing that changes without DDL (AUTO_INCREMENT
-// counters, row counts, sizes, timestamps). The schema's own name never enters
+// counters, row counts, sizes, timestamps). Of partitioning it sees only
+// whether a table is partitioned, not how (strata never changes it). The schema's own name never enters
 // it: a tenant schema and the dev schema its composition was built in have the
 // same fingerprint when they have the same objects. Equal fingerprints mean
 // "no diff"; different fingerprints mean "inspect and diff".
@@ -36,7 +37,7 @@ import (
 
 // version enters every hash, so fingerprints recorded by an older algorithm
 // never match new ones (a mismatch only costs a full inspect).
-const version = "strata-fingerprint-v1"
+const version = "strata-fingerprint-v2"
 
 // ErrNotFound is returned by Schema when the schema does not exist.
 var ErrNotFound = errors.New("fingerprint: schema not found")

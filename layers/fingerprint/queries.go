@@ -18,13 +18,14 @@ type query struct {
 	extraCol   int // index of COLUMNS.EXTRA, normalised by normalizeExtra; 0 for none
 }
 
-// queries cover every attribute Atlas inspects and plans statements for on
-// MariaDB, and nothing that changes without DDL: TABLES.AUTO_INCREMENT,
-// TABLE_ROWS, DATA_LENGTH, the timestamps and index cardinality are left
-// out on purpose. So is TABLES.CREATE_OPTIONS (ROW_FORMAT and the like):
-// Atlas plans no statement for it, so a tenant that differs only there would
-// never converge and would take the slow path forever; and reading it makes
-// MariaDB open every table in full, which tripled the TABLES query's time.
+// queries cover every attribute MariaDB prints in SHOW CREATE TABLE and
+// strata plans statements for, and nothing that changes without DDL:
+// TABLES.AUTO_INCREMENT, TABLE_ROWS, DATA_LENGTH, the timestamps and index
+// cardinality are left out on purpose. TABLES.CREATE_OPTIONS (ROW_FORMAT,
+// KEY_BLOCK_SIZE, STATS_PERSISTENT and the other declared options) is in:
+// Atlas plans nothing for it, but strata does (planner/options.go), and a
+// difference there read as "in sync" before. STATISTICS.IGNORED (MariaDB
+// 10.6+) is in for the same reason.
 //
 // Foreign keys are read from REFERENTIAL_CONSTRAINTS (rules, referenced
 // table) and KEY_COLUMN_USAGE (columns, referenced columns) separately, not
@@ -41,7 +42,7 @@ FROM information_schema.SCHEMATA WHERE %s`,
 	{
 		kind: "T",
 		col:  "TABLE_SCHEMA",
-		sql: `SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, TABLE_COMMENT
+		sql: `SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, TABLE_COMMENT, CREATE_OPTIONS
 FROM information_schema.TABLES WHERE %s`,
 	},
 	{
@@ -56,7 +57,7 @@ FROM information_schema.COLUMNS WHERE %s`,
 		kind: "I",
 		col:  "TABLE_SCHEMA",
 		sql: `SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART,
-  INDEX_TYPE, INDEX_COMMENT, COLLATION
+  INDEX_TYPE, INDEX_COMMENT, COLLATION, IGNORED
 FROM information_schema.STATISTICS WHERE %s`,
 	},
 	{
