@@ -63,6 +63,13 @@ var optionResets = map[string]string{
 	"TRANSACTIONAL":      "DEFAULT",
 }
 
+// engineDefaults are options an engine prints in SHOW CREATE TABLE though
+// no statement set them: Aria prints PAGE_CHECKSUM from aria_page_checksum
+// (ON unless the server says otherwise). A table moved to the engine gets
+// them with the move; setting them too would make them explicit, and the
+// table would differ from one created with that engine.
+var engineDefaults = map[string]map[string]string{"ARIA": {"PAGE_CHECKSUM": "1"}}
+
 // rebuildOptions change how InnoDB stores rows: a row that fits one format
 // may be too large for another (Error 1118), so the change is data-dependent.
 var rebuildOptions = map[string]bool{"ROW_FORMAT": true, "KEY_BLOCK_SIZE": true}
@@ -78,6 +85,10 @@ func optionsChange(t, live, desired string, atlas bool) (*Statement, []Divergenc
 		liveVal[o.name] = o.value
 	}
 	inDesired := make(map[string]bool, len(do))
+	var brought map[string]string // options the engine change brings
+	if to := strings.ToUpper(optionValue(do, "ENGINE")); to != strings.ToUpper(liveVal["ENGINE"]) {
+		brought = engineDefaults[to]
+	}
 	var (
 		clauses, changed []string
 		divs             []Divergence
@@ -92,7 +103,7 @@ func optionsChange(t, live, desired string, atlas bool) (*Statement, []Divergenc
 	for _, o := range do {
 		inDesired[o.name] = true
 		l, ok := liveVal[o.name]
-		if (ok && l == o.value) || (atlas && atlasOptions[o.name]) {
+		if (ok && l == o.value) || (atlas && atlasOptions[o.name]) || (!ok && brought[o.name] == o.value && o.value != "") {
 			continue
 		}
 		clauses = append(clauses, optionClause(o))
@@ -121,6 +132,16 @@ func optionsChange(t, live, desired string, atlas bool) (*Statement, []Divergenc
 		Comment: "table " + t + " options: " + strings.Join(changed, ", "),
 		Kind:    kind,
 	}, divs
+}
+
+// optionValue returns the value of option name in opts, "" when absent.
+func optionValue(opts []tableOption, name string) string {
+	for _, o := range opts {
+		if o.name == name {
+			return o.value
+		}
+	}
+	return ""
 }
 
 // optionClause prints o as ALTER TABLE takes it.
