@@ -48,9 +48,16 @@ func (e Event) key() string { return string(e.Kind) + "/" + e.Tenant }
 // resolved drift can be routed by the severity it had.
 func (e Event) fingerprint() string {
 	h := sha256.New()
-	h.Write([]byte(e.Detail))
-	if e.Kind == RolloutFinished || e.Kind == RolloutHalted {
-		h.Write([]byte("\x00" + e.Commit)) // each commit's rollout is its own
+	switch e.Kind {
+	case RolloutFinished:
+		// A commit's rollout ends once: a restarted daemon that walks the
+		// commit again, and counts a tenant now waiting on its drift, tells
+		// the drift, not the end again.
+		h.Write([]byte(e.Commit))
+	case RolloutHalted:
+		h.Write([]byte(e.Detail + "\x00" + e.Commit)) // each commit's rollout is its own
+	default:
+		h.Write([]byte(e.Detail))
 	}
 	return string(e.Severity) + ":" + hex.EncodeToString(h.Sum(nil)[:12])
 }
