@@ -144,3 +144,30 @@ func TestDivergedNeverConverged(t *testing.T) {
 		t.Fatalf("last run after the second apply %+v %v, want not converged", again, err)
 	}
 }
+
+// TestPartitionChangedByHand: a partitioned tenant table whose partitions a
+// person changed is not in sync. The snapshot fast path compares
+// fingerprints, which read whether a table was partitioned but not how;
+// with them plan said in sync after COALESCE PARTITION.
+func TestPartitionChangedByHand(t *testing.T) {
+	f := newFixture(t)
+	ddl := "CREATE TABLE members (id INT NOT NULL PRIMARY KEY, name VARCHAR(100) NOT NULL) PARTITION BY HASH (id) PARTITIONS 4;\n"
+	f.tenant("acme", layer(spec.LayerBasic, "basic", map[string]string{"basic/001.sql": ddl}, nil))
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("provision: %s %s", tr.Outcome, tr.Error)
+	}
+	f.wantPlan("after provisioning", planner.ActionNone)
+	rec, err := f.store().Tenant(f.ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec("ALTER TABLE `" + rec.Database + "`.members COALESCE PARTITION 2")
+	const want = "members: partitioning differs (live: PARTITION BY HASH (`id`) PARTITIONS 2, desired: PARTITION BY HASH (`id`) PARTITIONS 4)"
+	p, err := f.reconciler(Options{}).Plan(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp := p.Tenants[0]; tp.Action != planner.ActionDiverged || len(tp.Divergences) != 1 || tp.Divergences[0].String() != want {
+		t.Fatalf("plan: action %s divergences %v, want diverged naming %q", tp.Action, tp.Divergences, want)
+	}
+}

@@ -5,9 +5,9 @@
 // A fingerprint covers every attribute strata plans statements for (tables and
 // their options, columns, indexes, foreign keys, checks, the schema's default
 // charset and collation) and nothing that changes without DDL (AUTO_INCREMENT
-// counters, row counts, sizes, timestamps). Of partitioning it sees only
-// whether a table is partitioned, not how (strata never changes it). The schema's own name never enters
-// it: a tenant schema and the dev schema its composition was built in have the
+// counters, row counts, sizes, timestamps). Of a partitioned table it also
+// covers how it is partitioned (strata plans no change to it, and reports a
+// difference there as diverged). The schema's own name never enters it: a tenant schema and the dev schema its composition was built in have the
 // same fingerprint when they have the same objects. Equal fingerprints mean
 // "no diff"; different fingerprints mean "inspect and diff".
 //
@@ -37,7 +37,7 @@ import (
 
 // version enters every hash, so fingerprints recorded by an older algorithm
 // never match new ones (a mismatch only costs a full inspect).
-const version = "strata-fingerprint-v2"
+const version = "strata-fingerprint-v3"
 
 // ErrNotFound is returned by Schema when the schema does not exist.
 var ErrNotFound = errors.New("fingerprint: schema not found")
@@ -112,8 +112,9 @@ func Schema(ctx context.Context, db *sql.DB, name string) (string, error) {
 // LIKE alone 10,000). Wall-clock differences between the forms were within
 // the noise of a shared 2-core machine (0.5-1.7 s per pass at N=1,000).
 type filter struct {
-	in   []string
-	like string // a LIKE pattern, or "" for none
+	in     []string
+	like   string   // a LIKE pattern, or "" for none
+	tables []string // TABLE_NAME IN these, when not empty
 }
 
 func inFilter(names []string) filter {
@@ -141,6 +142,12 @@ func (f filter) cond(col string) (string, []any) {
 	if f.like != "" {
 		parts = append(parts, col+" LIKE ?")
 		args = append(args, f.like)
+	}
+	if len(f.tables) > 0 {
+		parts = append(parts, "TABLE_NAME IN ("+strings.TrimSuffix(strings.Repeat("?,", len(f.tables)), ",")+")")
+		for _, n := range f.tables {
+			args = append(args, n)
+		}
 	}
 	return strings.Join(parts, " AND "), args
 }
@@ -182,13 +189,23 @@ func pass(ctx context.Context, db *sql.DB, f filter, parallel int, out map[strin
 	}
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
+	var partitioned []tableRef // written by the TABLES query's goroutine only
 	for i, q := range queries {
+		var keep func([]sql.NullString) bool
+		if i == 1 {
+			keep = func(v []sql.NullString) bool {
+				if strings.Contains(v[createOptionsCol].String, "partitioned") {
+					partitioned = append(partitioned, tableRef{v[0].String, v[1].String})
+				}
+				return true
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i], errs[i] = run(ctx, db, q, f)
+			results[i], errs[i] = run(ctx, db, q, f, keep)
 			if errs[i] != nil {
 				cancel() // the pass has failed: stop the other queries
 			}
@@ -197,6 +214,13 @@ func pass(ctx context.Context, db *sql.DB, f filter, parallel int, out map[strin
 	wg.Wait()
 	if err := firstError(errs); err != nil {
 		return err
+	}
+	if len(partitioned) > 0 {
+		p, err := partitions(ctx, db, f, partitioned)
+		if err != nil {
+			return err
+		}
+		results = append(results, p)
 	}
 	// Only schemas the SCHEMATA query found exist; the others stay absent.
 	for name, schemaRecs := range results[0] {
@@ -207,6 +231,28 @@ func pass(ctx context.Context, db *sql.DB, f filter, parallel int, out map[strin
 		out[name] = hash(recs)
 	}
 	return nil
+}
+
+// tableRef names one table of one schema.
+type tableRef struct{ schema, table string }
+
+// partitions reads how the given tables (of the schemas f selects) are
+// partitioned. The filter names the tables, not the pairs: rows of a table
+// of that name in another schema, where it is not partitioned, are dropped.
+func partitions(ctx context.Context, db *sql.DB, f filter, tables []tableRef) (map[string][]string, error) {
+	want := make(map[tableRef]bool, len(tables))
+	seen := make(map[string]bool)
+	f.tables = nil
+	for _, t := range tables {
+		if !seen[t.table] {
+			seen[t.table] = true
+			f.tables = append(f.tables, t.table)
+		}
+		want[t] = true
+	}
+	return run(ctx, db, partitionsQuery, f, func(v []sql.NullString) bool {
+		return want[tableRef{v[0].String, v[1].String}]
+	})
 }
 
 // firstError returns the error that failed the pass rather than the
@@ -227,8 +273,9 @@ func firstError(errs []error) error {
 	return canceled
 }
 
-// run executes one query and returns its records grouped by schema.
-func run(ctx context.Context, db *sql.DB, q query, f filter) (map[string][]string, error) {
+// run executes one query and returns its records grouped by schema: the
+// rows keep returns true for, when keep is not nil.
+func run(ctx context.Context, db *sql.DB, q query, f filter, keep func([]sql.NullString) bool) (map[string][]string, error) {
 	cond, args := f.cond(q.col)
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(q.sql, cond), args...)
 	if err != nil {
@@ -253,6 +300,9 @@ func run(ctx context.Context, db *sql.DB, q query, f filter) (map[string][]strin
 		schema := vals[0].String
 		if q.kind != "S" && spec.Reserved(vals[1].String) {
 			continue // strata's own (seeds, archives): every query but SCHEMATA has TABLE_NAME second
+		}
+		if keep != nil && !keep(vals) {
+			continue
 		}
 		for _, i := range q.schemaCols {
 			if vals[i].Valid && vals[i].String == schema {

@@ -47,6 +47,8 @@ var baseDDL = []string{
 		"CONSTRAINT chk_amount CHECK (amount >= 0)" +
 		") ENGINE=InnoDB",
 	"CREATE TABLE notes (id INT NOT NULL PRIMARY KEY, body VARCHAR(200) NOT NULL) ENGINE=InnoDB",
+	"CREATE TABLE events (id INT NOT NULL, at DATE NOT NULL, PRIMARY KEY (id, at)) ENGINE=InnoDB" +
+		" PARTITION BY RANGE (YEAR(at)) (PARTITION p2025 VALUES LESS THAN (2026) COMMENT 'old', PARTITION pmax VALUES LESS THAN MAXVALUE)",
 }
 
 // build creates a schema from baseDDL followed by extra statements.
@@ -123,6 +125,14 @@ func TestSchemasExactness(t *testing.T) {
 		{"stats persistent", []string{"ALTER TABLE notes STATS_PERSISTENT=0"}, true},
 		{"page compressed", []string{"ALTER TABLE notes PAGE_COMPRESSED=1"}, true},
 		{"index ignored", []string{"ALTER TABLE members ALTER INDEX idx_name_status IGNORED"}, true},
+		// How a table is partitioned, which strata reports as diverged.
+		{"partitioning removed", []string{"ALTER TABLE events REMOVE PARTITIONING"}, true},
+		{"partition added", []string{"ALTER TABLE events REORGANIZE PARTITION pmax INTO (PARTITION p2026 VALUES LESS THAN (2027), PARTITION pmax VALUES LESS THAN MAXVALUE)"}, true},
+		{"partition bound", []string{"ALTER TABLE events REORGANIZE PARTITION p2025, pmax INTO (PARTITION p2025 VALUES LESS THAN (2025) COMMENT 'old', PARTITION pmax VALUES LESS THAN MAXVALUE)"}, true},
+		{"partition comment", []string{"ALTER TABLE events REORGANIZE PARTITION p2025 INTO (PARTITION p2025 VALUES LESS THAN (2026) COMMENT 'older')"}, true},
+		{"partition method", []string{"ALTER TABLE events PARTITION BY HASH (id) PARTITIONS 2"}, true},
+		{"partition expression", []string{"ALTER TABLE events PARTITION BY RANGE (MONTH(at)) (PARTITION p2025 VALUES LESS THAN (2026) COMMENT 'old', PARTITION pmax VALUES LESS THAN MAXVALUE)"}, true},
+		{"partitioned elsewhere only", []string{"ALTER TABLE notes PARTITION BY HASH (id) PARTITIONS 2"}, true},
 
 		// What changes without DDL, or prints the same, the fingerprint ignores.
 		{"same DDL, other schema name", nil, false},

@@ -31,7 +31,9 @@ type query struct {
 // table) and KEY_COLUMN_USAGE (columns, referenced columns) separately, not
 // joined: the records of both hash into the same fingerprint, and a join of
 // information_schema views is what makes MariaDB scan every database.
-// The SCHEMATA query comes first: pass relies on it to know which schemas exist.
+// The SCHEMATA query comes first: pass relies on it to know which schemas
+// exist; the TABLES query second, where pass learns which tables are
+// partitioned (createOptionsCol).
 var queries = []query{
 	{
 		kind: "S",
@@ -82,4 +84,23 @@ FROM information_schema.KEY_COLUMN_USAGE WHERE %s AND REFERENCED_TABLE_NAME IS N
 		sql: `SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, LEVEL, CHECK_CLAUSE
 FROM information_schema.CHECK_CONSTRAINTS WHERE %s`,
 	},
+}
+
+// createOptionsCol is TABLES.CREATE_OPTIONS in the TABLES query's row: it
+// says "partitioned" for a partitioned table.
+const createOptionsCol = 6
+
+// partitionsQuery reads how a table is partitioned: method, expression,
+// each partition's name, position, bounds and comment. It runs only for
+// the tables the TABLES query found partitioned, named in the filter:
+// information_schema.PARTITIONS opens every table it lists, and MariaDB
+// skips the tables whose names the filter excludes before opening them.
+// Row counts, sizes and timestamps are left out, as for TABLES.
+var partitionsQuery = query{
+	kind: "P",
+	col:  "TABLE_SCHEMA",
+	sql: `SELECT TABLE_SCHEMA, TABLE_NAME, PARTITION_NAME, SUBPARTITION_NAME, PARTITION_ORDINAL_POSITION,
+  SUBPARTITION_ORDINAL_POSITION, PARTITION_METHOD, SUBPARTITION_METHOD, PARTITION_EXPRESSION,
+  SUBPARTITION_EXPRESSION, PARTITION_DESCRIPTION, PARTITION_COMMENT
+FROM information_schema.PARTITIONS WHERE %s`,
 }
