@@ -70,7 +70,11 @@ func (e Event) String() string {
 		if w := e.Rollout.WaveOf(e.Wave); w != nil {
 			n = w.Tenants
 		}
-		return fmt.Sprintf("rollout of %s: wave %d started (%d tenants)", short(e.Commit), e.Wave, n)
+		word := "tenants"
+		if n == 1 {
+			word = "tenant"
+		}
+		return fmt.Sprintf("rollout of %s: wave %d started (%d %s)", short(e.Commit), e.Wave, n, word)
 	}
 	return fmt.Sprintf("rollout of %s: wave %d %s", short(e.Commit), e.Wave, strings.TrimPrefix(string(e.Kind), "wave_"))
 }

@@ -48,6 +48,8 @@ func TestGateHaltsAndResumes(t *testing.T) {
 	g.Observe("a", Passed, true, "")
 	if evs := g.Step(t0); !same(kinds(evs), []EventKind{WaveFinished, WaveStarted}) || g.Wave() != 1 || !g.Allows("c") || g.Allows("d") {
 		t.Fatalf("wave 0 passed: %v wave %d", kinds(evs), g.Wave())
+	} else if got := evs[1].String(); got != "rollout of c1: wave 1 started (2 tenants)" {
+		t.Fatalf("wave 1 started: %q", got)
 	}
 	g.Observe("b", Failed, true, "Error 1062: Duplicate entry")
 	evs := g.Step(t0)
@@ -65,6 +67,8 @@ func TestGateHaltsAndResumes(t *testing.T) {
 	g.Observe("b", Passed, true, "")
 	if evs := g.Step(t0); !same(kinds(evs), []EventKind{Resumed, WaveFinished, WaveStarted}) || g.Wave() != 5 {
 		t.Fatalf("resumed: %v", kinds(evs))
+	} else if got := evs[2].String(); got != "rollout of c1: wave 5 started (1 tenant)" {
+		t.Fatalf("wave 5 started: %q", got)
 	}
 	g.Observe("d", Passed, false, "")
 	if evs := g.Step(t0); !same(kinds(evs), []EventKind{WaveFinished, Finished}) || !g.Done() {
