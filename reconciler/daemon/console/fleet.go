@@ -5,9 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/stratadb/strata/reconciler/daemon"
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
 )
 
 // The console's statuses: the landlord's, with "active" split into what an
@@ -122,75 +121,116 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 	st := s.d.Status()
 	v := &fleetView{Status: st}
 	v.Status.Tenants = nil
-	rows := map[string]*row{}
-	get := func(name string) *row {
-		if rw := rows[name]; rw != nil {
-			return rw
-		}
-		rw := &row{Name: name}
-		rows[name] = rw
+	rows := rowSet{}
+	rows.addSpec(s.d.Fleet())
+	rows.addDaemon(st.Tenants)
+	drift, err := s.addLandlord(ctx, v, rows)
+	if err != nil {
+		return nil, err
+	}
+	all := v.summarize(rows, drift)
+	v.readFilter(q)
+	matched := v.sorted(all)
+	if err := s.showPage(ctx, v, matched, q.Get("page")); err != nil {
+		return nil, err
+	}
+	v.addSortLinks()
+	return v, nil
+}
+
+// rowSet is the fleet's rows by tenant name, filled from each source.
+type rowSet map[string]*row
+
+// get returns name's row, made empty on first use.
+func (rs rowSet) get(name string) *row {
+	if rw := rs[name]; rw != nil {
 		return rw
 	}
-	if f := s.d.Fleet(); f != nil {
-		for _, t := range f.Tenants {
-			rw := get(t.Name)
-			rw.InSpec, rw.Template, rw.Modules, rw.Wave, rw.labels = true, t.Template, t.Modules, t.Wave, t.Labels
-			if tm := f.Templates[t.Template]; tm != nil {
-				rw.Version = tm.Version
-			}
+	rw := &row{Name: name}
+	rs[name] = rw
+	return rw
+}
+
+// addSpec fills what the config repo says of each tenant.
+func (rs rowSet) addSpec(f *spec.Fleet) {
+	if f == nil {
+		return
+	}
+	for _, t := range f.Tenants {
+		rw := rs.get(t.Name)
+		rw.InSpec, rw.Template, rw.Modules, rw.Wave, rw.labels = true, t.Template, t.Modules, t.Wave, t.Labels
+		if tm := f.Templates[t.Template]; tm != nil {
+			rw.Version = tm.Version
 		}
 	}
-	for i := range st.Tenants {
-		ts := &st.Tenants[i]
-		rw := get(ts.Name)
+}
+
+// addDaemon fills what the daemon knows of the tenants of its shard.
+func (rs rowSet) addDaemon(tenants []daemon.TenantStatus) {
+	for i := range tenants {
+		ts := &tenants[i]
+		rw := rs.get(ts.Name)
 		rw.InShard, rw.Converged, rw.InFlight, rw.Failures, rw.Hold = true, ts.Converged, ts.InFlight, ts.Failures, ts.Hold
 		if ts.Class == daemon.ClassBlocked {
 			rw.Status = stBlocked
 		}
 	}
-	var drift map[string]string
-	if store := s.d.Landlord(); store != nil {
-		recs, err := store.TenantSummaries(ctx)
-		if missing(err) {
-			v.NoLandlord = true
-		} else if err != nil {
-			return nil, err
+}
+
+// addLandlord fills the landlord's records and holds, and returns the open
+// drift severity by tenant; v.NoLandlord is set when no apply created it.
+func (s *server) addLandlord(ctx context.Context, v *fleetView, rs rowSet) (map[string]string, error) {
+	store := s.d.Landlord()
+	if store == nil {
+		return nil, nil
+	}
+	recs, err := store.TenantSummaries(ctx)
+	if missing(err) {
+		v.NoLandlord = true
+	} else if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		rw := rs.get(rec.Name)
+		rw.RecordedAs, rw.Applied, rw.AppliedAt = rec.Status, rec.LastAppliedCommit, rec.LastAppliedAt
+		if rec.Blocked {
+			rw.LastError = "blocked"
 		}
-		for _, rec := range recs {
-			rw := get(rec.Name)
-			rw.RecordedAs, rw.Applied, rw.AppliedAt = rec.Status, rec.LastAppliedCommit, rec.LastAppliedAt
-			if rec.Blocked {
-				rw.LastError = "blocked"
-			}
-			if !rw.InSpec {
-				rw.Template, rw.Modules, rw.Version = rec.Template, rec.Modules, rec.TemplateVersion
-			}
-		}
-		if !v.NoLandlord {
-			holds, err := store.Holds(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for name, h := range holds {
-				if rw := rows[name]; rw != nil {
-					h := h
-					rw.Hold = &h
-				}
-			}
-			if drift, err = store.DriftSeverities(ctx); err != nil && !missing(err) {
-				return nil, err
-			}
-			if v.LastDetect, err = store.LastDetection(ctx); err != nil && !missing(err) {
-				return nil, err
-			}
+		if !rw.InSpec {
+			rw.Template, rw.Modules, rw.Version = rec.Template, rec.Modules, rec.TemplateVersion
 		}
 	}
-	all := make([]*row, 0, len(rows))
+	if v.NoLandlord {
+		return nil, nil
+	}
+	holds, err := store.Holds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for name, h := range holds {
+		if rw := rs[name]; rw != nil {
+			rw.Hold = &h
+		}
+	}
+	drift, err := store.DriftSeverities(ctx)
+	if err != nil && !missing(err) {
+		return nil, err
+	}
+	if v.LastDetect, err = store.LastDetection(ctx); err != nil && !missing(err) {
+		return nil, err
+	}
+	return drift, nil
+}
+
+// summarize settles each row's console status and drift, and fills the
+// page's counts, waves and filter choices; it returns every row.
+func (v *fleetView) summarize(rs rowSet, drift map[string]string) []*row {
+	all := make([]*row, 0, len(rs))
 	counts := map[string]int{}
 	driftCounts := map[string]int{}
 	templates, modules := map[string]bool{}, map[string]bool{}
 	waves := map[int]*waveProgress{}
-	for _, rw := range rows {
+	for _, rw := range rs {
 		rw.Drift = drift[rw.Name]
 		rw.Status = consoleStatus(rw)
 		counts[rw.Status]++
@@ -207,22 +247,7 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 			modules[m] = true
 		}
 		if rw.InShard {
-			wp := waves[rw.Wave]
-			if wp == nil {
-				wp = &waveProgress{Wave: rw.Wave}
-				waves[rw.Wave] = wp
-			}
-			wp.Total++
-			switch {
-			case rw.Converged:
-				wp.Converged++
-			case rw.Hold != nil:
-				wp.Held++
-			case rw.Status == "failed":
-				wp.Failed++
-			default:
-				wp.Doing++
-			}
+			countWave(waves, rw)
 		}
 		all = append(all, rw)
 	}
@@ -244,127 +269,27 @@ func (s *server) fleetData(ctx context.Context, q url.Values) (*fleetView, error
 	}
 	sort.Slice(v.Waves, func(i, j int) bool { return v.Waves[i].Wave < v.Waves[j].Wave })
 	v.Templates, v.Modules, v.Statuses = keys(templates), keys(modules), countOrder
-
-	// Filter, sort, paginate.
-	v.Filter = url.Values{}
-	for _, k := range []string{"status", "template", "module", "label", "q", "drift", "sort", "dir"} {
-		if val := strings.TrimSpace(q.Get(k)); val != "" {
-			v.Filter.Set(k, val)
-		}
-	}
-	matched := all[:0:0]
-	for _, rw := range all {
-		if v.matches(rw) {
-			matched = append(matched, rw)
-		}
-	}
-	key, desc := v.Filter.Get("sort"), v.Filter.Get("dir") == "desc"
-	if key == "labels" {
-		for _, rw := range matched {
-			rw.sortLabels()
-		}
-	}
-	sortRows(matched, key, desc)
-	v.Total = len(matched)
-	v.Pages = max(1, (v.Total+s.opts.PageSize-1)/s.opts.PageSize)
-	v.PageNo, _ = strconv.Atoi(q.Get("page"))
-	v.PageNo = min(max(v.PageNo, 1), v.Pages)
-	lo, hi := (v.PageNo-1)*s.opts.PageSize, min(v.PageNo*s.opts.PageSize, v.Total)
-	names := make([]string, 0, hi-lo)
-	for _, rw := range matched[lo:hi] {
-		rw.sortLabels()
-		v.Rows = append(v.Rows, *rw)
-		names = append(names, rw.Name)
-	}
-	if store := s.d.Landlord(); store != nil && !v.NoLandlord && key != "run" {
-		runs, err := store.LatestRuns(ctx, names)
-		if err != nil {
-			return nil, err
-		}
-		for i := range v.Rows {
-			if r, ok := runs[v.Rows[i].Name]; ok {
-				v.Rows[i].LastRun = &r
-			}
-		}
-	}
-	if v.PageNo > 1 {
-		v.Prev = v.with("page", strconv.Itoa(v.PageNo-1))
-	}
-	if v.PageNo < v.Pages {
-		v.Next = v.with("page", strconv.Itoa(v.PageNo+1))
-	}
-	for _, sk := range sortKeys {
-		if sk.key == "run" {
-			continue // the last run is read for the page's rows only
-		}
-		l := sortLink{Key: sk.key, Label: sk.label, Link: v.with("sort", sk.key)}
-		l.Link.Del("page")
-		cur := v.Filter.Get("sort")
-		if cur == "" {
-			cur = "name"
-		}
-		if cur == sk.key {
-			l.Active = "asc"
-			if desc {
-				l.Active = "desc"
-			} else {
-				l.Link.Set("dir", "desc")
-			}
-		} else {
-			l.Link.Del("dir")
-		}
-		v.Sorts = append(v.Sorts, l)
-	}
-	return v, nil
+	return all
 }
 
-// with returns the current filter with k set to val.
-func (v *fleetView) with(k, val string) url.Values {
-	out := url.Values{}
-	for key, vals := range v.Filter {
-		out[key] = slices.Clone(vals)
+// countWave counts rw, a tenant of this daemon's shard, in its wave.
+func countWave(waves map[int]*waveProgress, rw *row) {
+	wp := waves[rw.Wave]
+	if wp == nil {
+		wp = &waveProgress{Wave: rw.Wave}
+		waves[rw.Wave] = wp
 	}
-	out.Set(k, val)
-	return out
-}
-
-func (v *fleetView) matches(rw *row) bool {
-	f := v.Filter
-	if st := f.Get("status"); st != "" && st != rw.Status && !(st == stPaused && rw.Hold != nil) {
-		return false
+	wp.Total++
+	switch {
+	case rw.Converged:
+		wp.Converged++
+	case rw.Hold != nil:
+		wp.Held++
+	case rw.Status == "failed":
+		wp.Failed++
+	default:
+		wp.Doing++
 	}
-	if tm := f.Get("template"); tm != "" && tm != rw.Template {
-		return false
-	}
-	if m := f.Get("module"); m != "" && !slices.Contains(rw.Modules, m) {
-		return false
-	}
-	if d := f.Get("drift"); d != "" && d != rw.Drift {
-		return false
-	}
-	if l := f.Get("label"); l != "" {
-		k, val, hasVal := strings.Cut(l, "=")
-		got, ok := rw.labels[k]
-		if !ok || (hasVal && got != val) {
-			return false
-		}
-	}
-	if q := f.Get("q"); q != "" && !strings.Contains(rw.Name, strings.ToLower(q)) {
-		return false
-	}
-	return true
-}
-
-// sortLabels fills Labels ("k=v", sorted) from the spec's labels, once:
-// only for the rows shown (or sorted by labels), not the whole fleet.
-func (rw *row) sortLabels() {
-	if rw.Labels != nil || len(rw.labels) == 0 {
-		return
-	}
-	for k, val := range rw.labels {
-		rw.Labels = append(rw.Labels, k+"="+val)
-	}
-	sort.Strings(rw.Labels)
 }
 
 // consoleStatus is the status the fleet page shows for a tenant.
@@ -380,34 +305,6 @@ func consoleStatus(rw *row) string {
 		return stPending
 	}
 	return stConverged
-}
-
-func sortRows(rows []*row, key string, desc bool) {
-	less := func(a, b *row) int { return strings.Compare(a.Name, b.Name) }
-	by := map[string]func(a, b *row) int{
-		"status":   func(a, b *row) int { return strings.Compare(a.Status, b.Status) },
-		"template": func(a, b *row) int { return strings.Compare(a.Template, b.Template) },
-		"modules": func(a, b *row) int {
-			return strings.Compare(strings.Join(a.Modules, ","), strings.Join(b.Modules, ","))
-		},
-		"wave":    func(a, b *row) int { return a.Wave - b.Wave },
-		"labels":  func(a, b *row) int { return strings.Compare(strings.Join(a.Labels, ","), strings.Join(b.Labels, ",")) },
-		"applied": func(a, b *row) int { return a.AppliedAt.Compare(b.AppliedAt) },
-		"drift":   func(a, b *row) int { return severityRank[a.Drift] - severityRank[b.Drift] },
-	}[key]
-	slices.SortStableFunc(rows, func(a, b *row) int {
-		c := 0
-		if by != nil {
-			c = by(a, b)
-		}
-		if c == 0 {
-			c = less(a, b)
-		}
-		if desc {
-			return -c
-		}
-		return c
-	})
 }
 
 func keys(m map[string]bool) []string {
