@@ -73,3 +73,21 @@ func composeError(err error) error {
 	}
 	return err
 }
+
+// composeSides composes every unique layer set of both sides once.
+func composeSides(ctx context.Context, opts PROptions, base, head *spec.Fleet) (*compositions, error) {
+	comp := newCompositions(opts.Composer)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Concurrency)
+	for _, fl := range []*spec.Fleet{base, head} {
+		for _, t := range fl.Tenants {
+			if active(t) {
+				comp.start(gctx, g, t)
+			}
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}

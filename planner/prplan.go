@@ -7,9 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"ariga.io/atlas/sql/schema"
-	"golang.org/x/sync/errgroup"
-
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/spec"
 )
@@ -163,143 +160,30 @@ func PlanPR(ctx context.Context, base, head PRSide, opts PROptions) (*PRPlan, er
 	if opts.Composer == nil || opts.Planner == nil {
 		return nil, errors.New("planner: PlanPR needs a Composer and a Planner on the dev server")
 	}
-	for _, bt := range base.Fleet.Tenants {
-		if head.Fleet.Tenant(bt.Name) == nil {
-			p.Removed = append(p.Removed, bt.Name)
-		}
-	}
-	sort.Strings(p.Removed)
-
-	// Compose every unique layer set of both sides once.
-	comp := newCompositions(opts.Composer)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Concurrency)
-	for _, fl := range []*spec.Fleet{base.Fleet, head.Fleet} {
-		for _, t := range fl.Tenants {
-			if active(t) {
-				comp.start(gctx, g, t)
-			}
-		}
-	}
-	if err := g.Wait(); err != nil {
+	p.Removed = removedTenants(base.Fleet, head.Fleet)
+	comp, err := composeSides(ctx, opts, base.Fleet, head.Fleet)
+	if err != nil {
 		return nil, err
 	}
-
-	// Diff once per unique (base set, head set, approvals).
-	type job struct {
-		base, head *composition
-		approve    spec.Approve
-		tenant     *spec.Tenant
-		out        TenantPlan
-	}
-	jobs := map[string]*job{}
-	keys := make([]string, len(head.Fleet.Tenants))
-	p.Tenants = make([]PRTenant, len(head.Fleet.Tenants))
-	for i, ht := range head.Fleet.Tenants {
-		pt := PRTenant{Template: ht.Template}
-		pt.TenantPlan = TenantPlan{Name: ht.Name, Database: ht.Database, Server: ht.Server, Statements: []Statement{}, DesiredHash: ht.LayerHash()}
-		bt := base.Fleet.Tenant(ht.Name)
-		if bt != nil && bt.Status != ht.Status {
-			pt.Status = string(bt.Status) + " -> " + string(ht.Status)
-		}
-		p.Tenants[i] = pt
-		if !active(ht) {
-			p.Tenants[i].Action = ActionSkip
-			continue
-		}
-		var bc *composition
-		if bt != nil {
-			bc = comp.get(bt.LayerHash())
-		}
-		hc := comp.get(ht.LayerHash())
-		key := hc.hash + "|" + strings.Join(canonicalAll(ht.Approve.Destructive), "\x00")
-		if bc != nil {
-			key = bc.hash + "|" + key
-		}
-		keys[i] = key
-		if _, ok := jobs[key]; !ok {
-			jobs[key] = &job{base: bc, head: hc, approve: ht.Approve, tenant: ht}
-		}
-	}
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(opts.Concurrency)
-	for _, j := range jobs {
-		g.Go(func() error {
-			j.out = opts.Planner.planChange(gctx, j.tenant, j.base, j.head, j.approve)
-			return gctx.Err()
-		})
-	}
-	if err := g.Wait(); err != nil {
+	diffs := p.groupDiffs(base.Fleet, head.Fleet, comp)
+	if err := diffs.run(ctx, opts); err != nil {
 		return nil, fmt.Errorf("planner: plan pull request: %w", err)
 	}
-	for i, ht := range head.Fleet.Tenants {
-		if keys[i] == "" {
-			continue
-		}
-		out := jobs[keys[i]].out
-		t := &p.Tenants[i]
-		t.Action, t.Error, t.Unmanaged = out.Action, out.Error, out.Unmanaged
-		t.Statements = append([]Statement{}, out.Statements...)
-		if t.Blocked() {
-			t.ApproveIn = approveIn(base.Fleet.Tenant(ht.Name), ht, head.Fleet)
-		}
-	}
+	p.fillPlans(diffs, base.Fleet, head.Fleet)
 	p.Summarize()
 	return p, nil
 }
 
-func active(t *spec.Tenant) bool {
-	return t.Status != spec.StatusSuspended && t.Status != spec.StatusDecommissioned
-}
-
-func canonicalAll(approvals []string) []string {
-	out := make([]string, len(approvals))
-	for i, a := range approvals {
-		out[i] = canonical(a)
+// removedTenants names the tenants of base that head no longer has, sorted.
+func removedTenants(base, head *spec.Fleet) []string {
+	var out []string
+	for _, bt := range base.Tenants {
+		if head.Tenant(bt.Name) == nil {
+			out = append(out, bt.Name)
+		}
 	}
 	sort.Strings(out)
 	return out
-}
-
-// planChange plans t from base (nil: the database is created) to head with
-// the head's approvals. The statements are what applying the merge will run
-// on a tenant whose live schema is at base.
-func (p *Planner) planChange(ctx context.Context, t *spec.Tenant, base, head *composition, approve spec.Approve) TenantPlan {
-	tp := TenantPlan{Name: t.Name, Database: t.Database, Server: t.Server, Statements: []Statement{}, DesiredHash: head.hash}
-	if head.err != nil {
-		return failed(tp, head.err)
-	}
-	if base != nil && base.err != nil {
-		return failed(tp, fmt.Errorf("at base: %w", base.err))
-	}
-	tp.Action = ActionCreate
-	from := &schema.Schema{Name: t.Database}
-	if base != nil {
-		tp.Action = ActionNone
-		if base.hash == head.hash {
-			return tp
-		}
-		from = CopySchema(base.desired.Schema, t.Database)
-	}
-	ex := exactBetween(base, head)
-	stmts, unmanaged, err := p.diff(ctx, from, head.desired.Schema, approve, spec.Renames(t.Layers), ex)
-	if err != nil {
-		return failed(tp, err)
-	}
-	tp.Statements, tp.Unmanaged = stmts, unmanaged
-	if ex != nil {
-		tp.Divergences = ex.divergences
-	}
-	if tp.Action == ActionNone && len(stmts) > 0 {
-		tp.Action = ActionChange
-		if tp.Blocked() {
-			tp.Action = ActionBlocked
-		}
-	}
-	if tp.Action == ActionNone && len(tp.Divergences) > 0 {
-		tp.Action = ActionDiverged
-	}
-	return tp
 }
 
 // approveIn returns where an approval for head's blocked statements may go:
