@@ -17,85 +17,109 @@ func CopySchema(s *schema.Schema, name string) *schema.Schema {
 		Attrs:   append([]schema.Attr(nil), s.Attrs...),
 		Objects: append([]schema.Object(nil), s.Objects...),
 	}
-	tables := make(map[*schema.Table]*schema.Table, len(s.Tables))
-	columns := make(map[*schema.Column]*schema.Column)
-	for _, t := range s.Tables {
-		nt := &schema.Table{
-			Name:   t.Name,
-			Schema: c,
-			Attrs:  append([]schema.Attr(nil), t.Attrs...),
-			Deps:   append([]schema.Object(nil), t.Deps...),
-			Refs:   append([]schema.Object(nil), t.Refs...),
-		}
-		for _, col := range t.Columns {
-			nc := &schema.Column{
-				Name:    col.Name,
-				Default: col.Default,
-				Attrs:   append([]schema.Attr(nil), col.Attrs...),
-			}
-			if col.Type != nil {
-				nc.Type = &schema.ColumnType{Type: copyType(col.Type.Type), Raw: col.Type.Raw, Null: col.Type.Null}
-			}
-			columns[col] = nc
-			nt.Columns = append(nt.Columns, nc)
-		}
-		tables[t] = nt
-		c.Tables = append(c.Tables, nt)
-	}
-	indexes := make(map[*schema.Index]*schema.Index)
-	copyIndex := func(nt *schema.Table, idx *schema.Index) *schema.Index {
-		if idx == nil {
-			return nil
-		}
-		if ni, ok := indexes[idx]; ok {
-			return ni
-		}
-		ni := &schema.Index{Name: idx.Name, Unique: idx.Unique, Table: nt, Attrs: append([]schema.Attr(nil), idx.Attrs...)}
-		for _, p := range idx.Parts {
-			np := &schema.IndexPart{SeqNo: p.SeqNo, Desc: p.Desc, X: p.X, Attrs: append([]schema.Attr(nil), p.Attrs...)}
-			if p.C != nil {
-				np.C = columns[p.C]
-				np.C.Indexes = append(np.C.Indexes, ni)
-			}
-			ni.Parts = append(ni.Parts, np)
-		}
-		indexes[idx] = ni
-		return ni
+	cp := schemaCopy{
+		tables:  make(map[*schema.Table]*schema.Table, len(s.Tables)),
+		columns: make(map[*schema.Column]*schema.Column),
+		indexes: make(map[*schema.Index]*schema.Index),
 	}
 	for _, t := range s.Tables {
-		nt := tables[t]
-		nt.PrimaryKey = copyIndex(nt, t.PrimaryKey)
+		c.Tables = append(c.Tables, cp.table(c, t))
+	}
+	// Keys second: they point at the copy's columns and tables.
+	for _, t := range s.Tables {
+		nt := cp.tables[t]
+		nt.PrimaryKey = cp.index(nt, t.PrimaryKey)
 		for _, idx := range t.Indexes {
-			nt.Indexes = append(nt.Indexes, copyIndex(nt, idx))
+			nt.Indexes = append(nt.Indexes, cp.index(nt, idx))
 		}
 		for _, fk := range t.ForeignKeys {
-			nf := &schema.ForeignKey{
-				Symbol:   fk.Symbol,
-				Table:    nt,
-				RefTable: tables[fk.RefTable],
-				OnUpdate: fk.OnUpdate,
-				OnDelete: fk.OnDelete,
-				Attrs:    append([]schema.Attr(nil), fk.Attrs...),
-			}
-			if nf.RefTable == nil {
-				nf.RefTable = fk.RefTable // a table of another schema
-			}
-			for _, col := range fk.Columns {
-				nc := columns[col]
-				nc.ForeignKeys = append(nc.ForeignKeys, nf)
-				nf.Columns = append(nf.Columns, nc)
-			}
-			for _, col := range fk.RefColumns {
-				if nc, ok := columns[col]; ok {
-					nf.RefColumns = append(nf.RefColumns, nc)
-				} else {
-					nf.RefColumns = append(nf.RefColumns, col)
-				}
-			}
-			nt.ForeignKeys = append(nt.ForeignKeys, nf)
+			nt.ForeignKeys = append(nt.ForeignKeys, cp.foreignKey(nt, fk))
 		}
 	}
 	return c
+}
+
+// schemaCopy maps each table, column and index of a schema to its copy.
+type schemaCopy struct {
+	tables  map[*schema.Table]*schema.Table
+	columns map[*schema.Column]*schema.Column
+	indexes map[*schema.Index]*schema.Index
+}
+
+// table copies t and its columns into schema c, without its keys.
+func (cp schemaCopy) table(c *schema.Schema, t *schema.Table) *schema.Table {
+	nt := &schema.Table{
+		Name:   t.Name,
+		Schema: c,
+		Attrs:  append([]schema.Attr(nil), t.Attrs...),
+		Deps:   append([]schema.Object(nil), t.Deps...),
+		Refs:   append([]schema.Object(nil), t.Refs...),
+	}
+	for _, col := range t.Columns {
+		nc := &schema.Column{
+			Name:    col.Name,
+			Default: col.Default,
+			Attrs:   append([]schema.Attr(nil), col.Attrs...),
+		}
+		if col.Type != nil {
+			nc.Type = &schema.ColumnType{Type: copyType(col.Type.Type), Raw: col.Type.Raw, Null: col.Type.Null}
+		}
+		cp.columns[col] = nc
+		nt.Columns = append(nt.Columns, nc)
+	}
+	cp.tables[t] = nt
+	return nt
+}
+
+// index copies idx of table nt, once however often it is reached, and
+// links it from its columns.
+func (cp schemaCopy) index(nt *schema.Table, idx *schema.Index) *schema.Index {
+	if idx == nil {
+		return nil
+	}
+	if ni, ok := cp.indexes[idx]; ok {
+		return ni
+	}
+	ni := &schema.Index{Name: idx.Name, Unique: idx.Unique, Table: nt, Attrs: append([]schema.Attr(nil), idx.Attrs...)}
+	for _, p := range idx.Parts {
+		np := &schema.IndexPart{SeqNo: p.SeqNo, Desc: p.Desc, X: p.X, Attrs: append([]schema.Attr(nil), p.Attrs...)}
+		if p.C != nil {
+			np.C = cp.columns[p.C]
+			np.C.Indexes = append(np.C.Indexes, ni)
+		}
+		ni.Parts = append(ni.Parts, np)
+	}
+	cp.indexes[idx] = ni
+	return ni
+}
+
+// foreignKey copies fk of table nt and links it from its columns; a
+// referenced table or column of another schema stays the original.
+func (cp schemaCopy) foreignKey(nt *schema.Table, fk *schema.ForeignKey) *schema.ForeignKey {
+	nf := &schema.ForeignKey{
+		Symbol:   fk.Symbol,
+		Table:    nt,
+		RefTable: cp.tables[fk.RefTable],
+		OnUpdate: fk.OnUpdate,
+		OnDelete: fk.OnDelete,
+		Attrs:    append([]schema.Attr(nil), fk.Attrs...),
+	}
+	if nf.RefTable == nil {
+		nf.RefTable = fk.RefTable // a table of another schema
+	}
+	for _, col := range fk.Columns {
+		nc := cp.columns[col]
+		nc.ForeignKeys = append(nc.ForeignKeys, nf)
+		nf.Columns = append(nf.Columns, nc)
+	}
+	for _, col := range fk.RefColumns {
+		if nc, ok := cp.columns[col]; ok {
+			nf.RefColumns = append(nf.RefColumns, nc)
+		} else {
+			nf.RefColumns = append(nf.RefColumns, col)
+		}
+	}
+	return nf
 }
 
 // copyType returns a copy of a column type Atlas may change in place.
