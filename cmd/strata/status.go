@@ -57,49 +57,66 @@ record and its apply history.`,
 	return cmd
 }
 
+// fleetStatus prints the fleet's status from the landlord, as text or JSON.
 func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, asJSON bool) error {
-	counts, err := store.Counts(ctx)
+	s, err := readFleetStatus(ctx, store)
 	if err != nil {
 		return err
 	}
-	attention, err := store.Attention(ctx, attentionLimit)
-	if err != nil {
-		return err
-	}
-	driftCounts, err := store.DriftCounts(ctx) // tenants with open drift, by severity
-	if err != nil {
-		return err
-	}
-	var ro *landlord.Rollout // the newest rollout by wave
-	if rec, err := store.ReadRollout(ctx, ""); err == nil {
-		ro = &rec
-	} else if !landlord.IsNotFound(err) {
-		return err
-	}
-	holds, err := store.Holds(ctx) // operators' pauses (strata pause, the console)
-	if err != nil {
-		return err
-	}
-	paused := make([]landlord.Hold, 0, len(holds))
-	for _, h := range holds {
-		paused = append(paused, h)
-	}
-	sort.Slice(paused, func(i, j int) bool { return paused[i].Tenant < paused[j].Tenant })
 	if asJSON {
-		return writeJSON(w, struct {
-			Counts    map[landlord.Status]int `json:"counts"`
-			Drift     map[string]int          `json:"drift_by_severity"`
-			Rollout   *landlord.Rollout       `json:"rollout,omitempty"`
-			Paused    []landlord.Hold         `json:"paused"`
-			Attention []landlord.Tenant       `json:"attention"`
-		}{counts, driftCounts, ro, paused, attention})
+		return writeJSON(w, s)
 	}
+	return renderFleetStatus(w, s)
+}
+
+// fleetStatusView is what strata status shows of the whole fleet.
+type fleetStatusView struct {
+	Counts    map[landlord.Status]int `json:"counts"`
+	Drift     map[string]int          `json:"drift_by_severity"` // tenants with open drift, by severity
+	Rollout   *landlord.Rollout       `json:"rollout,omitempty"` // the newest rollout by wave
+	Paused    []landlord.Hold         `json:"paused"`            // operators' pauses (strata pause, the console), by tenant
+	Attention []landlord.Tenant       `json:"attention"`         // at most attentionLimit
+}
+
+// readFleetStatus reads the fleet's status from the landlord.
+func readFleetStatus(ctx context.Context, store *landlord.Store) (*fleetStatusView, error) {
+	s := &fleetStatusView{}
+	var err error
+	if s.Counts, err = store.Counts(ctx); err != nil {
+		return nil, err
+	}
+	if s.Attention, err = store.Attention(ctx, attentionLimit); err != nil {
+		return nil, err
+	}
+	if s.Drift, err = store.DriftCounts(ctx); err != nil {
+		return nil, err
+	}
+	if rec, err := store.ReadRollout(ctx, ""); err == nil {
+		s.Rollout = &rec
+	} else if !landlord.IsNotFound(err) {
+		return nil, err
+	}
+	holds, err := store.Holds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.Paused = make([]landlord.Hold, 0, len(holds))
+	for _, h := range holds {
+		s.Paused = append(s.Paused, h)
+	}
+	sort.Slice(s.Paused, func(i, j int) bool { return s.Paused[i].Tenant < s.Paused[j].Tenant })
+	return s, nil
+}
+
+// renderFleetStatus prints the counts, drift, rollout and pauses, then the
+// tenants that need attention.
+func renderFleetStatus(w io.Writer, s *fleetStatusView) error {
 	total := 0
 	var parts []string
-	for _, s := range landlord.Statuses {
-		if n := counts[s]; n > 0 {
+	for _, st := range landlord.Statuses {
+		if n := s.Counts[st]; n > 0 {
 			total += n
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
 	}
 	if total == 0 {
@@ -109,23 +126,28 @@ func fleetStatus(ctx context.Context, w io.Writer, store *landlord.Store, asJSON
 	fmt.Fprintf(w, "%s: %s\n", plural(total, "tenant"), strings.Join(parts, ", "))
 	var drifted []string
 	for _, sev := range []string{"critical", "high", "medium", "low"} {
-		if n := driftCounts[sev]; n > 0 {
+		if n := s.Drift[sev]; n > 0 {
 			drifted = append(drifted, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
 	if len(drifted) > 0 {
 		fmt.Fprintf(w, "Drift: %s (strata drift for details)\n", strings.Join(drifted, ", "))
 	}
-	if ro != nil {
-		fmt.Fprintln(w, rolloutLine(*ro))
+	if s.Rollout != nil {
+		fmt.Fprintln(w, rolloutLine(*s.Rollout))
 	}
-	for _, h := range paused {
+	for _, h := range s.Paused {
 		line := fmt.Sprintf("Paused: %s since %s", h.Tenant, ago(h.Since))
 		if h.Reason != "" {
 			line += " (" + h.Reason + ")"
 		}
 		fmt.Fprintln(w, line+"; strata resume --tenant "+h.Tenant+" lets strata converge it again")
 	}
+	return renderAttention(w, s.Attention)
+}
+
+// renderAttention lists the tenants that need a person.
+func renderAttention(w io.Writer, attention []landlord.Tenant) error {
 	if len(attention) == 0 {
 		fmt.Fprintln(w, "Nothing needs attention.")
 		return nil
