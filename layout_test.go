@@ -24,6 +24,7 @@ var flow = []struct {
 	{"spec", 0},
 	{"layers", 1},
 	{"planner", 2},
+	{"internal/plantest", 2}, // plans built for the tests of planner and render
 	{"reconciler", 3},
 	{"cmd", 4},
 	{"scripts", 4},
@@ -108,7 +109,8 @@ func TestRankOf(t *testing.T) {
 	}{
 		{"spec/source", 0, true},
 		{"layers/fingerprint", 1, true},
-		{"planner/render", 2, true},
+		{"reconciler/render", 3, true},
+		{"internal/plantest", 2, true},
 		{"reconciler/daemon/console", 3, true},
 		{"cmd/strata", 4, true},
 		{"specials", 0, false}, // a prefix of the name is not the directory

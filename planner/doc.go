@@ -2,7 +2,7 @@
 // produces a plan: the statements that converge it, each classified
 // (additive, destructive, data-dependent) and checked against the approvals
 // merged in Git. One Plan structure is rendered as text, JSON or Markdown
-// (package planner/render).
+// (package reconciler/render).
 //
 // # Planning
 //

@@ -1,6 +1,6 @@
 package planner_test
 
-import "github.com/stratadb/strata/planner/internal/plantest"
+import "github.com/stratadb/strata/internal/plantest"
 
 var (
 	addColumn = plantest.AddColumn

@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/render"
 	"github.com/stratadb/strata/reconciler/rollout"
 	"github.com/stratadb/strata/spec"
 )

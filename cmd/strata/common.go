@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/render"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/source"

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/render"
 	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/render"
 	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/source"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/stratadb/strata/cmd/internal/forge"
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
-	"github.com/stratadb/strata/planner/render"
+	"github.com/stratadb/strata/reconciler/render"
 	"github.com/stratadb/strata/spec"
 )
 

@@ -4,7 +4,7 @@ import (
 	"io"
 
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/render"
+	"github.com/stratadb/strata/reconciler/render"
 )
 
 func renderPlan(w io.Writer, p *planner.Plan, f render.Format) error {

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/render"
+	"github.com/stratadb/strata/reconciler/render"
 )
 
 // TestPRMarkdownLiveBudget: a live section larger than the budget is cut

@@ -28,7 +28,7 @@ func ParseFormat(s string) (Format, error) {
 	case FormatText, FormatJSON, FormatMarkdown:
 		return f, nil
 	}
-	return "", fmt.Errorf("planner: unknown format %q: use text, json or markdown", s)
+	return "", fmt.Errorf("render: unknown format %q: use text, json or markdown", s)
 }
 
 // Options tune Render.
@@ -53,10 +53,10 @@ func Plan(w io.Writer, p *planner.Plan, f Format, opts Options) error {
 	case FormatMarkdown:
 		err = renderMarkdown(w, q)
 	default:
-		return fmt.Errorf("planner: unknown format %q: use text, json or markdown", f)
+		return fmt.Errorf("render: unknown format %q: use text, json or markdown", f)
 	}
 	if err != nil {
-		return fmt.Errorf("planner: render %s: %w", f, err)
+		return fmt.Errorf("render: %s: %w", f, err)
 	}
 	return nil
 }

@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratadb/strata/internal/plantest"
 	"github.com/stratadb/strata/planner"
-	"github.com/stratadb/strata/planner/internal/plantest"
-	"github.com/stratadb/strata/planner/render"
+	"github.com/stratadb/strata/reconciler/render"
 	"github.com/stratadb/strata/spec"
 )
 

@@ -1,4 +1,4 @@
-// Package plantest builds plans for the tests of planner and planner/render.
+// Package plantest builds plans for the tests of planner and reconciler/render.
 package plantest
 
 import (
