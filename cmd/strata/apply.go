@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/render"
@@ -87,7 +85,7 @@ func runApply(cmd *cobra.Command, ff *fleetFlags, af *applyFlags) error {
 		n.apply(res, ro)
 		defer n.close()
 	}
-	if err := renderApply(cmd.OutOrStdout(), res, ro, f); err != nil {
+	if err := render.Apply(cmd.OutOrStdout(), res, ro, f); err != nil {
 		return err
 	}
 	return applyExit(res, ro, mode, applyErr)
@@ -144,38 +142,16 @@ func applyExit(res *reconciler.Result, ro *landlord.Rollout, mode string, applyE
 		return &exitError{code: 1, err: fmt.Errorf("apply interrupted (%v): the statements in flight finished and were recorded; apply again to continue", applyErr)}
 	}
 	if ro != nil && ro.Status == landlord.RolloutHalted && mode != landlord.ModeWave {
-		return &exitError{code: 1, err: fmt.Errorf("the rollout of %s halted at wave %d; push a fix (or a revert) to start a new rollout, or apply --wave N by hand", shortCommit(ro.Commit), ro.Wave)}
+		return &exitError{code: 1, err: fmt.Errorf("the rollout of %s halted at wave %d; push a fix (or a revert) to start a new rollout, or apply --wave N by hand", render.ShortCommit(ro.Commit), ro.Wave)}
 	}
 	code := res.ExitCode()
 	if code == 0 && ro != nil && mode == landlord.ModeGated && ro.Status != landlord.RolloutFinished {
 		// A paused tenant holds its wave: later waves were not applied.
 		return &exitError{code: 2, err: fmt.Errorf("the rollout of %s waits at wave %d (held: %s); later waves stay at the previous commit until strata resume, or apply --wave N by hand",
-			shortCommit(ro.Commit), ro.Wave, strings.Join(res.Names(reconciler.OutcomeHeld), ", "))}
+			render.ShortCommit(ro.Commit), ro.Wave, strings.Join(res.Names(reconciler.OutcomeHeld), ", "))}
 	}
 	if code != 0 {
 		return &exitError{code: code}
-	}
-	return nil
-}
-
-// renderApply prints the summary line after the tenant lines the printer
-// streamed; JSON is {"plan": ..., "tenants": [...]}, printed whole.
-// strata plan shows the statements before an apply.
-func renderApply(w io.Writer, res *reconciler.Result, ro *landlord.Rollout, f render.Format) error {
-	if f == render.FormatJSON {
-		return writeJSON(w, struct {
-			Plan    *planner.Plan             `json:"plan"`
-			Tenants []reconciler.TenantResult `json:"tenants"`
-			Rollout *landlord.Rollout         `json:"rollout,omitempty"`
-		}{res.Plan, res.Tenants, ro})
-	}
-	counts := map[reconciler.Outcome]int{}
-	for _, t := range res.Tenants {
-		counts[t.Outcome]++
-	}
-	fmt.Fprintf(w, "Applied: %s\n", outcomeLine(len(res.Tenants), counts))
-	if ro != nil && (len(ro.Waves) > 1 || ro.Status == landlord.RolloutHalted) {
-		fmt.Fprintln(w, rolloutLine(*ro))
 	}
 	return nil
 }
@@ -196,103 +172,4 @@ func rolloutMode(tenants []string, wave int, all bool) (string, error) {
 		return landlord.ModeAllWaves, nil
 	}
 	return landlord.ModeGated, nil
-}
-
-// rolloutLine summarises a rollout: "Rollout of abc123: halted at wave 1 ...".
-func rolloutLine(ro landlord.Rollout) string {
-	line := fmt.Sprintf("Rollout of %s (%s): ", shortCommit(ro.Commit), ro.Mode)
-	switch ro.Status {
-	case landlord.RolloutHalted:
-		line += "HALTED at wave " + fmt.Sprint(ro.Wave) + ": " + ro.Reason
-	case landlord.RolloutFinished:
-		line += "finished"
-	case landlord.RolloutBaking:
-		line += fmt.Sprintf("wave %d baking", ro.Wave)
-	default:
-		line += fmt.Sprintf("at wave %d", ro.Wave)
-	}
-	var parts []string
-	for _, w := range ro.Waves {
-		p := fmt.Sprintf("wave %d: %d/%d converged", w.Wave, w.Converged, w.Tenants)
-		if len(w.Failed) > 0 {
-			p += fmt.Sprintf(", %d failed", len(w.Failed))
-		}
-		if w.StartedAt.IsZero() {
-			p = fmt.Sprintf("wave %d: %d not started", w.Wave, w.Tenants)
-		}
-		parts = append(parts, p)
-	}
-	return line + "\n  " + strings.Join(parts, "; ")
-}
-
-func shortCommit(c string) string {
-	if c == "" {
-		return "the working tree"
-	}
-	if len(c) > 12 && !strings.Contains(c, "-") {
-		return c[:12]
-	}
-	return c
-}
-
-// tenantLine describes what apply did to t, or "" when it found t in sync.
-func tenantLine(t reconciler.TenantResult) string {
-	var facts []string
-	if t.Provisioned {
-		facts = append(facts, "provisioned")
-	}
-	applied := 0
-	for _, s := range t.Statements {
-		if s.Outcome == landlord.StatementApplied {
-			applied++
-		}
-	}
-	if applied > 0 {
-		facts = append(facts, plural(applied, "statement")+" applied")
-	}
-	if len(t.Seeds) > 0 {
-		facts = append(facts, plural(len(t.Seeds), "seed file")+" run")
-	}
-	for _, s := range t.SeedsChanged {
-		facts = append(facts, "seed "+s+" changed after it ran (not run again: add a new seed file instead)")
-	}
-	for _, u := range t.Unmanaged {
-		facts = append(facts, "unmanaged "+u.Object+" left in place")
-	}
-	if t.Error != "" {
-		facts = append(facts, t.Error)
-	}
-	quiet := t.Outcome == reconciler.OutcomeConverged || t.Outcome == reconciler.OutcomeSuspended || t.Outcome == reconciler.OutcomeDecommissioned
-	if len(facts) == 0 && quiet && len(t.Statements) == 0 {
-		return "" // nothing happened: counted in the summary line only
-	}
-	line := t.Name + ": " + string(t.Outcome)
-	if len(facts) > 0 {
-		line += " (" + strings.Join(facts, "; ") + ")"
-	}
-	return line
-}
-
-// outcomeLine summarises outcomes: "7 tenants: 5 converged, 1 blocked, 1 failed".
-func outcomeLine(n int, counts map[reconciler.Outcome]int) string {
-	var parts []string
-	for o, c := range counts {
-		parts = append(parts, fmt.Sprintf("%d %s", c, o))
-	}
-	sort.Slice(parts, func(i, j int) bool { return outcomeRank(parts[i]) < outcomeRank(parts[j]) })
-	return plural(n, "tenant") + ": " + strings.Join(parts, ", ")
-}
-
-var outcomeOrder = []reconciler.Outcome{
-	reconciler.OutcomeConverged, reconciler.OutcomeBlocked, reconciler.OutcomeDrifted, reconciler.OutcomeFailed,
-	reconciler.OutcomeInterrupted, reconciler.OutcomeLocked, reconciler.OutcomeHeld, reconciler.OutcomeSuspended, reconciler.OutcomeDecommissioned,
-}
-
-func outcomeRank(part string) int {
-	for i, o := range outcomeOrder {
-		if strings.HasSuffix(part, " "+string(o)) {
-			return i
-		}
-	}
-	return len(outcomeOrder)
 }

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stratadb/strata/reconciler"
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/render"
 )
 
 // newArchivesCmd: strata archives [--tenant T] — the data kept from
@@ -32,7 +29,7 @@ it. Lists the kept archives (--all: restored, purged and abandoned ones too).`,
 	cmd.Flags().BoolVar(&all, "all", false, "list restored, purged and abandoned archives too")
 	format := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		asJSON, err := format()
+		f, err := format()
 		if err != nil {
 			return err
 		}
@@ -52,36 +49,10 @@ it. Lists the kept archives (--all: restored, purged and abandoned ones too).`,
 				shown = append(shown, a)
 			}
 		}
-		return writeArchives(cmd.OutOrStdout(), shown, asJSON)
+		return render.Archives(cmd.OutOrStdout(), shown, f)
 	}
 	cmd.AddCommand(newArchivesPurgeCmd())
 	return cmd
-}
-
-func writeArchives(w io.Writer, recs []landlord.Archive, asJSON bool) error {
-	if asJSON {
-		if recs == nil {
-			recs = []landlord.Archive{}
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"archives": recs})
-	}
-	if len(recs) == 0 {
-		fmt.Fprintln(w, "no archives kept")
-		return nil
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TENANT\tOBJECT\tSTATE\tROWS\tBYTES\tRUN\tCOMMIT\tEXPIRES\tARCHIVE")
-	for _, a := range recs {
-		commit := a.Commit
-		if len(commit) > 7 {
-			commit = commit[:7]
-		}
-		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", a.Tenant, a.Kind, a.Object, a.State, a.Rows, a.Bytes, a.RunID, commit,
-			a.ExpiresAt.UTC().Format(time.RFC3339), a.Table)
-	}
-	return tw.Flush()
 }
 
 // newArchivesPurgeCmd: strata archives purge [--tenant T] [--all].
@@ -118,14 +89,10 @@ purged (its tenant locked by a running apply, say).`,
 			for _, p := range got {
 				if p.Error != "" {
 					failed++
-					fmt.Fprintf(out, "not purged: %s %s of %s (%s): %s\n", p.Archive.Kind, p.Archive.Object, p.Archive.Tenant, p.Archive.Table, p.Error)
-					continue
 				}
-				fmt.Fprintf(out, "purged: %s %s of %s (%s, %d rows, expired %s)\n", p.Archive.Kind, p.Archive.Object, p.Archive.Tenant, p.Archive.Table,
-					p.Archive.Rows, p.Archive.ExpiresAt.UTC().Format(time.RFC3339))
 			}
-			if len(got) == 0 {
-				fmt.Fprintln(out, "nothing to purge")
+			if err := render.Purged(out, got); err != nil {
+				return err
 			}
 		}
 		if failed > 0 {

@@ -127,17 +127,17 @@ func formatFlag(cmd *cobra.Command) func() (render.Format, error) {
 }
 
 // jsonFlag registers --format for verbs that print text or JSON and returns
-// a function that reports whether JSON was asked for.
-func jsonFlag(cmd *cobra.Command) func() (bool, error) {
+// a function that parses it.
+func jsonFlag(cmd *cobra.Command) func() (render.Format, error) {
 	s := cmd.Flags().String("format", "text", "output format: text or json")
-	return func() (bool, error) {
+	return func() (render.Format, error) {
 		switch *s {
 		case "text":
-			return false, nil
+			return render.FormatText, nil
 		case "json":
-			return true, nil
+			return render.FormatJSON, nil
 		}
-		return false, fmt.Errorf("unknown format %q: use text or json", *s)
+		return "", fmt.Errorf("unknown format %q: use text or json", *s)
 	}
 }
 

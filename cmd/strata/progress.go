@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/stratadb/strata/reconciler"
+	"github.com/stratadb/strata/reconciler/render"
 	"github.com/stratadb/strata/reconciler/rollout"
 )
 
@@ -40,7 +40,7 @@ func (p *applyPrinter) listen(ev reconciler.Event) {
 	defer p.mu.Unlock()
 	p.done++
 	p.counts[fin.Result.Outcome]++
-	if line := tenantLine(fin.Result); line != "" && p.out != nil {
+	if line := render.TenantLine(fin.Result); line != "" && p.out != nil {
 		p.clearBar()
 		fmt.Fprintln(p.out, line)
 	}
@@ -75,21 +75,5 @@ func (p *applyPrinter) drawBar() {
 	if p.bar == nil || p.total == 0 {
 		return
 	}
-	fmt.Fprint(p.bar, "\r\x1b[K"+progressLine(p.done, p.total, p.counts, p.now().Sub(p.start)))
-}
-
-// progressLine reads like "[########------------] 40/100 tenants (38 converged, 2 failed), ETA 1m30s".
-func progressLine(done, total int, counts map[reconciler.Outcome]int, took time.Duration) string {
-	const width = 20
-	filled := width * done / total
-	line := "[" + strings.Repeat("#", filled) + strings.Repeat("-", width-filled) + "] " +
-		fmt.Sprintf("%d/%d tenants", done, total)
-	if done > 0 {
-		line += " (" + strings.TrimPrefix(outcomeLine(done, counts), plural(done, "tenant")+": ") + ")"
-		if done < total {
-			eta := took / time.Duration(done) * time.Duration(total-done)
-			line += ", ETA " + eta.Round(time.Second).String()
-		}
-	}
-	return line
+	fmt.Fprint(p.bar, "\r\x1b[K"+render.ProgressLine(p.done, p.total, p.counts, p.now().Sub(p.start)))
 }

@@ -1,6 +1,9 @@
-// Package render is the one place strata renders plans and pull-request
-// plans for people and machines: text (coloured on a terminal), JSON and
-// Markdown, all from the same planner structures.
+// Package render is where the CLI's output for people and machines is
+// rendered, from the same structures: plans and pull-request plans (text,
+// coloured on a terminal; JSON; Markdown), and what the reconciler reports:
+// apply results and progress, the fleet's and a tenant's status, drift, and
+// archives (text and JSON). The CLI reads, calls render, and picks the exit
+// status; render does no I/O besides writing to the io.Writer it is given.
 package render
 
 import (
@@ -12,7 +15,7 @@ import (
 	"github.com/stratadb/strata/planner"
 )
 
-// Format is an output format of Render.
+// Format is an output format.
 type Format string
 
 // Output formats.
@@ -31,14 +34,14 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("render: unknown format %q: use text, json or markdown", s)
 }
 
-// Options tune Render.
+// Options tune Plan.
 type Options struct {
 	// Color turns on ANSI colours in the text format. The CLI sets it when
 	// stdout is a terminal and NO_COLOR is unset.
 	Color bool
 }
 
-// Render writes p in format f. The summary is recomputed from p.Tenants, so
+// Plan writes p in format f. The summary is recomputed from p.Tenants, so
 // every format reports the same counts; p itself is not changed.
 func Plan(w io.Writer, p *planner.Plan, f Format, opts Options) error {
 	q := normalized(p)
