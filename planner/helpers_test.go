@@ -1,6 +1,6 @@
 package planner_test
 
-import "github.com/stratadb/strata/internal/plantest"
+import "github.com/stratadb/strata/planner/plantest"
 
 var (
 	addColumn = plantest.AddColumn

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/stratadb/strata/internal/plantest"
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/plantest"
 	"github.com/stratadb/strata/reconciler/render"
 	"github.com/stratadb/strata/spec"
 )
