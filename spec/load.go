@@ -101,18 +101,28 @@ func (l *loader) load() *Fleet {
 
 // decodeFile reads and validates one YAML definition file.
 func (l *loader) decodeFile(p, def string, out any) (*doc, bool) {
+	src, d := l.readFile(p)
+	if src == nil {
+		return d, false
+	}
+	return decode(l.ctx, l.schema.LookupPath(cue.ParsePath(def)), p, src, out, &l.ds)
+}
+
+// readFile reads p for decoding. It returns nil (and the doc decodeFile
+// returns for it) when p is a link, missing or unreadable, the last two
+// recorded as problems.
+func (l *loader) readFile(p string) ([]byte, *doc) {
 	if l.link(p) {
-		return &doc{path: p}, false
+		return nil, &doc{path: p}
 	}
 	src, err := fs.ReadFile(l.fsys, p)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, false
+		if !errors.Is(err, fs.ErrNotExist) {
+			l.ds.add(p, 0, 0, "check the file's permissions", "cannot read file: %v", err)
 		}
-		l.ds.add(p, 0, 0, "check the file's permissions", "cannot read file: %v", err)
-		return nil, false
+		return nil, nil
 	}
-	return decode(l.ctx, l.schema.LookupPath(cue.ParsePath(def)), p, src, out, &l.ds)
+	return src, nil
 }
 
 // definitionDirs lists the subdirectories of dir (templates, modules or
