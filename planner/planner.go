@@ -132,8 +132,14 @@ func (p *Planner) planFrom(ctx context.Context, t *spec.Tenant, live *schema.Sch
 	if err != nil {
 		return failed(tp, &UnplannableError{err})
 	}
-	tp.Statements = stmts
-	tp.Unmanaged = unmanaged
+	return settle(tp, stmts, unmanaged, ex)
+}
+
+// settle gives tp the diff's statements, unmanaged objects and the exact
+// comparison's divergences, and the action they call for: a tenant that
+// exists changes, is blocked, or has diverged.
+func settle(tp TenantPlan, stmts []Statement, unmanaged []Drift, ex *exact) TenantPlan {
+	tp.Statements, tp.Unmanaged = stmts, unmanaged
 	if ex != nil {
 		tp.Divergences = ex.divergences
 	}

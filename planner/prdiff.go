@@ -133,18 +133,5 @@ func (p *Planner) planChange(ctx context.Context, t *spec.Tenant, base, head *co
 	if err != nil {
 		return failed(tp, err)
 	}
-	tp.Statements, tp.Unmanaged = stmts, unmanaged
-	if ex != nil {
-		tp.Divergences = ex.divergences
-	}
-	if tp.Action == ActionNone && len(stmts) > 0 {
-		tp.Action = ActionChange
-		if tp.Blocked() {
-			tp.Action = ActionBlocked
-		}
-	}
-	if tp.Action == ActionNone && len(tp.Divergences) > 0 {
-		tp.Action = ActionDiverged
-	}
-	return tp
+	return settle(tp, stmts, unmanaged, ex)
 }

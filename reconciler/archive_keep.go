@@ -50,10 +50,10 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 			return nil, fmt.Errorf("size of %s: %w", tg.table, err)
 		}
 		if a.t.ArchiveRetention == 0 {
-			return notArchived(st, step, fmt.Sprintf("not archived (archive.retention is 0): the drop loses %s rows (%s) of table %s", count(step.Rows), bytesText(step.Bytes), tg.table)), nil
+			return notArchived(st, step, fmt.Sprintf("not archived (archive.retention is 0): the drop loses %s rows (%s) of table %s", count(step.Rows), planner.FormatBytes(step.Bytes), tg.table)), nil
 		}
 		step.Table = a.name(st.Approval, tg)
-		step.Note = fmt.Sprintf("archives table %s (%s rows, %s) as %s, kept %s: this RENAME is the drop", tg.table, count(step.Rows), bytesText(step.Bytes), step.Table, retentionText(step.Retention))
+		step.Note = fmt.Sprintf("archives table %s (%s rows, %s) as %s, kept %s: this RENAME is the drop", tg.table, count(step.Rows), planner.FormatBytes(step.Bytes), step.Table, retentionText(step.Retention))
 		var out []planner.Statement
 		var drops []string
 		for _, fk := range def.foreignKeys {
@@ -81,7 +81,7 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 	if err := a.s.db.QueryRowContext(ctx, "SELECT COUNT(*), COUNT("+qc+"), COALESCE(SUM(LENGTH("+qc+")), 0) FROM "+q).Scan(&step.Rows, &step.Values, &step.Bytes); err != nil {
 		return nil, fmt.Errorf("count %s: %w", tg.object(), err)
 	}
-	loses := fmt.Sprintf("the drop loses %s values (%s) of %s", count(step.Values), bytesText(step.Bytes), tg.object())
+	loses := fmt.Sprintf("the drop loses %s values (%s) of %s", count(step.Values), planner.FormatBytes(step.Bytes), tg.object())
 	switch {
 	case a.t.ArchiveRetention == 0:
 		return notArchived(st, step, "not archived (archive.retention is 0): "+loses), nil
@@ -96,7 +96,7 @@ func (a *archivePlanner) keep(ctx context.Context, st planner.Statement, tg targ
 	step.Table = a.name(st.Approval, tg)
 	step.Last, step.Replaces = false, ""
 	step.Note = fmt.Sprintf("archives %s (%s values in %s rows, %s) with the primary key of %s into %s, kept %s, before the drop",
-		tg.object(), count(step.Values), count(step.Rows), bytesText(step.Bytes), tg.table, step.Table, retentionText(step.Retention))
+		tg.object(), count(step.Values), count(step.Rows), planner.FormatBytes(step.Bytes), tg.table, step.Table, retentionText(step.Retention))
 	keys := quoteAll(def.primaryKey)
 	cp := planner.Statement{
 		SQL: "CREATE OR REPLACE TABLE " + ident.Quote(step.Table) + " (PRIMARY KEY (" + strings.Join(keys, ", ") + ")) SELECT " +

@@ -15,20 +15,6 @@ func count(n int64) string {
 	return s
 }
 
-// bytesText writes a size in B, KB, MB or GB (1024-based).
-func bytesText(n int64) string {
-	units := []string{"B", "KB", "MB", "GB", "TB"}
-	f, i := float64(n), 0
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return fmt.Sprintf("%.1f %s", f, units[i])
-}
-
 // retentionText writes a retention as the config does: 7d, 36h, 90m.
 func retentionText(d time.Duration) string {
 	switch {

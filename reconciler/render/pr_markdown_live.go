@@ -168,7 +168,7 @@ func writeDrops(b *budgeted, drops []planner.PRLiveDrop) {
 		}
 	}
 	b.must(fmt.Sprintf("\n**Approved drops: %s archived (%s; restored if a later commit brings the object back), %s lost (%s).**\n\n",
-		plural(int(keptRows), "value"), sizeText(keptBytes), plural(int(lostRows), "value"), sizeText(lostBytes)))
+		plural(int(keptRows), "value"), planner.FormatBytes(keptBytes), plural(int(lostRows), "value"), planner.FormatBytes(lostBytes)))
 	b.must("| Tenant | Dropped | Rows | Values | Bytes | Kept |\n|---|---|---:|---:|---:|---|\n")
 	for i, d := range drops {
 		if i == maxDropRows {
@@ -179,20 +179,6 @@ func writeDrops(b *budgeted, drops []planner.PRLiveDrop) {
 		if !d.Archived {
 			kept = "**lost**: " + mdCell(d.Note)
 		}
-		b.must(fmt.Sprintf("| %s | %s `%s` | %d | %d | %s | %s |\n", mdCell(d.Tenant), d.Kind, mdTick(d.Object), d.Rows, d.Values, sizeText(d.Bytes), kept))
+		b.must(fmt.Sprintf("| %s | %s `%s` | %d | %d | %s | %s |\n", mdCell(d.Tenant), d.Kind, mdTick(d.Object), d.Rows, d.Values, planner.FormatBytes(d.Bytes), kept))
 	}
-}
-
-// sizeText writes bytes in B, KB, MB or GB (1024-based).
-func sizeText(n int64) string {
-	units := []string{"B", "KB", "MB", "GB", "TB"}
-	f, i := float64(n), 0
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return fmt.Sprintf("%.1f %s", f, units[i])
 }
