@@ -21,13 +21,14 @@
 package fingerprint
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +38,7 @@ import (
 
 // version enters every hash, so fingerprints recorded by an older algorithm
 // never match new ones (a mismatch only costs a full inspect).
-const version = "strata-fingerprint-v3"
+const version = "strata-fingerprint-v4"
 
 // ErrNotFound is returned by Schema when the schema does not exist.
 var ErrNotFound = errors.New("fingerprint: schema not found")
@@ -180,7 +181,7 @@ func pass(ctx context.Context, db *sql.DB, f filter, parallel int, out map[strin
 	}
 	// Each query writes its own slot: no locking, and the records of each
 	// schema are merged after all queries are done.
-	results := make([]map[string][]string, len(queries))
+	results := make([]map[string][]digest, len(queries))
 	errs := make([]error, len(queries))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -239,7 +240,7 @@ type tableRef struct{ schema, table string }
 // partitions reads how the given tables (of the schemas f selects) are
 // partitioned. The filter names the tables, not the pairs: rows of a table
 // of that name in another schema, where it is not partitioned, are dropped.
-func partitions(ctx context.Context, db *sql.DB, f filter, tables []tableRef) (map[string][]string, error) {
+func partitions(ctx context.Context, db *sql.DB, f filter, tables []tableRef) (map[string][]digest, error) {
 	want := make(map[tableRef]bool, len(tables))
 	seen := make(map[string]bool)
 	f.tables = nil
@@ -273,9 +274,14 @@ func firstError(errs []error) error {
 	return canceled
 }
 
-// run executes one query and returns its records grouped by schema: the
-// rows keep returns true for, when keep is not nil.
-func run(ctx context.Context, db *sql.DB, q query, f filter, keep func([]sql.NullString) bool) (map[string][]string, error) {
+// digest is the SHA-256 of one record. A pass keeps the digests of every
+// schema's records until all its queries are done, not the records: at
+// 10,000 tenants the records held ~80 MB, their digests half as much.
+type digest = [sha256.Size]byte
+
+// run executes one query and returns the digests of its records grouped by
+// schema: of the rows keep returns true for, when keep is not nil.
+func run(ctx context.Context, db *sql.DB, q query, f filter, keep func([]sql.NullString) bool) (map[string][]digest, error) {
 	cond, args := f.cond(q.col)
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(q.sql, cond), args...)
 	if err != nil {
@@ -291,8 +297,8 @@ func run(ctx context.Context, db *sql.DB, q query, f filter, keep func([]sql.Nul
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	out := make(map[string][]string)
-	var b strings.Builder
+	out := make(map[string][]digest)
+	var rec []byte
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("fingerprint: scan %s record: %w", q.kind, err)
@@ -309,21 +315,20 @@ func run(ctx context.Context, db *sql.DB, q query, f filter, keep func([]sql.Nul
 				vals[i].String = ""
 			}
 		}
-		b.Reset()
-		b.WriteString(q.kind)
+		rec = append(rec[:0], q.kind...)
 		for i := 1; i < len(vals); i++ {
 			v := vals[i]
-			b.WriteByte(' ')
+			rec = append(rec, ' ')
 			switch {
 			case !v.Valid:
-				b.WriteString("NULL") // unquoted: never equal to the string 'NULL'
+				rec = append(rec, "NULL"...) // unquoted: never equal to the string 'NULL'
 			case i == q.extraCol:
-				b.WriteString(strconv.Quote(normalizeExtra(v.String)))
+				rec = strconv.AppendQuote(rec, normalizeExtra(v.String))
 			default:
-				b.WriteString(strconv.Quote(v.String))
+				rec = strconv.AppendQuote(rec, v.String)
 			}
 		}
-		out[schema] = append(out[schema], b.String())
+		out[schema] = append(out[schema], sha256.Sum256(rec))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("fingerprint: read %s records: %w", q.kind, err)
@@ -345,15 +350,15 @@ func normalizeExtra(s string) string {
 	return strings.Join(kept, " ")
 }
 
-// hash sorts the records (so row order does not matter) and hashes them.
-func hash(recs []string) string {
-	sort.Strings(recs)
+// hash sorts the records' digests (so row order does not matter) and
+// hashes them.
+func hash(recs []digest) string {
+	slices.SortFunc(recs, func(a, b digest) int { return bytes.Compare(a[:], b[:]) })
 	h := sha256.New()
 	h.Write([]byte(version))
 	h.Write([]byte{'\n'})
 	for _, r := range recs {
-		h.Write([]byte(r))
-		h.Write([]byte{'\n'})
+		h.Write(r[:])
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
