@@ -63,7 +63,7 @@ func parseCreate(stmt string) *ddlTable {
 	if len(lines) < 3 || !strings.HasPrefix(lines[0], "CREATE TABLE ") {
 		return nil
 	}
-	name, _ := readIdent(strings.TrimPrefix(lines[0], "CREATE TABLE "))
+	name, _, _ := ident.Unquote(strings.TrimPrefix(lines[0], "CREATE TABLE "))
 	t := &ddlTable{name: name, create: stmt, elems: make(map[elemKey]string), raw: map[string]string{}, colChecks: map[string]bool{}}
 	end := len(lines) - 1
 	for i := 1; i < len(lines); i++ {
@@ -123,52 +123,31 @@ var columnCheck = regexp.MustCompile("^(`.*?) CHECK (\\(.*\\))$")
 // keyOf names the element a line of SHOW CREATE TABLE defines.
 func keyOf(l string) elemKey {
 	if strings.HasPrefix(l, "`") {
-		n, _ := readIdent(l)
+		n, _, _ := ident.Unquote(l)
 		return elemKey{elemColumn, n}
 	}
 	if strings.HasPrefix(l, "PRIMARY KEY ") {
 		return elemKey{elemPK, "PRIMARY"}
 	}
 	if rest, ok := strings.CutPrefix(l, "CONSTRAINT "); ok {
-		n, rest := readIdent(rest)
+		n, rest, _ := ident.Unquote(rest)
 		if strings.HasPrefix(strings.TrimSpace(rest), "FOREIGN KEY") {
 			return elemKey{elemFK, n}
 		}
 		return elemKey{elemCheck, n}
 	}
 	if i := strings.Index(l, "KEY `"); i >= 0 && !strings.Contains(l[:i], "`") {
-		n, _ := readIdent(l[i+len("KEY "):])
+		n, _, _ := ident.Unquote(l[i+len("KEY "):])
 		return elemKey{elemIndex, n}
 	}
 	return elemKey{elemOther, l}
-}
-
-// readIdent reads a backquoted identifier at the start of s and returns it
-// unquoted with the rest of s.
-func readIdent(s string) (string, string) {
-	if !strings.HasPrefix(s, "`") {
-		return "", s
-	}
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] == '`' {
-			if i+1 < len(s) && s[i+1] == '`' {
-				b.WriteByte('`')
-				i++
-				continue
-			}
-			return b.String(), s[i+1:]
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String(), ""
 }
 
 // columnAttrs splits a column line of SHOW CREATE TABLE into its attributes
 // ("type", "NULL", "DEFAULT", "ON UPDATE", ...), for messages that name
 // what differs. MariaDB prints them in a fixed order and form.
 func columnAttrs(line string) map[string]string {
-	_, rest := readIdent(line)
+	_, rest, _ := ident.Unquote(line)
 	toks := tokens(rest)
 	attrs := make(map[string]string)
 	key, i := "type", 0

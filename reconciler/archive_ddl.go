@@ -95,7 +95,7 @@ func parseCreate(ddl string) createDef {
 		l = strings.TrimSuffix(strings.TrimPrefix(l, "  "), ",")
 		switch {
 		case strings.HasPrefix(l, "`"):
-			if name, rest, ok := unquoteIdent(l); ok && strings.HasPrefix(rest, " ") {
+			if name, rest, ok := ident.Unquote(l); ok && strings.HasPrefix(rest, " ") {
 				d.columns[name] = l
 			}
 		case pkLine.MatchString(l):
@@ -103,38 +103,18 @@ func parseCreate(ddl string) createDef {
 				d.primaryKey = append(d.primaryKey, part)
 			}
 		case fkLine.MatchString(l):
-			n, _, _ := unquoteIdent(fkLine.FindStringSubmatch(l)[1])
+			n, _, _ := ident.Unquote(fkLine.FindStringSubmatch(l)[1])
 			d.foreignKeys = append(d.foreignKeys, struct{ name, line string }{n, l})
 		}
 	}
 	return d
 }
 
-// unquoteIdent reads the backquoted identifier s starts with.
-func unquoteIdent(s string) (name, rest string, ok bool) {
-	if !strings.HasPrefix(s, "`") {
-		return "", s, false
-	}
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] == '`' {
-			if i+1 < len(s) && s[i+1] == '`' {
-				b.WriteByte('`')
-				i++
-				continue
-			}
-			return b.String(), s[i+1:], true
-		}
-		b.WriteByte(s[i])
-	}
-	return "", s, false
-}
-
 // splitIdents reads "`a`,`b`" (a key's column list without prefix lengths).
 func splitIdents(s string) []string {
 	var out []string
 	for s != "" {
-		name, rest, ok := unquoteIdent(strings.TrimLeft(s, ", "))
+		name, rest, ok := ident.Unquote(strings.TrimLeft(s, ", "))
 		if !ok {
 			break
 		}
@@ -150,16 +130,4 @@ func quoteAll(names []string) []string {
 		out[i] = ident.Quote(n)
 	}
 	return out
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/stratadb/strata/planner"
@@ -26,7 +27,7 @@ func (a *archivePlanner) restore(ctx context.Context, st planner.Statement, tg t
 			continue
 		}
 		if tg.column == "" && sameTable(c.Definition, want) ||
-			tg.column != "" && wdef.columns[tg.column] == c.Definition && slicesEqual(wdef.primaryKey, c.KeyColumns) {
+			tg.column != "" && wdef.columns[tg.column] == c.Definition && slices.Equal(wdef.primaryKey, c.KeyColumns) {
 			rec = c
 			break
 		}

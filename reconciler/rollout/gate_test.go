@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -22,18 +23,6 @@ func kinds(evs []Event) []EventKind {
 	return out
 }
 
-func same(a, b []EventKind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestGateHaltsAndResumes: wave 1 waits for wave 0; a failure over the
 // budget halts it and keeps wave 5 out; a retried tenant that converges
 // brings the wave back within its budget and the rollout goes on.
@@ -46,14 +35,14 @@ func TestGateHaltsAndResumes(t *testing.T) {
 		t.Fatalf("nothing settled, got %v", kinds(evs))
 	}
 	g.Observe("a", Passed, true, "")
-	if evs := g.Step(t0); !same(kinds(evs), []EventKind{WaveFinished, WaveStarted}) || g.Wave() != 1 || !g.Allows("c") || g.Allows("d") {
+	if evs := g.Step(t0); !slices.Equal(kinds(evs), []EventKind{WaveFinished, WaveStarted}) || g.Wave() != 1 || !g.Allows("c") || g.Allows("d") {
 		t.Fatalf("wave 0 passed: %v wave %d", kinds(evs), g.Wave())
 	} else if got := evs[1].String(); got != "rollout of c1: wave 1 started (2 tenants)" {
 		t.Fatalf("wave 1 started: %q", got)
 	}
 	g.Observe("b", Failed, true, "Error 1062: Duplicate entry")
 	evs := g.Step(t0)
-	if !same(kinds(evs), []EventKind{Halted}) || !g.Halted() || g.Allows("d") {
+	if !slices.Equal(kinds(evs), []EventKind{Halted}) || !g.Halted() || g.Allows("d") {
 		t.Fatalf("one failure over budget 0: %v", kinds(evs))
 	}
 	rec := g.Record()
@@ -65,13 +54,13 @@ func TestGateHaltsAndResumes(t *testing.T) {
 		t.Fatalf("still halted, got %v", kinds(evs))
 	}
 	g.Observe("b", Passed, true, "")
-	if evs := g.Step(t0); !same(kinds(evs), []EventKind{Resumed, WaveFinished, WaveStarted}) || g.Wave() != 5 {
+	if evs := g.Step(t0); !slices.Equal(kinds(evs), []EventKind{Resumed, WaveFinished, WaveStarted}) || g.Wave() != 5 {
 		t.Fatalf("resumed: %v", kinds(evs))
 	} else if got := evs[2].String(); got != "rollout of c1: wave 5 started (1 tenant)" {
 		t.Fatalf("wave 5 started: %q", got)
 	}
 	g.Observe("d", Passed, false, "")
-	if evs := g.Step(t0); !same(kinds(evs), []EventKind{WaveFinished, Finished}) || !g.Done() {
+	if evs := g.Step(t0); !slices.Equal(kinds(evs), []EventKind{WaveFinished, Finished}) || !g.Done() {
 		t.Fatalf("finished: %v", kinds(evs))
 	}
 }
@@ -81,7 +70,7 @@ func TestGateHaltsAndResumes(t *testing.T) {
 func TestGateBudgetAndBake(t *testing.T) {
 	g := NewGate("c1", landlord.ModeGated, spec.Rollout{MaxFailures: 1, Bake: time.Hour}, waves(), t0)
 	g.Observe("a", Passed, false, "")
-	if evs := g.Step(t0); g.Wave() != 1 || !same(kinds(evs), []EventKind{WaveFinished, WaveStarted}) {
+	if evs := g.Step(t0); g.Wave() != 1 || !slices.Equal(kinds(evs), []EventKind{WaveFinished, WaveStarted}) {
 		t.Fatalf("an unchanged wave is not baked: %v", kinds(evs))
 	}
 	g.Observe("b", Failed, true, "boom")
@@ -93,7 +82,7 @@ func TestGateBudgetAndBake(t *testing.T) {
 	if evs := g.Step(t0.Add(59 * time.Minute)); len(evs) != 0 {
 		t.Fatalf("still baking: %v", kinds(evs))
 	}
-	if evs := g.Step(t0.Add(time.Hour)); !same(kinds(evs), []EventKind{WaveStarted}) || g.Wave() != 5 {
+	if evs := g.Step(t0.Add(time.Hour)); !slices.Equal(kinds(evs), []EventKind{WaveStarted}) || g.Wave() != 5 {
 		t.Fatalf("baked: %v", kinds(evs))
 	}
 }

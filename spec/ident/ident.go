@@ -28,3 +28,25 @@ func String(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`, "\n", `\n`, "\r", `\r`, "\x1a", `\Z`)
 	return "'" + r.Replace(s) + "'"
 }
+
+// Unquote reads the backquoted identifier s starts with, as the server
+// prints it (a ` inside doubled), and returns it unquoted with the rest of
+// s; ok is false when s does not start with a whole one.
+func Unquote(s string) (name, rest string, ok bool) {
+	if !strings.HasPrefix(s, "`") {
+		return "", s, false
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		if s[i] == '`' {
+			if i+1 < len(s) && s[i+1] == '`' {
+				b.WriteByte('`')
+				i++
+				continue
+			}
+			return b.String(), s[i+1:], true
+		}
+		b.WriteByte(s[i])
+	}
+	return "", s, false
+}

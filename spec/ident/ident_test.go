@@ -23,3 +23,23 @@ func TestQuoting(t *testing.T) {
 		})
 	}
 }
+
+// Unquote reads back what Quote writes, stops at the identifier's end, and
+// refuses text that is not a whole backquoted identifier.
+func TestUnquote(t *testing.T) {
+	for _, tc := range []struct {
+		in, name, rest string
+		ok             bool
+	}{
+		{"`users` (", "users", " (", true},
+		{Quote("we`ird") + ",`b`", "we`ird", ",`b`", true},
+		{"``", "", "", true},
+		{"users", "", "users", false},
+		{"`open", "", "`open", false},
+	} {
+		name, rest, ok := Unquote(tc.in)
+		if name != tc.name || rest != tc.rest || ok != tc.ok {
+			t.Errorf("Unquote(%q) = %q, %q, %v; want %q, %q, %v", tc.in, name, rest, ok, tc.name, tc.rest, tc.ok)
+		}
+	}
+}
