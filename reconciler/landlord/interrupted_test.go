@@ -175,3 +175,63 @@ func TestOwnSince(t *testing.T) {
 		})
 	}
 }
+
+// TestRunStateReadsNoHistory: RunState, which every apply runs under its
+// lock, reads a bounded number of rows however many runs the tenant has had
+// (counted with the session's Handler_read_* status on the Store's only
+// connection). Without apply_runs_running it read every run; with that
+// index on (tenant, outcome) instead, the newest run was found by sorting
+// them all.
+func TestRunStateReadsNoHistory(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	s.db.SetMaxOpenConns(1) // RunState and the status read share one session
+	reads := func() int64 {
+		t.Helper()
+		var total int64
+		rows, err := s.db.QueryContext(ctx, "SHOW SESSION STATUS LIKE 'Handler\\_read\\_%'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			var n int64
+			if err := rows.Scan(&name, &n); err != nil {
+				t.Fatal(err)
+			}
+			total += n
+		}
+		return total
+	}
+	for _, history := range []int{10, 300} {
+		tenant := fmt.Sprintf("t%d", history)
+		for range history {
+			id, err := s.StartRun(ctx, tenant, "c1", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.FinishRun(ctx, id, RunConverged, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		running, err := s.StartRun(ctx, tenant, "c2", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := reads()
+		newest, isRunning, err := s.RunState(ctx, tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := reads() - before
+		if newest.ID != running || !isRunning {
+			t.Fatalf("RunState = %d running %v, want %d running", newest.ID, isRunning, running)
+		}
+		t.Logf("history %d: %d rows", history, read)
+		// The newest run and the one running run: 2-4 with the status query's own.
+		if read > 5 {
+			t.Errorf("RunState read %d rows for a tenant with %d runs; want a bounded number", read, history+1)
+		}
+	}
+}
