@@ -46,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "strata_drift_tenants", Help: "Tenants with drift by severity, from the last drift sweep.",
 		}, []string{"severity"}),
 		AppliedCommit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "strata_applied_commit_info", Help: "1 for the config repo commit the fleet is converged to (the last valid commit).",
+			Name: "strata_applied_commit_info", Help: "1 for the config repo commit the daemon converges the fleet to (its newest valid commit), set when it loads the commit, before any tenant is applied at it.",
 		}, []string{"commit", "pr"}),
 		ConfigValid: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "strata_config_valid", Help: "1 when the newest commit of the config repo is valid, 0 while it is not (the last valid one is applied).",
