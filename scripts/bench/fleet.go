@@ -20,6 +20,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/layers/fingerprint"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // fleet is a config repo of n tenants in a temporary directory, whose
@@ -172,9 +173,17 @@ func (f *fleet) strata(ctx context.Context, ok []int, args ...string) (run, erro
 	return r, nil
 }
 
-// provisionScript creates a floor database and runs the layer DDL in it.
+// provisionScript creates a floor database with strata's two users and
+// their grants (issue 14's floor), and runs the layer DDL in it.
 func (f *fleet) provisionScript(db string) string {
-	return fmt.Sprintf("CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\nUSE `%s`;\n%s\n", db, db, f.ddl)
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n", db)
+	for _, u := range []struct{ suffix, grant string }{{"_app", "SELECT, INSERT, UPDATE, DELETE"}, {"_mig", "ALL PRIVILEGES"}} {
+		fmt.Fprintf(&b, "CREATE USER '%s%s'@'%%' IDENTIFIED BY '%s';\nGRANT %s ON %s.* TO '%s%s'@'%%';\n",
+			db, u.suffix, f.key[:24], u.grant, ident.GrantDB(db), db, u.suffix)
+	}
+	fmt.Fprintf(&b, "USE `%s`;\n%s\n", db, f.ddl)
+	return b.String()
 }
 
 // rolloutDDL is the change rolled out to every tenant: one column and one

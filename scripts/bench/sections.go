@@ -108,5 +108,21 @@ func scaleSection(ctx context.Context, db *sql.DB, reports []*report) string {
 	fmt.Fprintf(&b, "| drift found | %d of %d | %d of %d | |\n", small.driftFound, small.driftWant, large.driftFound, large.driftWant)
 	fmt.Fprintf(&b, "| strata peak RSS (largest of the phases; target < 300 MB) | %d MB | %d MB | %.2fx |\n\n",
 		small.peakRSS(), large.peakRSS(), float64(large.peakRSS())/float64(max(small.peakRSS(), 1)))
+	b.WriteString(daemonTable(reports))
 	return b.String()
+}
+
+// daemonTable renders the daemon's commits (measureDaemon) for every size.
+func daemonTable(reports []*report) string {
+	var b strings.Builder
+	b.WriteString("#### The daemon: a commit that adds a column to every tenant\n\n" +
+		"Timed from the commit to the last tenant's landlord record at it (`strata run --poll 500ms`, the same --concurrency per replica); " +
+		"statements are all the server received meanwhile (tenants' and landlord's), rows read are the landlord's (userstat).\n\n" +
+		"| tenants | replicas | converged in | ms/tenant | statements/tenant | landlord rows read/tenant | tenants applied exactly once |\n|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, r := range reports {
+		for _, d := range r.daemon {
+			fmt.Fprintf(&b, "| %d | %d | %s | %.2f | %.1f | %.1f | %d of %d |\n", r.n, d.replicas, d.took.Round(time.Millisecond), r.perTenant(d.took), d.queries, d.rowsRead, d.applied, r.n)
+		}
+	}
+	return b.String() + "\n"
 }
