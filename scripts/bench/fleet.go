@@ -312,9 +312,18 @@ func (f *fleet) dbs() []*sql.DB {
 func (f *fleet) cleanup(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
+	err := errors.Join(f.dropLike(ctx, f.prefix), f.dropUsersLike(ctx, f.prefix), os.RemoveAll(f.dir))
+	if err != nil {
+		return fmt.Errorf("bench: cleanup of %s*: %w", f.prefix, err)
+	}
+	return nil
+}
+
+// dropUsersLike drops every user whose name starts with prefix, on every
+// server of the fleet.
+func (f *fleet) dropUsersLike(ctx context.Context, prefix string) error {
 	var errs []error
-	errs = append(errs, f.dropLike(ctx, f.prefix))
-	like := strings.ReplaceAll(f.prefix, "_", `\_`) + "%"
+	like := strings.ReplaceAll(prefix, "_", `\_`) + "%"
 	for _, db := range f.dbs() {
 		users, err := strings1(ctx, db, "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user LIKE ?", like)
 		errs = append(errs, err)
@@ -323,11 +332,7 @@ func (f *fleet) cleanup(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, os.RemoveAll(f.dir))
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("bench: cleanup of %s*: %w", f.prefix, err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func strings1(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {

@@ -65,7 +65,9 @@ func (f *fleet) measurePeers(ctx context.Context) (p peerTimes, err error) {
 	if err != nil {
 		return p, err
 	}
-	if err := f.dropLike(ctx, f.prefix+"floor_"); err != nil {
+	// The floor's users too: strata provisions on a server without the 2N
+	// accounts the floor created.
+	if err := errors.Join(f.dropLike(ctx, f.prefix+"floor_"), f.dropUsersLike(ctx, f.prefix+"floor_")); err != nil {
 		return p, err
 	}
 	slog.Info("floor measured", "provision", p.provisionFloor, "rollout", p.rolloutFloor)
