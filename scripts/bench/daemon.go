@@ -36,7 +36,7 @@ type daemonRun struct {
 // for it (none applied twice, none missed). The server's statement count and
 // the landlord rows read per tenant show whether the daemon's cost per tenant
 // grows with the fleet.
-func (f *fleet) measureDaemon(ctx context.Context, cfg config, rep *report) error {
+func (f *fleet) measureDaemon(ctx context.Context, cfg config, rep *report, _ peerTimes) error {
 	if _, err := f.git("init", "-q", "-b", "main"); err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (f *fleet) daemonCommit(ctx context.Context, cfg config, seq, replicas int)
 		procs = append(procs, p)
 	}
 	// The replicas first converge the commit the fleet is at (a no-op pass).
-	passed, err := waitPass(ctx, procs, f.n, 30*time.Minute)
+	passed, err := waitReconciled(ctx, procs, float64(f.n), time.Now().Add(30*time.Minute), "the first pass")
 	if err != nil {
 		return r, err
 	}
@@ -102,7 +102,7 @@ func (f *fleet) daemonCommit(ctx context.Context, cfg config, seq, replicas int)
 		return r, err
 	}
 	deadline := start.Add(time.Duration(f.n) * 100 * time.Millisecond)
-	if err := f.waitApplied(ctx, sha, procs, passed, deadline); err != nil {
+	if _, err := waitReconciled(ctx, procs, passed+float64(f.n), deadline, "commit "+sha); err != nil {
 		return r, err
 	}
 	r.took = time.Since(start)
@@ -123,32 +123,51 @@ func (f *fleet) daemonCommit(ctx context.Context, cfg config, seq, replicas int)
 	return r, err
 }
 
-// waitApplied waits until the replicas have applied every tenant once more
-// than before (strata_reconciles_total); the landlord is not read meanwhile,
-// so its rows read are the daemon's alone.
-func (f *fleet) waitApplied(ctx context.Context, sha string, procs []*daemonProc, before float64, deadline time.Time) error {
+// waitReconciled waits until the replicas have applied want tenants between
+// them (strata_reconciles_total, every outcome) and returns their count;
+// the landlord is not read meanwhile, so its rows read are the daemon's
+// alone. what names the wait in the error past deadline.
+func waitReconciled(ctx context.Context, procs []*daemonProc, want float64, deadline time.Time, what string) (float64, error) {
 	for {
-		done, err := reconciled(ctx, procs)
+		total := 0.0
+		for _, p := range procs {
+			if p.exited() {
+				return 0, fmt.Errorf("bench: strata run exited:\n%s", p.tail())
+			}
+			body, _ := p.metrics(ctx)
+			total += reconcilesTotal(body)
+		}
 		switch {
-		case err != nil:
-			return err
-		case done >= before+float64(f.n):
-			return nil
+		case total >= want:
+			return total, nil
 		case time.Now().After(deadline):
-			return fmt.Errorf("bench: the daemon applied %.0f of %d tenants of %s in time:\n%s", done-before, f.n, sha, procs[0].tail())
+			return total, fmt.Errorf("bench: %s: the replicas applied %.0f tenants, want %.0f:\n%s", what, total, want, procs[0].tail())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 }
 
+// reconcilesTotal sums strata_reconciles_total over its outcomes in a
+// Prometheus text exposition.
+func reconcilesTotal(metrics string) float64 {
+	total := 0.0
+	for _, line := range strings.Split(metrics, "\n") {
+		if strings.HasPrefix(line, "strata_reconciles_total{") {
+			var v float64
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+			total += v
+		}
+	}
+	return total
+}
+
 // waitConverged requires every tenant recorded at sha in the landlord; when
-// a retried failure made up waitApplied's count, it reads again every two
+// a retried failure made up waitReconciled's count, it reads again every two
 // seconds until the deadline.
 func (f *fleet) waitConverged(ctx context.Context, sha string, procs []*daemonProc, deadline time.Time) error {
-	ll := "`" + f.prefix + "ll`"
 	for {
 		var at, failed int
-		err := f.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(last_applied_commit = ? AND status = 'active'), 0), COALESCE(SUM(status = 'failed'), 0) FROM "+ll+".tenants", sha).Scan(&at, &failed)
+		err := f.db.QueryRowContext(ctx, "SELECT COALESCE(SUM(last_applied_commit = ? AND status = 'active'), 0), COALESCE(SUM(status = 'failed'), 0) FROM "+f.landlord("tenants"), sha).Scan(&at, &failed)
 		switch {
 		case err != nil:
 			return fmt.Errorf("bench: landlord: %w", err)
@@ -161,30 +180,11 @@ func (f *fleet) waitConverged(ctx context.Context, sha string, procs []*daemonPr
 	}
 }
 
-// reconciled is the replicas' strata_reconciles_total, every outcome, summed.
-func reconciled(ctx context.Context, procs []*daemonProc) (float64, error) {
-	total := 0.0
-	for _, p := range procs {
-		if p.exited() {
-			return 0, fmt.Errorf("bench: strata run exited:\n%s", p.tail())
-		}
-		body, _ := p.metrics(ctx)
-		for _, line := range strings.Split(body, "\n") {
-			if strings.HasPrefix(line, "strata_reconciles_total{") {
-				var v float64
-				fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
-				total += v
-			}
-		}
-	}
-	return total, nil
-}
-
 // appliedOnce requires exactly one apply run per tenant for commit sha and
 // returns how many tenants have one.
 func (f *fleet) appliedOnce(ctx context.Context, sha string) (int, error) {
 	var tenants, twice int
-	q := "SELECT COUNT(*), COALESCE(SUM(runs > 1), 0) FROM (SELECT tenant, COUNT(*) AS runs FROM `" + f.prefix + "ll`.apply_runs WHERE commit_sha = ? GROUP BY tenant) AS per_tenant"
+	q := "SELECT COUNT(*), COALESCE(SUM(runs > 1), 0) FROM (SELECT tenant, COUNT(*) AS runs FROM " + f.landlord("apply_runs") + " WHERE commit_sha = ? GROUP BY tenant) AS per_tenant"
 	if err := f.db.QueryRowContext(ctx, q, sha).Scan(&tenants, &twice); err != nil {
 		return 0, fmt.Errorf("bench: landlord: %w", err)
 	}
@@ -193,6 +193,9 @@ func (f *fleet) appliedOnce(ctx context.Context, sha string) (int, error) {
 	}
 	return tenants, nil
 }
+
+// landlord is table of the fleet's landlord database, quoted.
+func (f *fleet) landlord(table string) string { return "`" + f.prefix + "ll`." + table }
 
 func (f *fleet) statusInt(ctx context.Context, name string) (int64, error) {
 	var n string
@@ -293,20 +296,6 @@ func (p *daemonProc) exited() bool {
 
 // tail is the end of the replica's log.
 func (p *daemonProc) tail() string { return tail(p.log.String()) }
-
-// waitPass waits until the replicas have applied n tenants between them:
-// their first pass is done. It returns their count then.
-func waitPass(ctx context.Context, procs []*daemonProc, n int, limit time.Duration) (float64, error) {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		done, err := reconciled(ctx, procs)
-		if err != nil || done >= float64(n) {
-			return done, err
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	return 0, fmt.Errorf("bench: the replicas did not finish their first pass within %s:\n%s", limit, procs[0].tail())
-}
 
 func (p *daemonProc) metrics(ctx context.Context) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.addr+"/metrics", nil)

@@ -18,15 +18,15 @@ func measure(ctx context.Context, cfg config, db *sql.DB, n int) (rep *report, e
 		return nil, err
 	}
 	defer func() {
-		// A cleanup that fails after every phase is measured keeps the
+		// A cleanup that fails after every phase was measured keeps the
 		// figures (a 10,000-tenant run's are half an hour's work): it is
 		// logged, and what is left has the run's prefix.
-		if cerr := f.cleanup(context.WithoutCancel(ctx)); cerr != nil {
-			if err != nil || rep == nil || len(rep.rows) == 0 {
-				err = errors.Join(err, cerr)
-				return
-			}
+		cerr := f.cleanup(context.WithoutCancel(ctx))
+		switch {
+		case cerr != nil && err == nil:
 			slog.Error("cleanup failed; drop what is left by hand", "prefix", f.prefix, "err", cerr)
+		case cerr != nil:
+			err = errors.Join(err, cerr)
 		}
 	}()
 	rep = &report{n: n, concurrency: cfg.concurrency}
@@ -40,9 +40,7 @@ func measure(ctx context.Context, cfg config, db *sql.DB, n int) (rep *report, e
 	// Then strata, each phase on the fleet the one before it left.
 	phases := []func(context.Context, config, *report, peerTimes) error{f.measureProvision, f.measureNoop, f.measureRollout}
 	if cfg.scale {
-		phases = append(phases, func(ctx context.Context, cfg config, rep *report, _ peerTimes) error {
-			return f.measureDaemon(ctx, cfg, rep)
-		})
+		phases = append(phases, f.measureDaemon)
 	}
 	for _, phase := range append(phases, f.measureDrift) {
 		if err := phase(ctx, cfg, rep, peers); err != nil {
