@@ -92,9 +92,15 @@ func Prefix(ctx context.Context, db *sql.DB, prefix string) (map[string]string, 
 // Schema returns the fingerprint of one schema, typically the dev schema a
 // composition was built in, before it is dropped. It returns ErrNotFound when
 // the schema does not exist.
+//
+// Its queries run one after another on one connection: callers fingerprint
+// one schema per tenant with many tenants at once, and all seven at once
+// cost the server more CPU for the same rows (measured on 2 cores, 300
+// ten-table schemas one by one: 3.3-3.5 ms of server CPU a schema all at
+// once, 2.3-2.5 ms one after another, in about the same time).
 func Schema(ctx context.Context, db *sql.DB, name string) (string, error) {
-	m, err := Schemas(ctx, db, []string{name})
-	if err != nil {
+	m := make(map[string]string, 1)
+	if err := pass(ctx, db, inFilter([]string{name}), 1, m); err != nil {
 		return "", err
 	}
 	fp, ok := m[name]
