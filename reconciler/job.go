@@ -39,6 +39,7 @@ type job struct {
 
 	archives map[string]int64 // landlord ids of the archives this run opened, by archive table
 
+	recorded  int        // statements 1..recorded are on record running (recordAhead)
 	pending   []deferred // landlord records that may wait (records.go)
 	runQueued bool       // the run's record is queued (openRunLater)
 }

@@ -246,6 +246,9 @@ func (j *job) runStatements(ctx context.Context) error {
 		defer put()
 		admin = conn
 	}
+	if err := j.recordAhead(ctx); err != nil {
+		return err
+	}
 	var failed error
 	for i, st := range j.plan.Statements {
 		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects)}
@@ -288,9 +291,43 @@ func (j *job) runStatements(ctx context.Context) error {
 			continue
 		}
 		j.res.Statements = append(j.res.Statements, rec)
+		if rec.Seq <= j.recorded { // on record running: skipped after all
+			j.later(func(ctx context.Context, s *landlord.Store) error { return s.FinishStatement(ctx, j.res.RunID, rec) }, nil)
+			continue
+		}
 		j.later(func(ctx context.Context, s *landlord.Store) error { return s.AddStatement(ctx, j.res.RunID, rec) }, nil)
 	}
 	return failed // the records that waited go with the tenant's final record
+}
+
+// recordAhead puts every statement of a database this run created on
+// record running at once, with the records that waited, before the first
+// runs: one landlord transaction instead of one per statement (a
+// provisioning ran ten). The database is strata's alone, so should strata
+// die part way, the statements it never reached, closed as interrupted
+// ("may or may not have taken effect") and counted as strata's own by the
+// drift check, say no more than is true of a database nobody else has
+// touched; the next run plans the rest from the live schema. A plan with
+// anything but statements to run as the migrator is recorded one
+// statement at a time.
+func (j *job) recordAhead(ctx context.Context) error {
+	if !j.res.Provisioned || j.admin > 0 {
+		return nil
+	}
+	recs := make([]landlord.StatementRecord, len(j.plan.Statements))
+	for i, st := range j.plan.Statements {
+		if st.Blocked || st.Withheld != "" || st.Archive != nil {
+			return nil
+		}
+		recs[i] = landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects), Outcome: landlord.StatementRunning}
+	}
+	wctx, cancel := bounded(ctx)
+	defer cancel()
+	if err := j.flush(wctx, func(ctx context.Context, s *landlord.Store) error { return s.AddStatements(ctx, j.res.RunID, recs) }); err != nil {
+		return err
+	}
+	j.recorded = len(recs)
+	return nil
 }
 
 // execute runs one statement: recorded running first (if strata dies
@@ -301,15 +338,17 @@ func (j *job) runStatements(ctx context.Context) error {
 // statement's failure, typed by the server's error number; recErr a
 // landlord write that failed.
 func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRecord, st planner.Statement) (err, recErr error) {
-	wctx, cancel := bounded(ctx)
 	rec.Outcome = landlord.StatementRunning
-	running := *rec
-	// On record before it runs, with the records that waited (the run's,
-	// the previous statement's outcome): one transaction.
-	recErr = j.flush(wctx, func(ctx context.Context, s *landlord.Store) error { return s.AddStatement(ctx, j.res.RunID, running) })
-	cancel()
-	if recErr != nil {
-		return nil, recErr
+	if rec.Seq > j.recorded {
+		running := *rec
+		// On record before it runs, with the records that waited (the run's,
+		// the previous statement's outcome): one transaction.
+		wctx, cancel := bounded(ctx)
+		recErr = j.flush(wctx, func(ctx context.Context, s *landlord.Store) error { return s.AddStatement(ctx, j.res.RunID, running) })
+		cancel()
+		if recErr != nil {
+			return nil, recErr
+		}
 	}
 	j.r.emit(StatementStarted{Tenant: j.t.Name, Seq: rec.Seq, SQL: st.SQL})
 	began := time.Now()

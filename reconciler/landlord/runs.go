@@ -78,11 +78,22 @@ func (s *Store) StartRun(ctx context.Context, tenant, commit string, pr int) (in
 // AddStatement records a statement of run: before it runs (outcome
 // running), or one that does not run.
 func (s *Store) AddStatement(ctx context.Context, run int64, st StatementRecord) error {
-	_, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
-		" (run_id, seq, sql_text, kind, outcome, error, duration_ms, objects) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds(), nullString(strings.Join(st.Objects, "\n")))
-	if err != nil {
-		return fmt.Errorf("landlord: record statement of run %d: %w", run, err)
+	return s.AddStatements(ctx, run, []StatementRecord{st})
+}
+
+// AddStatements records statements of run in one INSERT.
+func (s *Store) AddStatements(ctx context.Context, run int64, sts []StatementRecord) error {
+	if len(sts) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 8*len(sts))
+	for _, st := range sts {
+		args = append(args, run, st.Seq, st.SQL, st.Kind, st.Outcome, nullString(st.Error), st.Duration.Milliseconds(), nullString(strings.Join(st.Objects, "\n")))
+	}
+	rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(sts)), ", ")
+	if _, err := s.q.ExecContext(ctx, "INSERT INTO "+s.t("apply_statements")+
+		" (run_id, seq, sql_text, kind, outcome, error, duration_ms, objects) VALUES "+rows, args...); err != nil {
+		return fmt.Errorf("landlord: record statements of run %d: %w", run, err)
 	}
 	return nil
 }
