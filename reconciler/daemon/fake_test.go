@@ -174,7 +174,7 @@ func (e *fakeEngine) isClosed() bool {
 // harness is a Daemon on a fake clock whose generations use fake engines,
 // over a config directory with the named tenants.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	d       *Daemon
 	clock   *fakeClock
 	dir     string
@@ -185,7 +185,7 @@ type harness struct {
 	mu      sync.Mutex
 }
 
-func newHarness(t *testing.T, opts Options, tenants ...string) *harness {
+func newHarness(t testing.TB, opts Options, tenants ...string) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: newFakeClock(), dir: t.TempDir(), calls: make(chan string, 1000)}
 	h.write("strata.yaml", "servers:\n  main:\n    dsn: \"root@tcp(127.0.0.1:1)/\"\ndefaults: { server: main }\n")

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -37,6 +38,10 @@ func (st *tenantState) due(now time.Time) bool {
 
 // dispatch starts workers for due tenants, changed ones first, then by wave
 // and name, up to Options.Concurrency running; it returns how many it started.
+// It runs after every finished tenant, so it keeps only the first
+// Concurrency due tenants as it scans instead of sorting them all, and asks
+// whether a tenant's server is held only of those that would be among them:
+// a first pass over 10,000 tenants spent most of its time here.
 func (d *Daemon) dispatch(ctx context.Context, results chan<- done) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -45,36 +50,41 @@ func (d *Daemon) dispatch(ctx context.Context, results chan<- done) int {
 		return 0
 	}
 	running := 0
-	var due []*tenantState
+	first := make([]*tenantState, 0, d.opts.Concurrency+1) // the due tenants that go first, in order
 	now := d.clock.Now()
 	for _, st := range d.tenants {
-		if st.inFlight {
+		switch {
+		case st.inFlight:
 			running++
-		} else if st.due(now) && !d.held(g, st.name) && (g.gate == nil || g.gate.Allows(st.name)) {
-			due = append(due, st)
+		case !st.due(now):
+		case len(first) == d.opts.Concurrency && !goesBefore(st, first[len(first)-1]):
+		case d.held(g, st.name) || (g.gate != nil && !g.gate.Allows(st.name)):
+		default:
+			i := sort.Search(len(first), func(i int) bool { return goesBefore(st, first[i]) })
+			first = slices.Insert(first, i, st)
+			first = first[:min(len(first), d.opts.Concurrency)]
 		}
 	}
-	sort.Slice(due, func(i, j int) bool {
-		a, b := due[i], due[j]
-		if a.changed != b.changed {
-			return a.changed
-		}
-		if a.wave != b.wave {
-			return a.wave < b.wave
-		}
-		return a.name < b.name
-	})
 	started := 0
-	for _, st := range due {
-		if running+started >= d.opts.Concurrency {
-			break
-		}
+	for _, st := range first[:max(0, min(len(first), d.opts.Concurrency-running))] {
 		st.inFlight = true
 		g.refs++
 		started++
 		go func(name, key string) { results <- d.work(ctx, g, name, key) }(st.name, st.key)
 	}
 	return started
+}
+
+// goesBefore reports whether due tenant a is applied before b: a changed
+// tenant first, then the earlier wave, then by name.
+func goesBefore(a, b *tenantState) bool {
+	if a.changed != b.changed {
+		return a.changed
+	}
+	if a.wave != b.wave {
+		return a.wave < b.wave
+	}
+	return a.name < b.name
 }
 
 // nextWake returns how long until the earliest backoff ends.
