@@ -251,7 +251,7 @@ func (j *job) runStatements(ctx context.Context) error {
 	}
 	var failed error
 	for i, st := range j.plan.Statements {
-		rec := landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects)}
+		rec := statementRecord(i, st)
 		switch {
 		case st.Withheld != "":
 			rec.Outcome, rec.Error = landlord.StatementBlocked, "withheld by "+st.Withheld
@@ -319,7 +319,8 @@ func (j *job) recordAhead(ctx context.Context) error {
 		if st.Blocked || st.Withheld != "" || st.Archive != nil {
 			return nil
 		}
-		recs[i] = landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects), Outcome: landlord.StatementRunning}
+		recs[i] = statementRecord(i, st)
+		recs[i].Outcome = landlord.StatementRunning
 	}
 	wctx, cancel := bounded(ctx)
 	defer cancel()
@@ -406,6 +407,11 @@ func draining(ctx context.Context) (context.Context, context.CancelFunc) {
 // bounded by recordTimeout.
 func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
+// statementRecord is the landlord's record of the plan's statement i, without an outcome.
+func statementRecord(i int, st planner.Statement) landlord.StatementRecord {
+	return landlord.StatementRecord{Seq: i + 1, SQL: st.SQL, Kind: string(st.Kind), Objects: objectStrings(st.Objects)}
 }
 
 func objectStrings(objs []planner.Object) []string {

@@ -84,7 +84,7 @@ func bench(ctx context.Context, cfg config, sizes string) error {
 		fmt.Println(rep.table())
 	}
 	if cfg.scale {
-		return writeSection(cfg.out, "scale", scaleSection(ctx, db, reports))
+		return writeSection(cfg.out, "scale", scaleSection(ctx, db, cfg, reports))
 	}
 	old, _ := os.ReadFile(cfg.out)
 	doc := markdown(ctx, db, cfg, reports, keptSections(string(old)))

@@ -81,7 +81,7 @@ func markdown(ctx context.Context, db *sql.DB, cfg config, reports []*report, se
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\nWritten by `make bench` (scripts/bench): the real strata binary against a real MariaDB,\n" +
 		"each figure beside the floor measured in the same run. Rerun it to refresh this file.\n\n")
-	fmt.Fprintf(&b, "Machine: %s.\n\n", machine(ctx, db))
+	fmt.Fprintf(&b, "Machine: %s.\n\n", machine(ctx, db, cfg.strata))
 	b.WriteString("Tenant schema: the example `basic` layer and the `ngo` template's tables (11 tables with\n" +
 		"foreign keys), seeds included. Targets are issue 14's: provision <= 1.2x its floor (which creates the users\n" +
 		"and grants too), no-op, rollout and drift sweep <= 1.5x.\n" +
@@ -126,28 +126,33 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   repair plan, a snapshot of the live schema and the landlord records.
 - Rollout: no Atlas inspect (reconciler/fastpath.go). A tenant whose live fingerprint equals its
   last snapshot's is planned from that snapshot's composition, verified by one single-schema
-  fingerprint against the desired composition's, and snapshotted from the composition. Per tenant
-  (MariaDB general log, 200 tenants): the lock and its release, 4 landlord reads (record, newest run,
-  credentials, seed runs), 3 provisioning checks (schemata, mysql.user, mysql.db), 2 write
-  transactions, the 7-query verifying fingerprint, a new connection as the tenant's migrator and its
-  ALTER. Worker time per step at concurrency 4 (debug log, N = 200, quiet machine): lock 1.2 ms,
-  record 0.7, provisioning checks 4.3, the ALTER with its records 29.5, verification 11.7, seeds
-  check 1.7.
-- The rollout is CPU-bound on 2 cores: over 200 tenants MariaDB spent 18.6 ms of CPU per tenant for
-  strata against 4.5 for the floor's ALTERs, and strata's own process 8.3 (its start included);
-  concurrency 8 took 5.0-5.2 s where 4 took 3.7-3.9 s. A single-schema fingerprint costs the server
-  4.4-5.5 ms of CPU, one schema of the bulk pass 1.2-1.8 ms; bulk passes over a few schemas at a time
-  cost more, not less (the LIKE prefix makes MariaDB read every schema it matches: 18-20 ms per
-  schema for 2 at a time, 2.2-3.1 for 32). Verifying by SHOW CREATE TABLE instead (1-1.7 ms of server
-  CPU per schema measured alone) made the rollout slower in place (+7-17%, measured beside another
-  bench) and was not kept.
-  Reaching 1.5x means verifying a wave's tenants in one bulk pass after its ALTERs, which changes
-  when a tenant's lock is released; the safety model does not allow it yet.
+  fingerprint against the desired composition's, and snapshotted from the composition. Per tenant:
+  the lock and its release, 4 landlord reads (record, newest run, credentials, seed runs), 3
+  provisioning checks (schemata, mysql.user, mysql.db), 2 write transactions, the 7-query verifying
+  fingerprint, a new connection as the tenant's migrator and its ALTER. Worker time per step at
+  concurrency 4 (debug log, N = 300, private server): lock 0.7-0.9 ms, record 0.4-0.5, compose
+  0.7-1.1, provisioning checks 2.6-2.9, plan 0.8-1.0, the ALTER with its records 16.8-18.3,
+  verification 8.1-10.3, seeds check 0.6.
+- The rollout is CPU-bound on 2 cores. At N = 300 on a private server, MariaDB spent 9.6-10.9 ms of
+  CPU per tenant for strata against 2.6-4.4 for the floor's ALTERs, and strata's own process 3.5-4.2
+  (its start, loading and validating 300 tenants included). perf of the server during strata's
+  rollout: the ALTERs 30%, information_schema (the bulk pass and each tenant's verifying
+  fingerprint) 18%, other SELECTs 12% (landlord reads, mysql.user and mysql.db), parsing 6-7%,
+  commits, inserts and updates 5%, the server's background threads 16-18%. The verifying
+  fingerprint's 7 queries run one after another: all at once they cost the server 3.3-3.5 ms of CPU
+  a schema, one after another 2.3-2.5 (the rollout's server CPU per tenant was 11.7-13.4 ms before).
+  Verifying only the tables the plan touched would save about 0.7 ms more, but a change by hand to
+  another table between the bulk pass and the lock would then go unseen (TestCachedPlanFindsLateDrift);
+  verifying by SHOW CREATE TABLE made the rollout 7-17% slower in place. Reaching 1.5x means
+  verifying a wave's tenants in one bulk pass after its ALTERs, which changes when a tenant's lock
+  is released; the safety model does not allow it yet.
 - Provision: the same fast path (a database this run created is planned from nothing, once per
-  composition, and verified by fingerprint). Worker time per tenant at concurrency 4 (N = 100): the
-  10 CREATE TABLE with each recorded before and after it 118 ms, seeds 44 ms (the marker table and
-  one transaction per seed file, each recorded), database, users, grants and sealed credentials
-  20 ms, verification 10 ms. Seeds and the landlord records are what the floor does not pay.
+  composition, and verified by fingerprint); its statements go on record together before the first
+  runs (reconciler/steps.go recordAhead). Worker time per tenant at concurrency 4 (N = 300, private
+  server): the 10 CREATE TABLE with their records 62-69 ms (86-91 when each was recorded in a
+  transaction of its own), seeds 25-27 ms (the marker table 4, then per seed file a transaction of
+  about 4 ms and its record), database, users, grants and sealed credentials 12-13 ms, verification
+  11-13 ms. Seeds, the verification and the landlord records are what the floor does not pay.
 `
 
 func cpuModel() string {

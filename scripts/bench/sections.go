@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"runtime"
 	"strings"
@@ -55,17 +56,22 @@ func writeSection(out, name, body string) error {
 	return nil
 }
 
-// machine describes where the figures were measured, with the load average
-// at the end of the run: on a shared machine other work skews every figure.
-func machine(ctx context.Context, db *sql.DB) string {
+// machine describes where and with what the figures were measured (the
+// strata binary's version), with the load average at the end of the run: on
+// a shared machine other work skews every figure.
+func machine(ctx context.Context, db *sql.DB, strata string) string {
 	load := "?"
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if f := strings.Fields(string(b)); len(f) >= 3 {
 			load = strings.Join(f[:3], " ")
 		}
 	}
-	return fmt.Sprintf("%s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s; load average at the end %s", cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db),
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"), load)
+	built := "strata ?"
+	if out, err := exec.CommandContext(ctx, strata, "version").Output(); err == nil {
+		built, _, _ = strings.Cut(string(out), "\n")
+	}
+	return fmt.Sprintf("%s, %d cores, %s RAM; MariaDB %s; %s %s/%s; %s; %s; load average at the end %s", cpuModel(), runtime.NumCPU(), memTotal(), version(ctx, db),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, built, time.Now().UTC().Format("2006-01-02 15:04 UTC"), load)
 }
 
 func variable(ctx context.Context, db *sql.DB, name string) string {
@@ -79,12 +85,12 @@ func variable(ctx context.Context, db *sql.DB, name string) string {
 // scaleSection is make bench-scale's part of BENCHMARKS.md: the tables of
 // each size and how the per-tenant cost grows from the smallest to the
 // largest fleet, with convergence, drift found and peak RSS.
-func scaleSection(ctx context.Context, db *sql.DB, reports []*report) string {
+func scaleSection(ctx context.Context, db *sql.DB, cfg config, reports []*report) string {
 	var b strings.Builder
 	b.WriteString("## make bench-scale\n\nWritten by `make bench-scale` (scripts/bench-scale.sh, not in CI): the same fixture on a private MariaDB\n" +
 		"the script starts (own datadir and tmpdir, its own port), both sizes in one run, no peer.\n\n")
 	fmt.Fprintf(&b, "Machine: %s. Server: table_definition_cache=%s, innodb_open_files=%s, innodb_buffer_pool_size=%s.\n\n",
-		machine(ctx, db), variable(ctx, db, "table_definition_cache"), variable(ctx, db, "innodb_open_files"), variable(ctx, db, "innodb_buffer_pool_size"))
+		machine(ctx, db, cfg.strata), variable(ctx, db, "table_definition_cache"), variable(ctx, db, "innodb_open_files"), variable(ctx, db, "innodb_buffer_pool_size"))
 	for _, r := range reports {
 		b.WriteString(strings.Replace(r.table(), "### ", "#### ", 1))
 		b.WriteString("\n")

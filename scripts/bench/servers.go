@@ -132,7 +132,7 @@ func serversSection(ctx context.Context, db *sql.DB, cfg config, n int, runs []s
 	b.WriteString("## make bench-servers\n\nWritten by `make bench-servers` (scripts/bench-servers.sh, not in CI): the same fixture, " +
 		"the same tenants on one private\nMariaDB and then spread round-robin over several (each started by the script; the landlord on the first). " +
 		"strata\nworks on each server with its own workers; the floor is the mariadb client's rollout with as many sessions per server.\n\n")
-	fmt.Fprintf(&b, "Machine: %s. N = %d tenants, --concurrency %d (per server).\n\n", machine(ctx, db), n, cfg.concurrency)
+	fmt.Fprintf(&b, "Machine: %s. N = %d tenants, --concurrency %d (per server).\n\n", machine(ctx, db, cfg.strata), n, cfg.concurrency)
 	b.WriteString("| servers | provision | ms/tenant | rollout (one column + one index) | ms/tenant | rollout vs 1 server | floor rollout | floor vs 1 server | strata peak RSS |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(n) }
