@@ -33,3 +33,23 @@ func TestDaemonTable(t *testing.T) {
 		t.Errorf("daemon table:\n%s\nwant a row %q", got, want)
 	}
 }
+
+// TestGrowthTable: per phase, strata's and the floor's ms per tenant at both
+// sizes with their growth, and the daemon's commit with one replica.
+func TestGrowthTable(t *testing.T) {
+	small := &report{n: 1000, rows: []row{{scenario: "rollout of one column, more", strata: run{took: 12 * time.Second}, floor: 4 * time.Second}},
+		daemon: []daemonRun{{replicas: 1, took: 10 * time.Second}, {replicas: 2, took: 11 * time.Second}}}
+	large := &report{n: 10000, rows: []row{{scenario: "rollout of one column, more", strata: run{took: 132 * time.Second}, floor: 44 * time.Second}},
+		daemon: []daemonRun{{replicas: 1, took: 117 * time.Second}}}
+	got := growthTable(small, large)
+	for _, want := range []string{
+		"| rollout of one column, ms/tenant | 12.00 | 13.20 | 1.10x |\n",
+		"| rollout of one column, floor ms/tenant | 4.00 | 4.40 | 1.10x |\n",
+		"| rollout of one column, ratio to the floor | 3.00x | 3.00x | |\n",
+		"| the daemon's commit (one replica), ms/tenant | 10.00 | 11.70 | 1.17x |\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("growth table:\n%s\nwant a row %q", got, want)
+		}
+	}
+}
