@@ -94,7 +94,7 @@ func (r *Reconciler) prepare(ctx context.Context, sel []*spec.Tenant) (*Pass, er
 	}
 	// Every tenant's newest run, read before the pass, tells under each
 	// tenant's lock whether the pass still describes it (freshSincePass).
-	runs, err := r.store.LastRuns(ctx)
+	runs, err := r.store.LastRuns(ctx, r.names(sel))
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
@@ -102,7 +102,7 @@ func (r *Reconciler) prepare(ctx context.Context, sel []*spec.Tenant) (*Pass, er
 	// in-sync tenants skip the Atlas inspect, drifted ones get their drift
 	// strategy (insync.go, strategy.go).
 	live := r.readLive(ctx, sel)
-	if live.baselines, err = r.store.Baselines(ctx); err != nil {
+	if live.baselines, err = r.store.Baselines(ctx, r.names(sel)); err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
 	unsettled, err := r.store.Archives(ctx, landlord.ArchiveFilter{States: []string{landlord.ArchiveArchiving, landlord.ArchiveRestoring}})

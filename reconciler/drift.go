@@ -105,7 +105,7 @@ func (r *Reconciler) Drift(ctx context.Context, tenants []string) (*DriftResult,
 	if err != nil {
 		return nil, err
 	}
-	baselines, err := store.Baselines(ctx)
+	baselines, err := store.Baselines(ctx, r.names(sel))
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}

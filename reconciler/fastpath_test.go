@@ -175,7 +175,7 @@ func TestFreshSincePass(t *testing.T) {
 	r := f.reconciler(Options{})
 	store := f.store()
 	fresh := func() bool {
-		runs, err := store.LastRuns(f.ctx)
+		runs, err := store.LastRuns(f.ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func TestFreshSincePass(t *testing.T) {
 	if !fresh() {
 		t.Fatal("nothing ran since the read, yet the pass is stale")
 	}
-	runs, err := store.LastRuns(f.ctx)
+	runs, err := store.LastRuns(f.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,12 +292,12 @@ func TestInSyncNeedsFreshPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Our run: the newest runs, then the pass, which finds a in sync.
-	runs, err := store.LastRuns(f.ctx)
+	runs, err := store.LastRuns(f.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	live := r.readLive(f.ctx, []*spec.Tenant{tn})
-	if live.baselines, err = store.Baselines(f.ctx); err != nil {
+	if live.baselines, err = store.Baselines(f.ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Another strata, at an older commit, takes the lock first and drops

@@ -27,7 +27,7 @@ func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan,
 	// One bulk fingerprint pass per server: tenants already in sync are
 	// planned without an Atlas inspect (see insync.go).
 	live := r.readLive(ctx, sel)
-	if live.baselines, err = r.readBaselines(ctx); err != nil {
+	if live.baselines, err = r.readBaselines(ctx, sel); err != nil {
 		return nil, err
 	}
 	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
@@ -37,14 +37,14 @@ func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan,
 	return p, err
 }
 
-// readBaselines returns every tenant's baseline snapshot without migrating
+// readBaselines returns the baseline snapshots of sel without migrating
 // the landlord: none when it does not exist yet.
-func (r *Reconciler) readBaselines(ctx context.Context) (map[string]landlord.Baseline, error) {
+func (r *Reconciler) readBaselines(ctx context.Context, sel []*spec.Tenant) (map[string]landlord.Baseline, error) {
 	ok, err := r.store.Exists(ctx)
 	if err != nil || !ok {
 		return map[string]landlord.Baseline{}, err
 	}
-	b, err := r.store.Baselines(ctx)
+	b, err := r.store.Baselines(ctx, r.names(sel))
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}

@@ -296,6 +296,19 @@ func (r *Reconciler) selectTenants(names []string) ([]*spec.Tenant, error) {
 	return out, nil
 }
 
+// names returns the names of sel for the landlord's bulk reads, or nil when
+// sel is the whole fleet (one read of every tenant's records then).
+func (r *Reconciler) names(sel []*spec.Tenant) []string {
+	if len(sel) == len(r.fleet.Tenants) {
+		return nil
+	}
+	out := make([]string, len(sel))
+	for i, t := range sel {
+		out[i] = t.Name
+	}
+	return out
+}
+
 func or(s, def string) string {
 	if s == "" {
 		return def

@@ -156,29 +156,56 @@ type RunMark struct {
 	Outcome string
 }
 
-// LastRuns returns every tenant's newest run, by tenant name, in one query.
+// LastRuns returns the newest run of each of tenants (of every tenant when
+// tenants is nil), by tenant name, in one query per thousands of names.
 // Compared with LastRun under the tenant's lock, it tells whether any strata
 // run touched the tenant in between (every change is made inside a run).
-func (s *Store) LastRuns(ctx context.Context) (map[string]RunMark, error) {
-	rows, err := s.q.QueryContext(ctx, "SELECT r.tenant, r.id, r.outcome FROM "+s.t("apply_runs")+" r"+
-		" JOIN (SELECT tenant, MAX(id) AS id FROM "+s.t("apply_runs")+" GROUP BY tenant) m ON m.id = r.id")
+func (s *Store) LastRuns(ctx context.Context, tenants []string) (map[string]RunMark, error) {
+	out := map[string]RunMark{}
+	err := byNames(tenants, func(where string, args []any) error {
+		rows, err := s.q.QueryContext(ctx, "SELECT r.tenant, r.id, r.outcome FROM "+s.t("apply_runs")+" r"+
+			" JOIN (SELECT tenant, MAX(id) AS id FROM "+s.t("apply_runs")+where+" GROUP BY tenant) m ON m.id = r.id", args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tenant string
+			var m RunMark
+			if err := rows.Scan(&tenant, &m.ID, &m.Outcome); err != nil {
+				return err
+			}
+			out[tenant] = m
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]RunMark{}
-	for rows.Next() {
-		var tenant string
-		var m RunMark
-		if err := rows.Scan(&tenant, &m.ID, &m.Outcome); err != nil {
-			return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
-		}
-		out[tenant] = m
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
-	}
 	return out, nil
+}
+
+// namesPerQuery bounds the tenant names of one IN list (byNames).
+const namesPerQuery = 5000
+
+// byNames calls read with a WHERE clause on column tenant for each batch of
+// names, or once with none when names is nil (every tenant): a replica of
+// a sharded daemon reads its own tenants' records, not the whole fleet's.
+func byNames(names []string, read func(where string, args []any) error) error {
+	if names == nil {
+		return read("", nil)
+	}
+	for start := 0; start < len(names); start += namesPerQuery {
+		batch := names[start:min(start+namesPerQuery, len(names))]
+		args := make([]any, len(batch))
+		for i, n := range batch {
+			args[i] = n
+		}
+		if err := read(" WHERE tenant IN ("+strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+")", args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RunState returns the tenant's newest run (the zero RunMark when it has
