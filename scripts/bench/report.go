@@ -152,7 +152,9 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   commit took 19.1 ms a tenant against 12.1 at 1,000. It now keeps only the first --concurrency
   due tenants as it scans: 0.48-0.53 ms a tenant at 10,000. What still grows with the fleet is one
   scan of the tenants per dispatch and one per finish for the gauges (refreshGauges), about a
-  quarter of a millisecond each at 10,000.
+  quarter of a millisecond each at 10,000. Each --shard replica's pass read the whole fleet's newest
+  runs and snapshots until dc7f128 (34 landlord rows a tenant with two replicas in the table above);
+  it now reads its shard's: 25 at N = 1,000 (make bench-scale's daemon phase, 21 with one replica).
 - Provision: the same fast path (a database this run created is planned from nothing, once per
   composition, and verified by fingerprint); its statements go on record together before the first
   runs (reconciler/steps.go recordAhead). Worker time per tenant at concurrency 4 (N = 300, private
