@@ -130,6 +130,9 @@ func unknownKeys(data, def cue.Value, at []string, path string, ds *diags) {
 			ds.add(path, p.line, p.col, didYouMean(name, allowed, "allowed keys"), "unknown key %q %s", name, where)
 			continue
 		}
+		if it.Value().IncompleteKind() != cue.StructKind {
+			continue // no keys below: no lookup (loading 10,000 tenants spent a fifth of its time here)
+		}
 		child := def.LookupPath(cue.MakePath(sel))
 		if !child.Exists() {
 			child = def.LookupPath(cue.MakePath(sel.Optional()))
@@ -137,7 +140,7 @@ func unknownKeys(data, def cue.Value, at []string, path string, ds *diags) {
 		if !child.Exists() {
 			child = def.LookupPath(cue.MakePath(cue.AnyString))
 		}
-		if child.Exists() && it.Value().IncompleteKind() == cue.StructKind {
+		if child.Exists() {
 			unknownKeys(it.Value(), child, append(append([]string(nil), at...), name), path, ds)
 		}
 	}
