@@ -45,6 +45,19 @@ func TestDispatchOrder(t *testing.T) {
 	h.d.sync(context.Background())
 	h.clock.Advance(2 * time.Second)
 	assert.Equal(t, []string{"b", "d", "a", "c"}, h.rounds())
+
+	// A tenant of a down server is passed over, not given a slot it cannot
+	// use: a goes first by name but waits with its server.
+	h = newHarness(t, Options{Concurrency: 1})
+	h.write("strata.yaml", "servers:\n  main:\n    dsn: \"root@tcp(127.0.0.1:1)/\"\n  other:\n    dsn: \"root@tcp(127.0.0.1:2)/\"\ndefaults: { server: main }\n")
+	h.tenant("a", "server: other\n")
+	h.tenant("b", "")
+	h.tenant("c", "")
+	h.d.sync(context.Background())
+	h.d.mu.Lock()
+	h.d.health("other").down = true
+	h.d.mu.Unlock()
+	assert.Equal(t, []string{"b", "c"}, h.rounds())
 }
 
 // rounds runs one-tenant rounds until nothing is due and returns the

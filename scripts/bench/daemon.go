@@ -17,12 +17,15 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // daemonRun is one commit converged by one or more `strata run` replicas.
 type daemonRun struct {
 	replicas int
-	took     time.Duration // from the commit until every tenant is applied (and recorded)
+	took     time.Duration // from the commit until the replicas have applied every tenant
 	queries  float64       // statements the server received per tenant meanwhile
 	rowsRead float64       // landlord rows read per tenant meanwhile (userstat)
 	applied  int           // tenants recorded at the commit, each by exactly one run
@@ -31,9 +34,10 @@ type daemonRun struct {
 // measureDaemon (bench-scale) turns the fleet's repo into a Git repository
 // that the daemon pulls, then times two commits that add a column to every
 // tenant: the first converged by one `strata run`, the second by two
-// replicas with --shard 0/2 and 1/2. A commit counts as converged when every
-// tenant's landlord record is at it; each tenant must have exactly one run
-// for it (none applied twice, none missed). The server's statement count and
+// replicas with --shard 0/2 and 1/2. A commit is timed until the replicas
+// have applied every tenant (their strata_reconciles_total); then every
+// tenant's landlord record must be at it, with exactly one run for it (none
+// applied twice, none missed). The server's statement count and
 // the landlord rows read per tenant show whether the daemon's cost per tenant
 // grows with the fleet.
 func (f *fleet) measureDaemon(ctx context.Context, cfg config, rep *report, _ peerTimes) error {
@@ -148,15 +152,17 @@ func waitReconciled(ctx context.Context, procs []*daemonProc, want float64, dead
 }
 
 // reconcilesTotal sums strata_reconciles_total over its outcomes in a
-// Prometheus text exposition.
+// Prometheus text exposition; 0 when there is none (the replica is not
+// listening yet).
 func reconcilesTotal(metrics string) float64 {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(metrics))
+	if err != nil {
+		return 0
+	}
 	total := 0.0
-	for _, line := range strings.Split(metrics, "\n") {
-		if strings.HasPrefix(line, "strata_reconciles_total{") {
-			var v float64
-			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
-			total += v
-		}
+	for _, m := range families["strata_reconciles_total"].GetMetric() {
+		total += m.GetCounter().GetValue()
 	}
 	return total
 }
