@@ -65,23 +65,19 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 		return "", err
 	}
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
-		pw, err := j.ensureUser(ctx, role, have[role], &c)
+		pw, granted, err := j.ensureUser(ctx, role, have[role], &c)
 		if err != nil {
 			return "", err
 		}
-		if have[role].granted {
-			if role == landlord.RoleMigrator {
-				migratorPassword = pw
-			}
+		if role == landlord.RoleMigrator {
+			migratorPassword = pw
+		}
+		if granted || have[role].granted {
 			continue
 		}
 		user := userName(j.t.Database, role)
-		q := "GRANT " + grants[role] + " ON " + ident.GrantDB(j.t.Database) + ".* TO " + account(user)
-		if _, err := j.srv.db.ExecContext(ctx, q); err != nil {
+		if _, err := j.srv.db.ExecContext(ctx, grantTo(j.t.Database, role)); err != nil {
 			return "", fmt.Errorf("reconciler: grant %s to %s: %w", grants[role], user, err)
-		}
-		if role == landlord.RoleMigrator {
-			migratorPassword = pw
 		}
 	}
 	// Both users' new credentials, stored in one transaction; a failure
@@ -117,7 +113,14 @@ func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error
 	}
 	app, mig := userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator)
 	out := map[landlord.Role]tenantUser{}
-	rows, err := j.srv.db.QueryContext(ctx, "SELECT user FROM mysql.user WHERE host = ? AND user IN (?, ?)", host, app, mig)
+	// MariaDB's mysql.user is a view that computes some fifty columns from
+	// mysql.global_priv's JSON for each row: reading the table instead
+	// costs the server a quarter as much. MySQL has no mysql.global_priv.
+	rows, err := j.srv.db.QueryContext(ctx, "SELECT user FROM mysql.global_priv WHERE host = ? AND user IN (?, ?)", host, app, mig)
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1146 {
+		rows, err = j.srv.db.QueryContext(ctx, "SELECT user FROM mysql.user WHERE host = ? AND user IN (?, ?)", host, app, mig)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
 	}
@@ -201,48 +204,78 @@ func (j *job) grantedTo(ctx context.Context, users map[string]landlord.Role, out
 }
 
 // ensureUser makes sure the tenant user of role exists and its password is
-// stored, and returns the password.
-func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUser, c *created) (string, error) {
+// stored, and returns the password and whether it granted the user its
+// privileges too (a user it created).
+func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUser, c *created) (pw string, granted bool, err error) {
 	user := userName(j.t.Database, role)
 	cred := have.cred
 	if have.exists && cred != nil && cred.User == user {
 		if j.r.box == nil {
-			return "", fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
+			return "", false, fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
 		}
 		pw, err := j.r.box.Open(cred.Sealed, sealContext(j.t.Name, role))
 		if err != nil {
-			return "", fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
+			return "", false, fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
 		}
-		return pw, nil
+		return pw, false, nil
 	}
 	// The user or its stored password is missing: (re)create it with a new one.
 	if j.r.box == nil {
-		return "", fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
+		return "", false, fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
 	}
-	pw, err := password()
-	if err != nil {
-		return "", err
+	if pw, err = password(); err != nil {
+		return "", false, err
 	}
 	sealed, err := j.r.box.Seal(pw, sealContext(j.t.Name, role))
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if !have.exists {
-		// The password goes in the statement; the error below never quotes it.
-		if _, err := j.srv.db.ExecContext(ctx, "CREATE USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
-			return "", fmt.Errorf("reconciler: create user %s: %w", user, redact(err))
+		if granted, err = createUser(ctx, j.srv.db, j.t.Database, role, pw); err != nil {
+			return "", false, err
 		}
 		c.roles = append(c.roles, role)
 		j.log.Info("created user", "user", user)
 	} else if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
-		return "", fmt.Errorf("reconciler: reset password of %s: %w", user, redact(err))
+		return "", false, fmt.Errorf("reconciler: reset password of %s: %w", user, redact(err))
 	}
 	// Stored with the other user's at the end of provision (records.go);
 	// should strata die first, the next run finds the user without a
 	// stored password and sets a new one.
 	stored := landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}
 	j.later(func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, stored) }, nil)
-	return pw, nil
+	return pw, granted, nil
+}
+
+// createUser creates the tenant user of role on database with password pw
+// and, on MariaDB, its grant in the same statement (granted true). CREATE
+// USER makes MariaDB look for the new name in every grant table and list,
+// so it costs the server more with every tenant user it has (4.6 ms of CPU
+// a user with 10,000 users, against 1.1 ms at 2,000); a GRANT that creates
+// the user skips that search. The tenant's lock is held and the user was
+// just found missing, so the GRANT creates it rather than changing
+// another's password. MySQL, where a GRANT cannot create a user (and SET
+// STATEMENT is a parse error), gets CREATE USER and the caller's GRANT.
+func createUser(ctx context.Context, db *sql.DB, database string, role landlord.Role, pw string) (granted bool, err error) {
+	user := userName(database, role)
+	// The password goes in the statement; the errors below never quote it.
+	_, err = db.ExecContext(ctx, "SET STATEMENT sql_mode = '' FOR "+grantTo(database, role)+" IDENTIFIED BY "+ident.String(pw))
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 1064 { // 1064: parse error, not MariaDB
+		if err != nil {
+			return false, fmt.Errorf("reconciler: create user %s with its grant: %w", user, redact(err))
+		}
+		return true, nil
+	}
+	if _, err := db.ExecContext(ctx, "CREATE USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
+		return false, fmt.Errorf("reconciler: create user %s: %w", user, redact(err))
+	}
+	return false, nil
+}
+
+// grantTo is the GRANT of role's privileges on database to its user.
+func grantTo(database string, role landlord.Role) string {
+	return "GRANT " + grants[role] + " ON " + ident.GrantDB(database) + ".* TO " + account(userName(database, role))
 }
 
 // rollback drops what a failed provisioning created: the users it created

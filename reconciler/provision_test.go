@@ -172,3 +172,115 @@ func TestGrantsCheckedNotRepeated(t *testing.T) {
 	}
 	check(true)
 }
+
+// TestTenantUsersHoldTheirGrantsOnly: a provisioned tenant's users hold
+// exactly their privileges on its database and nothing on any other, and
+// log in with their stored passwords; a user dropped by hand is made again
+// the same way by the next apply, with a new password that works.
+func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("apply: %s %s", tr.Outcome, tr.Error)
+	}
+	r := f.reconciler(Options{})
+	s, err := r.server("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secret.NewBox(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[landlord.Role]string{
+		landlord.RoleApp:      "GRANT SELECT, INSERT, UPDATE, DELETE ON " + ident.GrantDB(tn.Database) + ".*",
+		landlord.RoleMigrator: "GRANT ALL PRIVILEGES ON " + ident.GrantDB(tn.Database) + ".*",
+	}
+	check := func(when string) {
+		t.Helper()
+		for role, grant := range want {
+			user := userName(tn.Database, role)
+			rows, err := f.db.QueryContext(f.ctx, "SHOW GRANTS FOR "+account(user))
+			if err != nil {
+				t.Fatalf("%s: %s user: %v", when, role, err)
+			}
+			var got []string
+			for rows.Next() {
+				var g string
+				if err := rows.Scan(&g); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, g)
+			}
+			rows.Close()
+			if len(got) != 2 || !strings.HasPrefix(got[0], "GRANT USAGE ON *.* TO `"+user+"`@`%`") || got[1] != grant+" TO `"+user+"`@`%`" {
+				t.Errorf("%s: grants of the %s user:\n%s\nwant USAGE on *.* and %s only", when, role, strings.Join(got, "\n"), grant)
+			}
+			cred, err := f.store().Credential(f.ctx, "acme", role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pw, err := box.Open(cred.Sealed, sealContext("acme", role))
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := openAs(s, user, pw, tn.Database)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.PingContext(f.ctx); err != nil {
+				t.Errorf("%s: the %s user cannot log in with its stored password: %v", when, role, err)
+			}
+			db.Close()
+		}
+	}
+	check("provisioned")
+
+	f.exec("DROP USER " + account(userName(tn.Database, landlord.RoleApp)))
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("apply after the app user was dropped: %s %s", tr.Outcome, tr.Error)
+	}
+	check("made again")
+}
+
+// TestAdminWithTheDocumentedPrivileges: a tenant server's DSN user holding
+// only what the README asks for (CREATE USER, ALL with GRANT OPTION on the
+// tenant databases, SELECT on mysql.global_priv and mysql.db) provisions,
+// converges and seeds a tenant, and re-checks it on the next apply.
+func TestAdminWithTheDocumentedPrivileges(t *testing.T) {
+	f := newFixture(t)
+	admin := f.prefix + "admin"
+	for _, q := range []string{
+		"CREATE USER " + account(admin) + " IDENTIFIED BY 'Adm1n-pw'",
+		"GRANT CREATE USER ON *.* TO " + account(admin),
+		"GRANT ALL PRIVILEGES ON `" + f.prefix + "%`.* TO " + account(admin) + " WITH GRANT OPTION",
+		"GRANT SELECT ON mysql.global_priv TO " + account(admin),
+		"GRANT SELECT ON mysql.db TO " + account(admin),
+	} {
+		f.exec(q)
+	}
+	cfg, err := mysql.ParseDSN(dbtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = admin, "Adm1n-pw"
+	f.fleet.Config.Servers["limited"] = spec.Server{Name: "limited", DSN: cfg.FormatDSN()}
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, map[string]string{
+		"basic/seed/01.sql": "INSERT INTO settings (k, v) VALUES ('plan', 'free');",
+	}))
+	tn.Server = "limited"
+	for _, when := range []string{"provision", "re-check"} {
+		if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+			t.Fatalf("%s as %s: %s %s", when, admin, tr.Outcome, tr.Error)
+		}
+	}
+	if got, want := f.live(tn.Database), f.reference(tn); got != want {
+		t.Fatalf("live schema:\n%s\nwant:\n%s", got, want)
+	}
+	if n := f.count("SELECT COUNT(*) FROM `" + tn.Database + "`.settings WHERE k = 'plan'"); n != 1 {
+		t.Fatalf("seed rows: %d, want 1", n)
+	}
+	if n := f.count("SELECT COUNT(*) FROM mysql.global_priv WHERE user IN (?, ?)", userName(tn.Database, landlord.RoleApp), userName(tn.Database, landlord.RoleMigrator)); n != 2 {
+		t.Fatalf("tenant users: %d, want 2", n)
+	}
+}

@@ -97,7 +97,7 @@ func (f *fleet) measureProvision(ctx context.Context, _ config, rep *report, p p
 	if err != nil {
 		return err
 	}
-	rep.add("provision from nothing", res, p.provisionFloor, "mariadb client: CREATE DATABASE, 2 users and their grants, the layer DDL (no seeds or records)", 1.2, p.skeema.provision)
+	rep.add("provision from nothing", res, p.provisionFloor, "mariadb client: CREATE DATABASE, 2 users created by their grants, the layer DDL (no seeds or records)", 1.2, p.skeema.provision)
 	return nil
 }
 
