@@ -130,7 +130,7 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   last snapshot's is planned from that snapshot's composition, verified by one single-schema
   fingerprint against the desired composition's, and snapshotted from the composition. Per tenant:
   the lock and its release, 4 landlord reads (record, newest run, credentials, seed runs), 3
-  provisioning checks (schemata, mysql.user, mysql.db), 2 write transactions, the 7-query verifying
+  provisioning checks (schemata, mysql.global_priv, mysql.db), 2 write transactions, the 7-query verifying
   fingerprint, a new connection as the tenant's migrator and its ALTER. Worker time per step at
   concurrency 4 (debug log, N = 300, private server): lock 0.7-0.9 ms, record 0.4-0.5, compose
   0.7-1.1, provisioning checks 2.6-2.9, plan 0.8-1.0, the ALTER with its records 16.8-18.3,
@@ -139,7 +139,9 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   CPU per tenant for strata against 2.6-4.4 for the floor's ALTERs, and strata's own process 3.5-4.2
   (its start, loading and validating 300 tenants included). perf of the server during strata's
   rollout: the ALTERs 30%, information_schema (the bulk pass and each tenant's verifying
-  fingerprint) 18%, other SELECTs 12% (landlord reads, mysql.user and mysql.db), parsing 6-7%,
+  fingerprint) 18%, other SELECTs 12% (landlord reads, mysql.user and mysql.db; MariaDB's mysql.user
+  is a view that cost 344 us of server CPU a query against 88 for mysql.global_priv, read since
+  6e47a71), parsing 6-7%,
   commits, inserts and updates 5%, the server's background threads 16-18%. The verifying
   fingerprint's 7 queries run one after another: all at once they cost the server 3.3-3.5 ms of CPU
   a schema, one after another 2.3-2.5 (the rollout's server CPU per tenant was 11.7-13.4 ms before).
@@ -155,8 +157,8 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   due tenants as it scans: 0.48-0.53 ms a tenant at 10,000. What still grows with the fleet is one
   scan of the tenants per dispatch and one per finish for the gauges (refreshGauges), about a
   quarter of a millisecond each at 10,000. Each --shard replica's pass read the whole fleet's newest
-  runs and snapshots until dc7f128 (34 landlord rows a tenant with two replicas in the table above);
-  it now reads its shard's: 25 at N = 1,000 (make bench-scale's daemon phase, 21 with one replica).
+  runs and snapshots until dc7f128 (34 landlord rows a tenant with two replicas); it now reads its
+  shard's: 25 (the daemon table above, 21 with one replica).
 - Provision: the same fast path (a database this run created is planned from nothing, once per
   composition, and verified by fingerprint); its statements go on record together before the first
   runs (reconciler/steps.go recordAhead). Worker time per tenant at concurrency 4 (N = 300, private
@@ -164,6 +166,19 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   transaction of its own), seeds 25-27 ms (the marker table 4, then per seed file a transaction of
   about 4 ms and its record), database, users, grants and sealed credentials 12-13 ms, verification
   11-13 ms. Seeds, the verification and the landlord records are what the floor does not pay.
+- Users: CREATE USER makes MariaDB search every grant table and list for the new name, so its cost
+  grows with the users the server holds: server CPU per user 1.03 ms with 2,000 users, 4.63 ms with
+  10,000 (300 statements each, private server, one run), plus 0.30 / 0.97 ms for its GRANT. That
+  was most of provisioning's growth from 1,000 to 10,000 tenants (1.47x a tenant, its floor 1.31x).
+  Since 6e47a71 strata creates each user by its GRANT (SET STATEMENT sql_mode = '' FOR GRANT ...
+  IDENTIFIED BY), which skips the search: 0.57 / 2.07 ms for both, and the floor does the same.
+  Provisioning's cost per tenant at 10,000 is now 0.91x its cost at 1,000 (floor 0.99x).
+- Growth of the no-op and the drift sweep: in the bench-scale run above the information_schema pass
+  alone (their floor) cost 2.6x more a tenant at 10,000 than at 1,000 and 2.0x for the sweep's
+  floor; strata's own share shrinks with the fleet (ratio to the floor 1.47x -> 1.20x and
+  1.21x -> 1.15x). What grows is the server's work for the pass itself (it opens every table it
+  reports; this machine's file-descriptor limit caps innodb_open_files at 16,000 for some 110,000
+  tables), not strata's.
 `
 
 func cpuModel() string {
