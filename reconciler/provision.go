@@ -251,7 +251,7 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUse
 // and, on MariaDB, its grant in the same statement (granted true). CREATE
 // USER makes MariaDB look for the new name in every grant table and list,
 // so it costs the server more with every tenant user it has (4.6 ms of CPU
-// a user with 10,000 users, against 1.1 ms at 2,000); a GRANT that creates
+// a user with 10,000 users, against 1.0 ms at 2,000); a GRANT that creates
 // the user skips that search. The tenant's lock is held and the user was
 // just found missing, so the GRANT creates it rather than changing
 // another's password. MySQL, where a GRANT cannot create a user (and SET
