@@ -270,20 +270,7 @@ func TestConservativeResolvesOnlyRepaired(t *testing.T) {
 		if resolved {
 			q = "SELECT DISTINCT CONCAT(object, ' ', change_kind) FROM " + ll + " WHERE tenant = 'acme' AND resolved_at IS NOT NULL ORDER BY 1"
 		}
-		rows, err := f.db.QueryContext(f.ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return out
+		return f.column(q)
 	}
 	if got, want := open(false), []string{"column members.fax added", "index members.members_fax added", "table notes added"}; !slices.Equal(got, want) {
 		t.Errorf("open drift reports %q, want %q", got, want)

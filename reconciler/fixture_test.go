@@ -259,6 +259,28 @@ func (f *fixture) count(q string, args ...any) int {
 	return n
 }
 
+// column returns the first column of q's rows, as strings.
+func (f *fixture) column(q string, args ...any) []string {
+	f.t.Helper()
+	rows, err := f.db.QueryContext(f.ctx, q, args...)
+	if err != nil {
+		f.t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			f.t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		f.t.Fatalf("%s: %v", q, err)
+	}
+	return out
+}
+
 func sqls(stmts []landlord.StatementRecord) []string {
 	var out []string
 	for _, s := range stmts {

@@ -183,15 +183,6 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
 		t.Fatalf("apply: %s %s", tr.Outcome, tr.Error)
 	}
-	r := f.reconciler(Options{})
-	s, err := r.server("main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, err := secret.NewBox(f.key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[landlord.Role]string{
 		landlord.RoleApp:      "GRANT SELECT, INSERT, UPDATE, DELETE ON " + ident.GrantDB(tn.Database) + ".*",
 		landlord.RoleMigrator: "GRANT ALL PRIVILEGES ON " + ident.GrantDB(tn.Database) + ".*",
@@ -200,38 +191,13 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 		t.Helper()
 		for role, grant := range want {
 			user := userName(tn.Database, role)
-			rows, err := f.db.QueryContext(f.ctx, "SHOW GRANTS FOR "+account(user))
-			if err != nil {
-				t.Fatalf("%s: %s user: %v", when, role, err)
-			}
-			var got []string
-			for rows.Next() {
-				var g string
-				if err := rows.Scan(&g); err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, g)
-			}
-			rows.Close()
+			got := f.column("SHOW GRANTS FOR " + account(user))
 			if len(got) != 2 || !strings.HasPrefix(got[0], "GRANT USAGE ON *.* TO `"+user+"`@`%`") || got[1] != grant+" TO `"+user+"`@`%`" {
 				t.Errorf("%s: grants of the %s user:\n%s\nwant USAGE on *.* and %s only", when, role, strings.Join(got, "\n"), grant)
 			}
-			cred, err := f.store().Credential(f.ctx, "acme", role)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pw, err := box.Open(cred.Sealed, sealContext("acme", role))
-			if err != nil {
-				t.Fatal(err)
-			}
-			db, err := openAs(s, user, pw, tn.Database)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := db.PingContext(f.ctx); err != nil {
+			if err := f.openTenantUser("acme", tn.Database, role).PingContext(f.ctx); err != nil {
 				t.Errorf("%s: the %s user cannot log in with its stored password: %v", when, role, err)
 			}
-			db.Close()
 		}
 	}
 	check("provisioned")
