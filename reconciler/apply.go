@@ -72,6 +72,12 @@ type Pass struct {
 	// holds are the tenants an operator paused, read with the pass: a
 	// held tenant is not touched (strata resume lifts it).
 	holds map[string]landlord.Hold
+	// creds and seeds are the tenants' stored credentials and seed runs,
+	// read once for the pass. strata writes both only inside runs it
+	// records first, so they stand for a tenant the pass still describes
+	// (freshSincePass).
+	creds map[string]map[landlord.Role]*landlord.Credential
+	seeds map[string]map[string]landlord.SeedRun
 }
 
 // Prepare reads what an apply of the named tenants (all when empty) needs
@@ -113,7 +119,15 @@ func (r *Reconciler) prepare(ctx context.Context, sel []*spec.Tenant) (*Pass, er
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
-	p := &Pass{r: r, live: live, runs: runs, unsettled: map[string][]landlord.Archive{}, holds: holds}
+	creds, err := r.store.CredentialsOf(ctx, r.names(sel))
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	seeds, err := r.store.SeedRunsOf(ctx, r.names(sel))
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	p := &Pass{r: r, live: live, runs: runs, unsettled: map[string][]landlord.Archive{}, holds: holds, creds: creds, seeds: seeds}
 	for _, a := range unsettled {
 		p.unsettled[a.Tenant] = append(p.unsettled[a.Tenant], a)
 	}
@@ -128,6 +142,15 @@ func (p *Pass) Apply(ctx context.Context, name string) (TenantResult, planner.Te
 	}
 	tr, tp := p.applyTenant(ctx, t)
 	return tr, tp, nil
+}
+
+// current returns j's pass when it still describes the tenant
+// (freshSincePass), else nil.
+func (j *job) current(ctx context.Context) *Pass {
+	if j.pass == nil || !j.freshSincePass(ctx) {
+		return nil
+	}
+	return j.pass
 }
 
 // freshSincePass reports whether no strata run touched j's tenant between the

@@ -20,10 +20,10 @@ type liveState struct {
 	errs      map[string]error             // server -> why its pass failed
 	baselines map[string]landlord.Baseline // tenant -> newest snapshot; nil when not read
 	asked     map[string]bool              // server + "/" + database of every database a pass succeeded for
-	// locked holds, per server whose read succeeded, the tenant-host
-	// accounts that are locked (suspended tenants' app users): one query
-	// per server instead of two per tenant (see lockedAccounts).
-	locked map[string]map[string]bool
+	// accounts holds, per server whose read succeeded, its tenant-host
+	// accounts and their grants (readHostAccounts): two queries per
+	// server instead of several per tenant.
+	accounts map[string]*hostAccounts
 
 	// archived are the tenants with archives kept or in progress, read on
 	// first need (a plan that creates a table or adds a column) for the
@@ -39,8 +39,21 @@ func (s *liveState) accountLocked(t *spec.Tenant, user string) (locked, known bo
 	if s == nil {
 		return false, false
 	}
-	set, ok := s.locked[t.Server]
-	return set[user], ok
+	a, ok := s.hostAccounts(t)
+	if !ok {
+		return false, false
+	}
+	return a.locked[user], true
+}
+
+// hostAccounts returns the tenant accounts of t's server as the pass read
+// them, and whether it did.
+func (s *liveState) hostAccounts(t *spec.Tenant) (*hostAccounts, bool) {
+	if s == nil {
+		return nil, false
+	}
+	a, ok := s.accounts[t.Server]
+	return a, ok
 }
 
 // hasArchives reports whether tenant may have an archive to restore: true
@@ -99,7 +112,7 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 		}
 		dbs[t.Server] = append(dbs[t.Server], t.Database)
 	}
-	st := &liveState{live: map[string]map[string]string{}, errs: map[string]error{}, asked: map[string]bool{}, locked: map[string]map[string]bool{}}
+	st := &liveState{live: map[string]map[string]string{}, errs: map[string]error{}, asked: map[string]bool{}, accounts: map[string]*hostAccounts{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for name, list := range dbs {
@@ -111,14 +124,14 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			set, err := lockedAccounts(ctx, s.db)
+			a, err := readHostAccounts(ctx, s.db)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				r.log.Warn("cannot list locked accounts; asking per tenant", "server", name, "err", err)
+				r.log.Warn("cannot list the tenant accounts; asking per tenant", "server", name, "err", err)
 				return
 			}
-			st.locked[name] = set
+			st.accounts[name] = a
 		}()
 		go func() {
 			defer wg.Done()

@@ -3,11 +3,8 @@ package reconciler
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
@@ -180,30 +177,6 @@ func accountLocked(ctx context.Context, db *sql.DB, user string) (locked, exists
 		return false, true, fmt.Errorf("reconciler: show user %s: %w", user, err)
 	}
 	return strings.Contains(ddl, " ACCOUNT LOCK"), true, nil
-}
-
-// lockedAccounts returns the locked accounts of the tenant host on the
-// server, in one query: MariaDB keeps the lock in mysql.global_priv's JSON,
-// MySQL in mysql.user.account_locked.
-func lockedAccounts(ctx context.Context, db *sql.DB) (map[string]bool, error) {
-	rows, err := db.QueryContext(ctx, "SELECT user FROM mysql.global_priv WHERE host = ? AND JSON_VALUE(priv, '$.account_locked') IN ('1', 'true')", host)
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == 1146 { // no mysql.global_priv: MySQL
-		rows, err = db.QueryContext(ctx, "SELECT user FROM mysql.user WHERE host = ? AND account_locked = 'Y'", host)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reconciler: list locked accounts: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("reconciler: list locked accounts: %w", err)
-		}
-		out[u] = true
-	}
-	return out, rows.Err()
 }
 
 // account is user@host, quoted, for account management statements.

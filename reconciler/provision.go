@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -36,9 +35,16 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 			j.rollback(context.WithoutCancel(ctx), c)
 		}
 	}()
-	exists, err := databaseExists(ctx, j.srv.db, j.t.Database)
-	if err != nil {
-		return "", err
+	// A database the pass found stands, as its schema does, while the
+	// pass still describes the tenant.
+	exists := false
+	if p := j.current(ctx); p != nil {
+		_, exists = p.live.fingerprint(j.t)
+	}
+	if !exists {
+		if exists, err = databaseExists(ctx, j.srv.db, j.t.Database); err != nil {
+			return "", err
+		}
 	}
 	if !exists {
 		if j.r.box == nil {
@@ -94,9 +100,6 @@ var grants = map[landlord.Role]string{
 	landlord.RoleMigrator: "ALL PRIVILEGES",
 }
 
-// appPrivileges are the mysql.db columns the app user's grant sets.
-var appPrivileges = []string{"Select_priv", "Insert_priv", "Update_priv", "Delete_priv"}
-
 // tenantUser is what the server and the landlord hold of one tenant user.
 type tenantUser struct {
 	exists  bool                 // in mysql.user
@@ -107,20 +110,17 @@ type tenantUser struct {
 // accounts looks up both tenant users: existence, database privileges (as
 // the escaped GRANT wrote them to mysql.db) and stored credentials.
 func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error) {
+	if out, ok := j.passAccounts(ctx); ok {
+		return out, nil
+	}
 	users := map[string]landlord.Role{}
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 		users[userName(j.t.Database, role)] = role
 	}
 	app, mig := userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator)
 	out := map[landlord.Role]tenantUser{}
-	// MariaDB's mysql.user is a view that computes some fifty columns from
-	// mysql.global_priv's JSON for each row: reading the table instead
-	// costs the server a quarter as much. MySQL has no mysql.global_priv.
-	rows, err := j.srv.db.QueryContext(ctx, "SELECT user FROM mysql.global_priv WHERE host = ? AND user IN (?, ?)", host, app, mig)
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == 1146 {
-		rows, err = j.srv.db.QueryContext(ctx, "SELECT user FROM mysql.user WHERE host = ? AND user IN (?, ?)", host, app, mig)
-	}
+	rows, err := queryUsers(ctx, j.srv.db, " FROM mysql.global_priv WHERE host = ? AND user IN (?, ?)",
+		" FROM mysql.user WHERE host = ? AND user IN (?, ?)", host, app, mig)
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
 	}
@@ -154,53 +154,24 @@ func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error
 }
 
 // grantedTo marks the accounts whose mysql.db row for the tenant database
-// has every privilege their GRANT gives: the app's four, and for the
-// migrator every privilege column but Grant_priv (ALL PRIVILEGES).
+// holds their role's privileges (privileges.cover).
 func (j *job) grantedTo(ctx context.Context, users map[string]landlord.Role, out map[landlord.Role]tenantUser) error {
+	pattern := ident.GrantPattern(j.t.Database)
 	rows, err := j.srv.db.QueryContext(ctx, "SELECT * FROM mysql.db WHERE host = ? AND db = ? AND user IN (?, ?)",
-		host, ident.GrantPattern(j.t.Database), userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator))
+		host, pattern, userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator))
+	var grants map[string]privileges
+	if err == nil {
+		grants, err = readGrants(rows)
+	}
 	if err != nil {
 		return fmt.Errorf("reconciler: look up grants of %s: %w", j.t.Name, err)
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return fmt.Errorf("reconciler: look up grants of %s: %w", j.t.Name, err)
-	}
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return fmt.Errorf("reconciler: look up grants of %s: %w", j.t.Name, err)
-		}
-		row := map[string]string{}
-		for i, c := range cols {
-			row[strings.ToLower(c)] = vals[i].String
-		}
-		role, ok := users[row["user"]]
-		if !ok {
-			continue
-		}
-		granted := true
-		if role == landlord.RoleApp {
-			for _, p := range appPrivileges {
-				granted = granted && row[strings.ToLower(p)] == "Y"
-			}
-		} else {
-			for c, v := range row {
-				if strings.HasSuffix(c, "_priv") && c != "grant_priv" && v != "Y" {
-					granted = false
-				}
-			}
-		}
+	for user, role := range users {
 		a := out[role]
-		a.granted = granted
+		a.granted = grants[grantKey(user, pattern)].cover(role)
 		out[role] = a
 	}
-	return rows.Err()
+	return nil
 }
 
 // ensureUser makes sure the tenant user of role exists and its password is
@@ -222,6 +193,13 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUse
 	// The user or its stored password is missing: (re)create it with a new one.
 	if j.r.box == nil {
 		return "", false, fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
+	}
+	// Like every change strata makes, it is on record first: a pass read
+	// before it then no longer describes the tenant (freshSincePass).
+	if j.res.RunID == 0 {
+		if err := j.openRun(ctx); err != nil {
+			return "", false, err
+		}
 	}
 	if pw, err = password(); err != nil {
 		return "", false, err
@@ -332,7 +310,7 @@ const migratorSQLMode = "IF(VERSION() LIKE '%MariaDB%'," +
 // makes every later query on its table wait behind it, so it gives up soon
 // (lockwait.go) instead of after the server's default of a day.
 func openAs(s *server, user, password, database string) (*sql.DB, error) {
-	cfg := s.cfg.Clone()
+	cfg := interpolated(s.cfg) // a seed's marker: one round trip, not a prepared statement
 	cfg.User, cfg.Passwd, cfg.DBName = user, password, database
 	cfg.MultiStatements = false
 	cfg.ParseTime = true

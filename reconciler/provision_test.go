@@ -203,8 +203,14 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 	check("provisioned")
 
 	f.exec("DROP USER " + account(userName(tn.Database, landlord.RoleApp)))
-	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+	tr := f.result(f.apply(Options{}), "acme")
+	if tr.Outcome != OutcomeConverged {
 		t.Fatalf("apply after the app user was dropped: %s %s", tr.Outcome, tr.Error)
+	}
+	// Made again inside a run on record, as every change strata makes: a
+	// pass read before it must not pass for current (freshSincePass).
+	if run, err := f.store().LastRun(f.ctx, "acme"); err != nil || tr.RunID == 0 || run.ID != tr.RunID || run.Outcome != landlord.RunConverged {
+		t.Fatalf("the apply that made the app user again: run %d, newest run %+v (%v); want it on record, converged", tr.RunID, run, err)
 	}
 	check("made again")
 }

@@ -102,3 +102,41 @@ func TestLandlordWritesPerTenant(t *testing.T) {
 		t.Errorf("rollout of one statement: %.1f landlord log writes per tenant, want at most 3", per)
 	}
 }
+
+// TestInSyncApplyQueriesPerTenant: an apply of a provisioned, in-sync
+// tenant asks the server and the landlord only for its lock, its newest
+// run and record, and writes its record: its users, grants, credentials,
+// database and seed runs are the pass's bulk reads (accounts.go). They were
+// five more queries per tenant on every apply. Tenants and landlord share a
+// private server, so its counter is strata's.
+func TestInSyncApplyQueriesPerTenant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a private mariadbd")
+	}
+	p := dbtest.StartPrivate(t)
+	f := newFixture(t)
+	f.fleet.Config.Servers = map[string]spec.Server{"main": {Name: "main", DSN: p.DSN}}
+	basic := layer(spec.LayerBasic, "basic", basicSQL, map[string]string{"basic/seed/01.sql": "INSERT INTO members (email) VALUES ('admin@example.org');"})
+	questions := func(n int) int64 {
+		for i := len(f.fleet.Tenants); i < n; i++ {
+			f.tenant(fmt.Sprintf("t%d", i), basic)
+		}
+		if res := f.apply(Options{}); res.ExitCode() != 0 {
+			t.Fatalf("apply: exit %d: %+v", res.ExitCode(), res.Tenants)
+		}
+		before := privateStatus(t, p, "Questions")
+		res := f.apply(Options{})
+		for _, tr := range res.Tenants {
+			if tr.Outcome != OutcomeConverged || len(tr.Statements)+len(tr.Seeds) != 0 {
+				t.Fatalf("apply of an in-sync tenant: %s %q statements %d seeds %v", tr.Outcome, tr.Error, len(tr.Statements), tr.Seeds)
+			}
+		}
+		return privateStatus(t, p, "Questions") - before
+	}
+	small, large := questions(2), questions(8)
+	per := float64(large-small) / 6
+	t.Logf("apply of an in-sync fleet: %d queries at 2 tenants, %d at 8: %.1f a tenant", small, large, per)
+	if per > 7 {
+		t.Errorf("apply of an in-sync fleet: %.1f queries a tenant, want at most 7 (lock and release, newest run, record read and written)", per)
+	}
+}

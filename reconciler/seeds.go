@@ -9,23 +9,27 @@ import (
 )
 
 // seedStep runs, in layer order, every seed file the tenant has not run yet,
-// each in one transaction as the migrator together with its marker in the
-// tenant database (seed.Run), then records it in the landlord. A seed whose
+// all in one transaction as the migrator together with their markers in the
+// tenant database (seed.Run), then records them in the landlord. A seed whose
 // marker exists but that the landlord never heard of (strata died or the
 // landlord failed between the two) is recorded, not rerun. A seed file that
 // changed after it ran is reported, never rerun.
 func seedStep(ctx context.Context, j *job) error {
-	done, err := j.r.store.SeedRuns(ctx, j.t.Name)
+	done, err := j.seedRuns(ctx)
 	if err != nil {
 		return err
 	}
 	var marks map[string]seed.Marker // read once, when a seed is not in the landlord
+	var todo []pendingSeed
 	for _, l := range j.t.Layers {
 		for _, f := range l.Seeds {
 			prev, recorded := done[f.Path]
 			if !recorded {
 				if marks == nil {
-					if marks, err = seed.Markers(ctx, j.migrator); err != nil {
+					// A database this run created has no markers to read.
+					if j.res.Provisioned {
+						marks = map[string]seed.Marker{}
+					} else if marks, err = seed.Markers(ctx, j.migrator); err != nil {
 						return err
 					}
 					// None yet: the table may be missing (a seed to run needs it).
@@ -37,9 +41,7 @@ func seedStep(ctx context.Context, j *job) error {
 				}
 				ran, marked := marks[f.Path]
 				if !marked {
-					if err := j.runSeed(ctx, l, f); err != nil {
-						return err
-					}
+					todo = append(todo, pendingSeed{l, f})
 					continue
 				}
 				j.log.Warn("seed ran before strata could record it; recorded, not rerun", "path", f.Path)
@@ -52,24 +54,49 @@ func seedStep(ctx context.Context, j *job) error {
 			}
 		}
 	}
-	return nil
+	return j.runSeeds(ctx, todo)
 }
 
-// runSeed runs seed file f of layer l and records it.
-func (j *job) runSeed(ctx context.Context, l *spec.Layer, f *spec.File) error {
-	stmts, err := seed.Render(f, j.t)
-	if err != nil {
-		return Stalled(err) // a template error repeats until the seed file changes
+// pendingSeed is a seed file of layer l that has not run on the tenant.
+type pendingSeed struct {
+	l *spec.Layer
+	f *spec.File
+}
+
+// seedRuns returns the seed files the landlord shows ran on the tenant: the
+// pass's read while the pass still describes the tenant (strata records
+// seeds only in its runs), else the landlord's answer now.
+func (j *job) seedRuns(ctx context.Context) (map[string]landlord.SeedRun, error) {
+	if p := j.current(ctx); p != nil && p.seeds != nil {
+		return p.seeds[j.t.Name], nil
+	}
+	return j.r.store.SeedRuns(ctx, j.t.Name)
+}
+
+// runSeeds runs the pending seed files, in layer order, in one transaction
+// with their markers (seed.Run), and records them.
+func (j *job) runSeeds(ctx context.Context, todo []pendingSeed) error {
+	if len(todo) == 0 {
+		return nil
+	}
+	files := make([]seed.File, len(todo))
+	for i, p := range todo {
+		stmts, err := seed.Render(p.f, j.t)
+		if err != nil {
+			return Stalled(err) // a template error repeats until the seed file changes
+		}
+		files[i] = seed.File{Marker: seed.Marker{Path: p.f.Path, Layer: p.l.ID(), Checksum: p.f.Hash, Statements: len(stmts)}, Rendered: stmts}
 	}
 	if err := j.openRun(ctx); err != nil {
 		return err
 	}
-	m := seed.Marker{Path: f.Path, Layer: l.ID(), Checksum: f.Hash, Statements: len(stmts)}
-	if err := seed.Run(ctx, j.migrator, m, stmts); err != nil {
+	if err := seed.Run(ctx, j.migrator, files); err != nil {
 		return err
 	}
-	j.res.Seeds = append(j.res.Seeds, f.Path)
-	j.recordSeed(m, SeedRun{Tenant: j.t.Name, Path: f.Path})
+	for _, f := range files {
+		j.res.Seeds = append(j.res.Seeds, f.Path)
+		j.recordSeed(f.Marker, SeedRun{Tenant: j.t.Name, Path: f.Path})
+	}
 	return nil
 }
 

@@ -70,3 +70,36 @@ func TestSeedRunsOnceWhenTheLandlordFails(t *testing.T) {
 		t.Fatalf("live schema\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestSeedsOfOneApplyCommitTogether: the seed files an apply runs commit in
+// one transaction with their markers, so a failing file leaves none of them
+// behind (named with its file:line); fixed, each runs once.
+func TestSeedsOfOneApplyCommitTogether(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, map[string]string{
+		"basic/seed/01.sql": "INSERT INTO settings (k, v) VALUES ('a', '1');",
+		"basic/seed/02.sql": "INSERT INTO settings (k, v) VALUES ('b', '2');\nINSERT INTO nowhere VALUES (1);",
+	}))
+	tr := f.result(f.apply(Options{}), "acme")
+	if tr.Outcome != OutcomeFailed || !strings.Contains(tr.Error, "basic/seed/02.sql:2") || len(tr.Seeds) != 0 {
+		t.Fatalf("apply with a failing second seed: %s %q seeds %v", tr.Outcome, tr.Error, tr.Seeds)
+	}
+	if n := f.count("SELECT COUNT(*) FROM `" + tn.Database + "`.settings"); n != 0 {
+		t.Fatalf("%d settings rows after the second seed failed, want 0: the first committed alone", n)
+	}
+	tn.Layers[0].Seeds = sqlFiles(map[string]string{
+		"basic/seed/01.sql": "INSERT INTO settings (k, v) VALUES ('a', '1');",
+		"basic/seed/02.sql": "INSERT INTO settings (k, v) VALUES ('b', '2');",
+	})
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged || strings.Join(tr.Seeds, ",") != "basic/seed/01.sql,basic/seed/02.sql" {
+		t.Fatalf("apply after the fix: %s %q seeds %v", tr.Outcome, tr.Error, tr.Seeds)
+	}
+	f.apply(Options{})
+	if n := f.count("SELECT COUNT(*) FROM `" + tn.Database + "`.settings"); n != 2 {
+		t.Fatalf("%d settings rows, want each seed once", n)
+	}
+	runs, err := f.store().SeedRuns(f.ctx, "acme")
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("seed runs = %+v, %v; want both recorded", runs, err)
+	}
+}

@@ -52,21 +52,41 @@ func (s *Store) Credential(ctx context.Context, tenant string, role Role) (*Cred
 
 // Credentials returns every stored credential of tenant, by role.
 func (s *Store) Credentials(ctx context.Context, tenant string) (map[Role]*Credential, error) {
-	rows, err := s.q.QueryContext(ctx, "SELECT role, user_name, sealed FROM "+s.t("credentials")+" WHERE tenant = ?", tenant)
+	all, err := s.CredentialsOf(ctx, []string{tenant})
 	if err != nil {
-		return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[Role]*Credential{}
-	for rows.Next() {
-		c := Credential{Tenant: tenant}
-		if err := rows.Scan(&c.Role, &c.User, &c.Sealed); err != nil {
-			return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
+	if all[tenant] == nil {
+		return map[Role]*Credential{}, nil
+	}
+	return all[tenant], nil
+}
+
+// CredentialsOf returns the stored credentials of the named tenants (every
+// tenant's when nil), by tenant and role, in one query per batch of names:
+// an apply pass reads them once instead of once per tenant.
+func (s *Store) CredentialsOf(ctx context.Context, tenants []string) (map[string]map[Role]*Credential, error) {
+	out := map[string]map[Role]*Credential{}
+	err := byNames(tenants, func(where string, args []any) error {
+		rows, err := s.q.QueryContext(ctx, "SELECT tenant, role, user_name, sealed FROM "+s.t("credentials")+where, args...)
+		if err != nil {
+			return err
 		}
-		out[c.Role] = &c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
+		defer rows.Close()
+		for rows.Next() {
+			var c Credential
+			if err := rows.Scan(&c.Tenant, &c.Role, &c.User, &c.Sealed); err != nil {
+				return err
+			}
+			if out[c.Tenant] == nil {
+				out[c.Tenant] = map[Role]*Credential{}
+			}
+			out[c.Tenant][c.Role] = &c
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("landlord: read credentials: %w", err)
 	}
 	return out, nil
 }

@@ -20,23 +20,44 @@ type SeedRun struct {
 
 // SeedRuns returns the seed files that ran on tenant, by path.
 func (s *Store) SeedRuns(ctx context.Context, tenant string) (map[string]SeedRun, error) {
-	rows, err := s.q.QueryContext(ctx, "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM "+
-		s.t("seed_runs")+" WHERE tenant = ?", tenant)
+	all, err := s.SeedRunsOf(ctx, []string{tenant})
 	if err != nil {
-		return nil, fmt.Errorf("landlord: seed runs of %s: %w", tenant, err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]SeedRun{}
-	for rows.Next() {
-		var r SeedRun
-		var run sql.NullInt64
-		if err := rows.Scan(&r.Tenant, &r.Path, &r.Layer, &r.Checksum, &r.Statements, &run, &r.RanAt); err != nil {
-			return nil, fmt.Errorf("landlord: seed runs of %s: %w", tenant, err)
+	if all[tenant] == nil {
+		return map[string]SeedRun{}, nil
+	}
+	return all[tenant], nil
+}
+
+// SeedRunsOf returns the seed files that ran on the named tenants (every
+// tenant's when nil), by tenant and path, in one query per batch of names.
+func (s *Store) SeedRunsOf(ctx context.Context, tenants []string) (map[string]map[string]SeedRun, error) {
+	out := map[string]map[string]SeedRun{}
+	err := byNames(tenants, func(where string, args []any) error {
+		rows, err := s.q.QueryContext(ctx, "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM "+s.t("seed_runs")+where, args...)
+		if err != nil {
+			return err
 		}
-		r.RunID = run.Int64
-		out[r.Path] = r
+		defer rows.Close()
+		for rows.Next() {
+			var r SeedRun
+			var run sql.NullInt64
+			if err := rows.Scan(&r.Tenant, &r.Path, &r.Layer, &r.Checksum, &r.Statements, &run, &r.RanAt); err != nil {
+				return err
+			}
+			r.RunID = run.Int64
+			if out[r.Tenant] == nil {
+				out[r.Tenant] = map[string]SeedRun{}
+			}
+			out[r.Tenant][r.Path] = r
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("landlord: read seed runs: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RecordSeed records that a seed file ran. Recording it twice is an error:

@@ -71,29 +71,49 @@ func EnsureTable(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Run runs a rendered seed file's statements and writes its marker in one
-// transaction on db (the tenant's migrator, whose session reads backslash
-// escapes as Quote's literals require): the data and the record that it was
-// written commit together or not at all. The marker table must exist
-// (EnsureTable).
-func Run(ctx context.Context, db *sql.DB, m Marker, stmts []spec.Statement) error {
+// File is a rendered seed file to run, with its marker.
+type File struct {
+	Marker
+	Rendered []spec.Statement // Marker.Statements of them
+}
+
+// Run runs rendered seed files and writes their markers in one transaction
+// on db (the tenant's migrator, whose session reads backslash escapes as
+// Quote's literals require): the data and the record that it was written
+// commit together or not at all, one commit for all of an apply's seed
+// files. The marker table must exist (EnsureTable).
+func Run(ctx context.Context, db *sql.DB, files []File) error {
+	if len(files) == 0 {
+		return nil
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("seed %s: %w", m.Path, err)
+		return fmt.Errorf("seed %s: %w", files[0].Path, err)
 	}
 	defer tx.Rollback() // after Commit, a no-op
-	for _, st := range stmts {
-		if _, err := tx.ExecContext(ctx, st.SQL); err != nil {
-			return fmt.Errorf("%s:%d: %w (the seed file was rolled back; fix it and apply again)", m.Path, st.Line, err)
-		}
+	undone := "the seed file was rolled back"
+	if len(files) > 1 {
+		undone = fmt.Sprintf("the %d seed files of this apply were rolled back", len(files))
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO "+ident.Quote(spec.SeedsTable)+
-		" (path, layer, checksum, statements, ran_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))",
-		m.Path, m.Layer, m.Checksum, m.Statements); err != nil {
-		return fmt.Errorf("seed %s: mark it run: %w", m.Path, err)
+	q := "INSERT INTO " + ident.Quote(spec.SeedsTable) + " (path, layer, checksum, statements, ran_at) VALUES "
+	var args []any
+	for i, f := range files {
+		for _, st := range f.Rendered {
+			if _, err := tx.ExecContext(ctx, st.SQL); err != nil {
+				return fmt.Errorf("%s:%d: %w (%s; fix it and apply again)", f.Path, st.Line, err, undone)
+			}
+		}
+		if i > 0 {
+			q += ", "
+		}
+		q += "(?, ?, ?, ?, UTC_TIMESTAMP(6))"
+		args = append(args, f.Path, f.Layer, f.Checksum, f.Marker.Statements)
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("seed %s: mark it run: %w", files[0].Path, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("seed %s: commit: %w", m.Path, err)
+		return fmt.Errorf("seed %s: commit: %w", files[0].Path, err)
 	}
 	return nil
 }
