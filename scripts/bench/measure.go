@@ -101,7 +101,7 @@ func (f *fleet) measureProvision(ctx context.Context, _ config, rep *report, p p
 	return nil
 }
 
-// measureNoop: a no-op reconcile, the plan of the in-sync fleet.
+// measureNoop: a no-op reconcile, the plan of the in-sync fleet, then its apply.
 func (f *fleet) measureNoop(ctx context.Context, _ config, rep *report, p peerTimes) error {
 	fp, err := f.fingerprintFloor(ctx)
 	if err != nil {
@@ -115,6 +115,13 @@ func (f *fleet) measureNoop(ctx context.Context, _ config, rep *report, p peerTi
 		return err
 	}
 	rep.add("no-op reconcile (plan)", res, fp, "the bulk information_schema queries alone (layers/fingerprint, one pass)", 1.5, p.skeema.noop)
+	// What the daemon does on a commit that changes no tenant, and what
+	// skeema push of the in-sync fleet compares with: every tenant locked,
+	// checked (schema, users, grants, seeds) and recorded at the commit.
+	if res, err = f.strata(ctx, []int{0}, "apply"); err != nil {
+		return err
+	}
+	rep.add("no-op apply (each tenant locked and recorded)", res, fp, "the bulk information_schema queries alone", 1.5, p.skeema.noop)
 	return nil
 }
 
