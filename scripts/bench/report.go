@@ -129,12 +129,19 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
 - Rollout: no Atlas inspect (reconciler/fastpath.go). A tenant whose live fingerprint equals its
   last snapshot's is planned from that snapshot's composition, verified by one single-schema
   fingerprint against the desired composition's, and snapshotted from the composition. Per tenant:
-  the lock and its release, 4 landlord reads (record, newest run, credentials, seed runs), 3
-  provisioning checks (schemata, mysql.global_priv, mysql.db), 2 write transactions, the 7-query verifying
-  fingerprint, a new connection as the tenant's migrator and its ALTER. Worker time per step at
-  concurrency 4 (debug log, N = 300, private server): lock 0.7-0.9 ms, record 0.4-0.5, compose
-  0.7-1.1, provisioning checks 2.6-2.9, plan 0.8-1.0, the ALTER with its records 16.8-18.3,
-  verification 8.1-10.3, seeds check 0.6.
+  the lock and its release, 2 landlord reads (newest run, record), 2 write transactions, the
+  7-query verifying fingerprint, a new connection as the tenant's migrator and its ALTER: 23 round
+  trips. The database, users, grants, credentials and seed runs are the pass's bulk reads since
+  114808c (2 queries per server, 2 for the landlord), which stand for a tenant no run touched since
+  the pass; they were 5 queries a tenant (3 provisioning checks, credentials, seed runs), and
+  provisioning checks took 2.6-2.9 ms of worker time (debug log, N = 300, concurrency 4, private
+  server; lock 0.7-0.9 ms, record 0.4-0.5, compose 0.7-1.1, plan 0.8-1.0, the ALTER with its
+  records 16.8-18.3, verification 8.1-10.3, seeds check 0.6). An A/B of the old and new binaries
+  (200 tenants, private server, alternating): 18.8 against 18.1 ms a tenant.
+- No-op apply: the plan's pass, then per tenant the lock and its release, the newest run, the
+  record read and written: 5 queries (TestInSyncApplyQueriesPerTenant; 9.7 before 114808c). 2,000
+  in-sync tenants on a private server, old and new binaries alternating: 8.2 and 8.8 s against 6.5
+  and 7.4 s; the plan of the same fleet took about 5 s.
 - The rollout is CPU-bound on 2 cores. At N = 300 on a private server, MariaDB spent 9.6-10.9 ms of
   CPU per tenant for strata against 2.6-4.4 for the floor's ALTERs, and strata's own process 3.5-4.2
   (its start, loading and validating 300 tenants included). perf of the server during strata's
@@ -164,8 +171,10 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   runs (reconciler/steps.go recordAhead). Worker time per tenant at concurrency 4 (N = 300, private
   server): the 10 CREATE TABLE with their records 62-69 ms (86-91 when each was recorded in a
   transaction of its own), seeds 25-27 ms (the marker table 4, then per seed file a transaction of
-  about 4 ms and its record), database, users, grants and sealed credentials 12-13 ms, verification
-  11-13 ms. Seeds, the verification and the landlord records are what the floor does not pay.
+  about 4 ms and its record; since 114808c an apply's seed files share one transaction and one
+  marker insert: 48.0 against 45.7 ms a tenant in an old/new A/B of 200 tenants), database, users,
+  grants and sealed credentials 12-13 ms, verification 11-13 ms. Seeds, the verification and the
+  landlord records are what the floor does not pay.
 - Users: CREATE USER makes MariaDB search every grant table and list for the new name, so its cost
   grows with the users the server holds: server CPU per user 1.03 ms with 2,000 users, 4.63 ms with
   10,000 (300 statements each, private server, one run), plus 0.30 / 0.97 ms for its GRANT. That
