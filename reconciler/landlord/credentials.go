@@ -52,9 +52,9 @@ func (s *Store) Credential(ctx context.Context, tenant string, role Role) (*Cred
 
 // Credentials returns every stored credential of tenant, by role.
 func (s *Store) Credentials(ctx context.Context, tenant string) (map[Role]*Credential, error) {
-	all, err := s.CredentialsOf(ctx, []string{tenant})
+	all, err := s.credentials(ctx, []string{tenant})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("landlord: credentials of %s: %w", tenant, err)
 	}
 	if all[tenant] == nil {
 		return map[Role]*Credential{}, nil
@@ -66,6 +66,15 @@ func (s *Store) Credentials(ctx context.Context, tenant string) (map[Role]*Crede
 // tenant's when nil), by tenant and role, in one query per batch of names:
 // an apply pass reads them once instead of once per tenant.
 func (s *Store) CredentialsOf(ctx context.Context, tenants []string) (map[string]map[Role]*Credential, error) {
+	out, err := s.credentials(ctx, tenants)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: read credentials: %w", err)
+	}
+	return out, nil
+}
+
+// credentials is CredentialsOf; its callers say what failed.
+func (s *Store) credentials(ctx context.Context, tenants []string) (map[string]map[Role]*Credential, error) {
 	out := map[string]map[Role]*Credential{}
 	err := byNames(tenants, func(where string, args []any) error {
 		rows, err := s.q.QueryContext(ctx, "SELECT tenant, role, user_name, sealed FROM "+s.t("credentials")+where, args...)
@@ -85,10 +94,7 @@ func (s *Store) CredentialsOf(ctx context.Context, tenants []string) (map[string
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("landlord: read credentials: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // DeleteCredentials forgets every credential of tenant (its users were dropped).

@@ -20,9 +20,9 @@ type SeedRun struct {
 
 // SeedRuns returns the seed files that ran on tenant, by path.
 func (s *Store) SeedRuns(ctx context.Context, tenant string) (map[string]SeedRun, error) {
-	all, err := s.SeedRunsOf(ctx, []string{tenant})
+	all, err := s.seedRuns(ctx, []string{tenant})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("landlord: seed runs of %s: %w", tenant, err)
 	}
 	if all[tenant] == nil {
 		return map[string]SeedRun{}, nil
@@ -33,6 +33,15 @@ func (s *Store) SeedRuns(ctx context.Context, tenant string) (map[string]SeedRun
 // SeedRunsOf returns the seed files that ran on the named tenants (every
 // tenant's when nil), by tenant and path, in one query per batch of names.
 func (s *Store) SeedRunsOf(ctx context.Context, tenants []string) (map[string]map[string]SeedRun, error) {
+	out, err := s.seedRuns(ctx, tenants)
+	if err != nil {
+		return nil, fmt.Errorf("landlord: read seed runs: %w", err)
+	}
+	return out, nil
+}
+
+// seedRuns is SeedRunsOf; its callers say what failed.
+func (s *Store) seedRuns(ctx context.Context, tenants []string) (map[string]map[string]SeedRun, error) {
 	out := map[string]map[string]SeedRun{}
 	err := byNames(tenants, func(where string, args []any) error {
 		rows, err := s.q.QueryContext(ctx, "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM "+s.t("seed_runs")+where, args...)
@@ -54,10 +63,7 @@ func (s *Store) SeedRunsOf(ctx context.Context, tenants []string) (map[string]ma
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, fmt.Errorf("landlord: read seed runs: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // RecordSeed records that a seed file ran. Recording it twice is an error:
