@@ -71,11 +71,11 @@ func readGrants(rows *sql.Rows) (map[string]privileges, error) {
 				user = v
 			case c == "db":
 				db = v
-			case !strings.HasSuffix(c, "_priv") || c == "grant_priv" || v == "Y":
-			case c == "select_priv" || c == "insert_priv" || c == "update_priv" || c == "delete_priv":
-				p.app, p.all = false, false
-			default:
+			case strings.HasSuffix(c, "_priv") && c != "grant_priv" && v != "Y":
 				p.all = false
+				if appPrivileges[c] {
+					p.app = false
+				}
 			}
 		}
 		out[grantKey(user, db)] = p
@@ -83,21 +83,33 @@ func readGrants(rows *sql.Rows) (map[string]privileges, error) {
 	return out, rows.Err()
 }
 
-// hostAccounts is one server's tenant-host accounts as a pass read them,
-// in two queries for the whole server: which exist and are locked, and
-// their database grants.
+// appPrivileges are the mysql.db columns the app user's grant sets.
+var appPrivileges = map[string]bool{"select_priv": true, "insert_priv": true, "update_priv": true, "delete_priv": true}
+
+// hostAccounts is what a server holds of tenant-host accounts, read in two
+// queries: which exist and are locked, and their database grants. A pass
+// reads every one of the server's (readLive); an apply that cannot rely on
+// the pass reads its tenant's two.
 type hostAccounts struct {
-	locked map[string]bool // every account of the tenant host: whether it is locked
+	locked map[string]bool // every account read: whether it is locked
 	grants map[string]privileges
 }
 
-// readHostAccounts reads db's tenant-host accounts and their grants.
-func readHostAccounts(ctx context.Context, db *sql.DB) (*hostAccounts, error) {
+// readHostAccounts reads the tenant-host accounts named users from db, or
+// all of them when users is empty.
+func readHostAccounts(ctx context.Context, db *sql.DB, users ...string) (*hostAccounts, error) {
+	where, args := " WHERE host = ?", []any{host}
+	if len(users) > 0 {
+		where += " AND user IN (?" + strings.Repeat(", ?", len(users)-1) + ")"
+		for _, u := range users {
+			args = append(args, u)
+		}
+	}
 	rows, err := queryUsers(ctx, db,
-		", JSON_VALUE(priv, '$.account_locked') IN ('1', 'true') FROM mysql.global_priv WHERE host = ?",
-		", account_locked = 'Y' FROM mysql.user WHERE host = ?", host)
+		", JSON_VALUE(priv, '$.account_locked') IN ('1', 'true') FROM mysql.global_priv"+where,
+		", account_locked = 'Y' FROM mysql.user"+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reconciler: list the tenant accounts: %w", err)
+		return nil, fmt.Errorf("read accounts: %w", err)
 	}
 	a := &hostAccounts{locked: map[string]bool{}}
 	defer rows.Close()
@@ -105,48 +117,62 @@ func readHostAccounts(ctx context.Context, db *sql.DB) (*hostAccounts, error) {
 		var u string
 		var locked sql.NullBool
 		if err := rows.Scan(&u, &locked); err != nil {
-			return nil, fmt.Errorf("reconciler: list the tenant accounts: %w", err)
+			return nil, fmt.Errorf("read accounts: %w", err)
 		}
 		a.locked[u] = locked.Bool
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reconciler: list the tenant accounts: %w", err)
+		return nil, fmt.Errorf("read accounts: %w", err)
 	}
-	rows, err = db.QueryContext(ctx, "SELECT * FROM mysql.db WHERE host = ?", host)
+	rows, err = db.QueryContext(ctx, "SELECT * FROM mysql.db"+where, args...)
 	if err == nil {
 		a.grants, err = readGrants(rows)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reconciler: list the tenant grants: %w", err)
+		return nil, fmt.Errorf("read grants: %w", err)
 	}
 	return a, nil
 }
 
-// passAccounts returns both tenant users as the pass read them (ok true)
-// when the pass still describes the tenant (freshSincePass) and shows each
-// user present, granted and with its stored credential: an apply of a
-// provisioned tenant then asks the server and the landlord nothing. A user
-// dropped by hand since the pass is, as a table changed by hand since,
-// for the next pass to find. Otherwise ok is false and accounts asks.
-func (j *job) passAccounts(ctx context.Context) (map[landlord.Role]tenantUser, bool) {
-	p := j.current(ctx)
-	if p == nil || p.creds == nil {
-		return nil, false
-	}
-	a, read := p.live.hostAccounts(j.t)
-	if !read {
-		return nil, false
-	}
-	pattern := ident.GrantPattern(j.t.Database)
+// tenantUsers is what a and creds hold of database's two users.
+func tenantUsers(database string, a *hostAccounts, creds map[landlord.Role]*landlord.Credential) map[landlord.Role]tenantUser {
+	pattern := ident.GrantPattern(database)
 	out := map[landlord.Role]tenantUser{}
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
-		user := userName(j.t.Database, role)
+		user := userName(database, role)
 		_, exists := a.locked[user]
-		u := tenantUser{exists: exists, granted: a.grants[grantKey(user, pattern)].cover(role), cred: p.creds[j.t.Name][role]}
-		if !u.exists || !u.granted || u.cred == nil || u.cred.User != user {
-			return nil, false
-		}
-		out[role] = u
+		out[role] = tenantUser{exists: exists, granted: a.grants[grantKey(user, pattern)].cover(role), cred: creds[role]}
 	}
-	return out, true
+	return out
+}
+
+// accounts looks up both tenant users: existence, database privileges (as
+// the escaped GRANT wrote them to mysql.db) and stored credentials. While
+// the pass still describes the tenant (freshSincePass) and shows both users
+// present, granted and stored, it asks nobody: strata writes credentials
+// only in runs it records first, and a user dropped by hand since the pass
+// is, as a table changed by hand since, for the next pass to find. Anything
+// else is asked of the server and the landlord now.
+func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error) {
+	if p := j.current(ctx); p != nil && p.creds != nil {
+		if a, read := p.live.hostAccounts(j.t); read {
+			out := tenantUsers(j.t.Database, a, p.creds[j.t.Name])
+			inPlace := true
+			for role, u := range out {
+				inPlace = inPlace && u.granted && u.stored(userName(j.t.Database, role))
+			}
+			if inPlace {
+				return out, nil
+			}
+		}
+	}
+	a, err := readHostAccounts(ctx, j.srv.db, userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator))
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", j.t.Name, err)
+	}
+	creds, err := j.r.store.Credentials(ctx, j.t.Name)
+	if err != nil {
+		return nil, err
+	}
+	return tenantUsers(j.t.Database, a, creds), nil
 }

@@ -128,7 +128,7 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				r.log.Warn("cannot list the tenant accounts; asking per tenant", "server", name, "err", err)
+				r.log.Warn("cannot read the tenant accounts; asking per tenant", "server", name, "err", err)
 				return
 			}
 			st.accounts[name] = a

@@ -107,71 +107,9 @@ type tenantUser struct {
 	cred    *landlord.Credential // stored password; nil when none
 }
 
-// accounts looks up both tenant users: existence, database privileges (as
-// the escaped GRANT wrote them to mysql.db) and stored credentials.
-func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error) {
-	if out, ok := j.passAccounts(ctx); ok {
-		return out, nil
-	}
-	users := map[string]landlord.Role{}
-	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
-		users[userName(j.t.Database, role)] = role
-	}
-	app, mig := userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator)
-	out := map[landlord.Role]tenantUser{}
-	rows, err := queryUsers(ctx, j.srv.db, " FROM mysql.global_priv WHERE host = ? AND user IN (?, ?)",
-		" FROM mysql.user WHERE host = ? AND user IN (?, ?)", host, app, mig)
-	if err != nil {
-		return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
-	}
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
-		}
-		a := out[users[u]]
-		a.exists = true
-		out[users[u]] = a
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reconciler: look up users of %s: %w", j.t.Name, err)
-	}
-	if err := j.grantedTo(ctx, users, out); err != nil {
-		return nil, err
-	}
-	creds, err := j.r.store.Credentials(ctx, j.t.Name)
-	if err != nil {
-		return nil, err
-	}
-	for role, c := range creds {
-		a := out[role]
-		a.cred = c
-		out[role] = a
-	}
-	return out, nil
-}
-
-// grantedTo marks the accounts whose mysql.db row for the tenant database
-// holds their role's privileges (privileges.cover).
-func (j *job) grantedTo(ctx context.Context, users map[string]landlord.Role, out map[landlord.Role]tenantUser) error {
-	pattern := ident.GrantPattern(j.t.Database)
-	rows, err := j.srv.db.QueryContext(ctx, "SELECT * FROM mysql.db WHERE host = ? AND db = ? AND user IN (?, ?)",
-		host, pattern, userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator))
-	var grants map[string]privileges
-	if err == nil {
-		grants, err = readGrants(rows)
-	}
-	if err != nil {
-		return fmt.Errorf("reconciler: look up grants of %s: %w", j.t.Name, err)
-	}
-	for user, role := range users {
-		a := out[role]
-		a.granted = grants[grantKey(user, pattern)].cover(role)
-		out[role] = a
-	}
-	return nil
+// stored reports whether the user, named user, exists with its password stored.
+func (u tenantUser) stored(user string) bool {
+	return u.exists && u.cred != nil && u.cred.User == user
 }
 
 // ensureUser makes sure the tenant user of role exists and its password is
@@ -179,12 +117,11 @@ func (j *job) grantedTo(ctx context.Context, users map[string]landlord.Role, out
 // privileges too (a user it created).
 func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUser, c *created) (pw string, granted bool, err error) {
 	user := userName(j.t.Database, role)
-	cred := have.cred
-	if have.exists && cred != nil && cred.User == user {
+	if have.stored(user) {
 		if j.r.box == nil {
 			return "", false, fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
 		}
-		pw, err := j.r.box.Open(cred.Sealed, sealContext(j.t.Name, role))
+		pw, err := j.r.box.Open(have.cred.Sealed, sealContext(j.t.Name, role))
 		if err != nil {
 			return "", false, fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
 		}

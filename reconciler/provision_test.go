@@ -132,8 +132,8 @@ func TestRollbackKeepsCredentialsItDidNotCreate(t *testing.T) {
 }
 
 // TestGrantsCheckedNotRepeated: a provisioned tenant's users are found with
-// their privileges (so an apply re-grants nothing), a revoked privilege is
-// noticed, and the next apply grants it again.
+// their privileges (so an apply re-grants nothing), a privilege revoked from
+// either user is noticed, and the next apply grants it again.
 func TestGrantsCheckedNotRepeated(t *testing.T) {
 	f := newFixture(t)
 	tn := f.tenant("ab-c", layer(spec.LayerBasic, "basic", basicSQL, nil))
@@ -149,28 +149,37 @@ func TestGrantsCheckedNotRepeated(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := &job{r: r, srv: srv, t: tn}
-	check := func(wantApp bool) {
+	check := func(wantApp, wantMigrator bool) {
 		t.Helper()
 		have, err := j.accounts(f.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for role, want := range map[landlord.Role]bool{landlord.RoleApp: wantApp, landlord.RoleMigrator: true} {
+		for role, want := range map[landlord.Role]bool{landlord.RoleApp: wantApp, landlord.RoleMigrator: wantMigrator} {
 			a := have[role]
 			if !a.exists || a.cred == nil || a.granted != want {
 				t.Errorf("%s user: exists %v, stored %v, granted %v; want granted %v", role, a.exists, a.cred != nil, a.granted, want)
 			}
 		}
 	}
-	check(true)
+	check(true, true)
 
 	app := userName(tn.Database, landlord.RoleApp)
 	f.exec("REVOKE DELETE ON " + ident.GrantDB(tn.Database) + ".* FROM " + account(app))
-	check(false)
+	check(false, true)
 	if res := f.apply(Options{}); res.ExitCode() != 0 {
 		t.Fatalf("apply after revoke: exit %d", res.ExitCode())
 	}
-	check(true)
+	check(true, true)
+
+	// The migrator's ALL PRIVILEGES: one privilege short is not granted.
+	mig := userName(tn.Database, landlord.RoleMigrator)
+	f.exec("REVOKE ALTER ON " + ident.GrantDB(tn.Database) + ".* FROM " + account(mig))
+	check(true, false)
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("apply after the migrator's revoke: exit %d", res.ExitCode())
+	}
+	check(true, true)
 }
 
 // TestTenantUsersHoldTheirGrantsOnly: a provisioned tenant's users hold

@@ -14,20 +14,10 @@ import (
 // account twice, two queries per tenant on every plan and apply.) The
 // fleet has a private server of its own, so its counter is strata's.
 func TestInSyncPlanQueriesConstant(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a private mariadbd")
-	}
-	p := dbtest.StartPrivate(t)
-	f := newFixture(t)
-	f.fleet.Config.Servers = map[string]spec.Server{"main": {Name: "main", DSN: p.DSN}}
+	f, p := privateFleet(t)
 	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
 	questions := func(n int) int64 {
-		for i := len(f.fleet.Tenants); i < n; i++ {
-			f.tenant(fmt.Sprintf("t%d", i), basic)
-		}
-		if res := f.apply(Options{}); res.ExitCode() != 0 {
-			t.Fatalf("apply: exit %d: %+v", res.ExitCode(), res.Tenants)
-		}
+		f.convergedFleet(n, basic)
 		r := f.reconciler(Options{})
 		before := privateStatus(t, p, "Questions")
 		plan, err := r.Plan(f.ctx, nil)
@@ -45,6 +35,29 @@ func TestInSyncPlanQueriesConstant(t *testing.T) {
 	// bad idle connection under load) is not per tenant.
 	if large-small >= 6 {
 		t.Errorf("plan of an in-sync fleet: %d queries at 2 tenants, %d at 8: want no query per tenant", small, large)
+	}
+}
+
+// privateFleet is a fixture whose one server (tenants, landlord and dev
+// database) is a private mariadbd: its counters count strata's queries alone.
+func privateFleet(t *testing.T) (*fixture, *dbtest.Private) {
+	if testing.Short() {
+		t.Skip("starts a private mariadbd")
+	}
+	p := dbtest.StartPrivate(t)
+	f := newFixture(t)
+	f.fleet.Config.Servers = map[string]spec.Server{"main": {Name: "main", DSN: p.DSN}}
+	return f, p
+}
+
+// convergedFleet adds tenants of layer l until the fleet has n and applies it.
+func (f *fixture) convergedFleet(n int, l *spec.Layer) {
+	f.t.Helper()
+	for i := len(f.fleet.Tenants); i < n; i++ {
+		f.tenant(fmt.Sprintf("t%d", i), l)
+	}
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		f.t.Fatalf("apply: exit %d: %+v", res.ExitCode(), res.Tenants)
 	}
 }
 
@@ -110,20 +123,10 @@ func TestLandlordWritesPerTenant(t *testing.T) {
 // five more queries per tenant on every apply. Tenants and landlord share a
 // private server, so its counter is strata's.
 func TestInSyncApplyQueriesPerTenant(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a private mariadbd")
-	}
-	p := dbtest.StartPrivate(t)
-	f := newFixture(t)
-	f.fleet.Config.Servers = map[string]spec.Server{"main": {Name: "main", DSN: p.DSN}}
+	f, p := privateFleet(t)
 	basic := layer(spec.LayerBasic, "basic", basicSQL, map[string]string{"basic/seed/01.sql": "INSERT INTO members (email) VALUES ('admin@example.org');"})
 	questions := func(n int) int64 {
-		for i := len(f.fleet.Tenants); i < n; i++ {
-			f.tenant(fmt.Sprintf("t%d", i), basic)
-		}
-		if res := f.apply(Options{}); res.ExitCode() != 0 {
-			t.Fatalf("apply: exit %d: %+v", res.ExitCode(), res.Tenants)
-		}
+		f.convergedFleet(n, basic)
 		before := privateStatus(t, p, "Questions")
 		res := f.apply(Options{})
 		for _, tr := range res.Tenants {
