@@ -148,31 +148,15 @@ func tenantUsers(database string, a *hostAccounts, creds map[landlord.Role]*land
 
 // accounts looks up both tenant users: existence, database privileges (as
 // the escaped GRANT wrote them to mysql.db) and stored credentials. While
-// the pass still describes the tenant (freshSincePass) and shows both users
-// present, granted and stored, it asks nobody: strata writes credentials
+// the pass still describes the tenant (freshSincePass), what it read
+// stands where it shows both users in place: strata writes credentials
 // only in runs it records first, and a user dropped by hand since the pass
-// is, as a table changed by hand since, for the next pass to find. Anything
-// else is asked of the server and the landlord now.
+// is, as a table changed by hand since, for the next pass to find.
+// Anything else is asked of the server now (usersOf).
 func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error) {
-	if p := j.current(ctx); p != nil && p.creds != nil {
-		if a, read := p.live.hostAccounts(j.t); read {
-			out := tenantUsers(j.t.Database, a, p.creds[j.t.Name])
-			inPlace := true
-			for role, u := range out {
-				inPlace = inPlace && u.granted && u.stored(userName(j.t.Database, role))
-			}
-			if inPlace {
-				return out, nil
-			}
-		}
+	var live *liveState
+	if p := j.current(ctx); p != nil {
+		live = p.live
 	}
-	a, err := readHostAccounts(ctx, j.srv.db, userName(j.t.Database, landlord.RoleApp), userName(j.t.Database, landlord.RoleMigrator))
-	if err != nil {
-		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", j.t.Name, err)
-	}
-	creds, err := j.r.store.Credentials(ctx, j.t.Name)
-	if err != nil {
-		return nil, err
-	}
-	return tenantUsers(j.t.Database, a, creds), nil
+	return j.r.usersOf(ctx, j.srv, j.t, live)
 }

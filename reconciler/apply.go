@@ -72,11 +72,9 @@ type Pass struct {
 	// holds are the tenants an operator paused, read with the pass: a
 	// held tenant is not touched (strata resume lifts it).
 	holds map[string]landlord.Hold
-	// creds and seeds are the tenants' stored credentials and seed runs,
-	// read once for the pass. strata writes both only inside runs it
-	// records first, so they stand for a tenant the pass still describes
-	// (freshSincePass).
-	creds map[string]map[landlord.Role]*landlord.Credential
+	// seeds are the tenants' seed runs, read once for the pass. strata
+	// writes them only inside runs it records first, so they stand for a
+	// tenant the pass still describes (freshSincePass).
 	seeds map[string]map[string]landlord.SeedRun
 }
 
@@ -119,15 +117,14 @@ func (r *Reconciler) prepare(ctx context.Context, sel []*spec.Tenant) (*Pass, er
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
-	creds, err := r.store.CredentialsOf(ctx, r.names(sel))
-	if err != nil {
+	if live.creds, err = r.store.CredentialsOf(ctx, r.names(sel)); err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
 	seeds, err := r.store.SeedRunsOf(ctx, r.names(sel))
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
 	}
-	p := &Pass{r: r, live: live, runs: runs, unsettled: map[string][]landlord.Archive{}, holds: holds, creds: creds, seeds: seeds}
+	p := &Pass{r: r, live: live, runs: runs, unsettled: map[string][]landlord.Archive{}, holds: holds, seeds: seeds}
 	for _, a := range unsettled {
 		p.unsettled[a.Tenant] = append(p.unsettled[a.Tenant], a)
 	}

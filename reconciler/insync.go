@@ -24,6 +24,10 @@ type liveState struct {
 	// accounts and their grants (readHostAccounts): two queries per
 	// server instead of several per tenant.
 	accounts map[string]*hostAccounts
+	// creds are the tenants' stored credentials, read with the pass (nil:
+	// not read). strata writes them only inside runs it records first, so
+	// they stand for a tenant the pass still describes (freshSincePass).
+	creds map[string]map[landlord.Role]*landlord.Credential
 
 	// archived are the tenants with archives kept or in progress, read on
 	// first need (a plan that creates a table or adds a column) for the
@@ -44,6 +48,18 @@ func (s *liveState) accountLocked(t *spec.Tenant, user string) (locked, known bo
 		return false, false
 	}
 	return a.locked[user], true
+}
+
+// credentials returns t's stored credentials as the pass read them; nil
+// when it did not read them.
+func (s *liveState) credentials(t *spec.Tenant) map[landlord.Role]*landlord.Credential {
+	if s == nil || s.creds == nil {
+		return nil
+	}
+	if c := s.creds[t.Name]; c != nil {
+		return c
+	}
+	return map[landlord.Role]*landlord.Credential{}
 }
 
 // hostAccounts returns the tenant accounts of t's server as the pass read

@@ -27,6 +27,7 @@ type job struct {
 	unlock   func()  // releases the tenant's lock
 	migrator *sql.DB // the tenant's migrator user on its database
 	admin    int     // how many of the plan's first statements run as the server's admin
+	ran      int     // how many of them ran already: the users' (repairUsers)
 
 	rec     landlord.Tenant // the landlord record, updated as steps run
 	desired *layers.Desired

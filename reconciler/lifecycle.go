@@ -152,14 +152,23 @@ func unlockStatements(ctx context.Context, db *sql.DB, t *spec.Tenant, known fun
 // returns how many statements it added.
 func withUnlock(ctx context.Context, db *sql.DB, t *spec.Tenant, tp *planner.TenantPlan, known func(user string) (locked, ok bool)) (int, error) {
 	stmts, err := unlockStatements(ctx, db, t, known)
-	if err != nil || len(stmts) == 0 {
+	if err != nil {
 		return 0, err
 	}
-	tp.Statements = append(stmts, tp.Statements...)
+	prepend(tp, stmts)
+	return len(stmts), nil
+}
+
+// prepend puts stmts, run as the server's admin, first in tp: a tenant
+// otherwise in sync then changes.
+func prepend(tp *planner.TenantPlan, stmts []planner.Statement) {
+	if len(stmts) == 0 {
+		return
+	}
+	tp.Statements = append(append([]planner.Statement(nil), stmts...), tp.Statements...)
 	if tp.Action == planner.ActionNone {
 		tp.Action = planner.ActionChange
 	}
-	return len(stmts), nil
 }
 
 // accountLocked reports whether user@host exists and is locked.

@@ -27,7 +27,7 @@ func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan,
 	// One bulk fingerprint pass per server: tenants already in sync are
 	// planned without an Atlas inspect (see insync.go).
 	live := r.readLive(ctx, sel)
-	if live.baselines, err = r.readBaselines(ctx, sel); err != nil {
+	if err := r.readRecords(ctx, sel, live); err != nil {
 		return nil, err
 	}
 	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
@@ -37,18 +37,22 @@ func (r *Reconciler) Plan(ctx context.Context, tenants []string) (*planner.Plan,
 	return p, err
 }
 
-// readBaselines returns the baseline snapshots of sel without migrating
-// the landlord: none when it does not exist yet.
-func (r *Reconciler) readBaselines(ctx context.Context, sel []*spec.Tenant) (map[string]landlord.Baseline, error) {
+// readRecords reads into live the baseline snapshots and stored
+// credentials of sel without migrating the landlord: none when it does
+// not exist yet.
+func (r *Reconciler) readRecords(ctx context.Context, sel []*spec.Tenant, live *liveState) error {
+	live.baselines, live.creds = map[string]landlord.Baseline{}, map[string]map[landlord.Role]*landlord.Credential{}
 	ok, err := r.store.Exists(ctx)
 	if err != nil || !ok {
-		return map[string]landlord.Baseline{}, err
+		return err
 	}
-	b, err := r.store.Baselines(ctx, r.names(sel))
-	if err != nil {
-		return nil, fmt.Errorf("reconciler: %w", err)
+	if live.baselines, err = r.store.Baselines(ctx, r.names(sel)); err != nil {
+		return fmt.Errorf("reconciler: %w", err)
 	}
-	return b, nil
+	if live.creds, err = r.store.CredentialsOf(ctx, r.names(sel)); err != nil {
+		return fmt.Errorf("reconciler: %w", err)
+	}
+	return nil
 }
 
 // planOne plans one tenant for strata plan.
@@ -69,11 +73,21 @@ func (r *Reconciler) planOne(ctx context.Context, t *spec.Tenant, live *liveStat
 	}
 	v := planView{live: live, status: live.baselines[t.Name].Status, empty: live.absent(t), fresh: always, drift: live.basis(t)}
 	tp = r.planTenant(ctx, s, t, desired, v).TenantPlan
-	if tp.Action != planner.ActionFailed {
-		known := func(user string) (bool, bool) { return live.accountLocked(t, user) }
-		if _, err := withUnlock(ctx, s.db, t, &tp, known); err != nil {
-			tp.Action, tp.Error = planner.ActionFailed, err.Error()
+	if tp.Action == planner.ActionFailed {
+		return tp
+	}
+	known := func(user string) (bool, bool) { return live.accountLocked(t, user) }
+	if _, err := withUnlock(ctx, s.db, t, &tp, known); err != nil {
+		return planFailed(tp, err)
+	}
+	// A new database comes with its users; an existing one's are put in
+	// place first (userrepair.go).
+	if tp.Action != planner.ActionCreate {
+		users, err := r.usersOf(ctx, s, t, live)
+		if err != nil {
+			return planFailed(tp, err)
 		}
+		prepend(&tp, plannedUsers(t.Database, users))
 	}
 	return tp
 }

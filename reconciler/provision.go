@@ -24,17 +24,10 @@ type created struct {
 
 // provision makes sure j's database, app user and migrator user exist with
 // their grants and stored credentials, and returns the migrator's password.
-// On failure it drops whatever it created itself.
+// The users of a database that exists are put in place by statements of
+// the plan (repairUsers); a new database comes with its users, and a
+// failure drops whatever it created itself.
 func (j *job) provision(ctx context.Context) (migratorPassword string, err error) {
-	var c created
-	queued := len(j.pending)
-	defer func() {
-		if err != nil {
-			// The credentials it queued are of users it drops again.
-			j.pending = j.pending[:min(queued, len(j.pending))]
-			j.rollback(context.WithoutCancel(ctx), c)
-		}
-	}()
 	// A database the pass found stands, as its schema does, while the
 	// pass still describes the tenant.
 	exists := false
@@ -46,26 +39,35 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 			return "", err
 		}
 	}
-	if !exists {
-		if j.r.box == nil {
-			return "", fmt.Errorf("reconciler: cannot provision %s: %w", j.t.Name, secret.ErrNoKey)
-		}
-		j.openRunLater()
-		j.rec.Status = landlord.StatusProvisioning
-		rec := j.rec
-		if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error { return s.PutTenant(ctx, rec) }); err != nil {
-			return "", err
-		}
-		q := fmt.Sprintf("CREATE DATABASE %s CHARACTER SET %s COLLATE %s", ident.Quote(j.t.Database), j.r.charset, j.r.collation)
-		if _, err := j.srv.db.ExecContext(ctx, q); err != nil {
-			return "", fmt.Errorf("reconciler: create database %s: %w", j.t.Database, err)
-		}
-		c.database = true
-		j.res.Provisioned = true
-		j.log.Info("created database")
+	if exists {
+		return j.repairUsers(ctx) // userrepair.go
 	}
-	// What exists already, in three queries for both users: an apply of a
-	// provisioned tenant then writes nothing to the server's grant tables.
+	if j.r.box == nil {
+		return "", fmt.Errorf("reconciler: cannot provision %s: %w", j.t.Name, secret.ErrNoKey)
+	}
+	var c created
+	queued := len(j.pending)
+	defer func() {
+		if err != nil {
+			// The credentials it queued are of users it drops again.
+			j.pending = j.pending[:min(queued, len(j.pending))]
+			j.rollback(context.WithoutCancel(ctx), c)
+		}
+	}()
+	j.openRunLater()
+	j.rec.Status = landlord.StatusProvisioning
+	rec := j.rec
+	if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error { return s.PutTenant(ctx, rec) }); err != nil {
+		return "", err
+	}
+	q := fmt.Sprintf("CREATE DATABASE %s CHARACTER SET %s COLLATE %s", ident.Quote(j.t.Database), j.r.charset, j.r.collation)
+	if _, err := j.srv.db.ExecContext(ctx, q); err != nil {
+		return "", fmt.Errorf("reconciler: create database %s: %w", j.t.Database, err)
+	}
+	c.database = true
+	j.res.Provisioned = true
+	j.log.Info("created database")
+	// Users of a database dropped by hand may still be there.
 	have, err := j.accounts(ctx)
 	if err != nil {
 		return "", err
@@ -130,13 +132,6 @@ func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUse
 	// The user or its stored password is missing: (re)create it with a new one.
 	if j.r.box == nil {
 		return "", false, fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
-	}
-	// Like every change strata makes, it is on record first: a pass read
-	// before it then no longer describes the tenant (freshSincePass).
-	if j.res.RunID == 0 {
-		if err := j.openRun(ctx); err != nil {
-			return "", false, err
-		}
 	}
 	if pw, err = password(); err != nil {
 		return "", false, err

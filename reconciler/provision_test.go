@@ -1,12 +1,14 @@
 package reconciler
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
@@ -95,7 +97,8 @@ func TestMigratorSessionIsStrict(t *testing.T) {
 
 // TestRollbackKeepsCredentialsItDidNotCreate: a provisioning that fails
 // after creating one user drops that user and its credential only; the
-// credential of the user it found keeps opening with the right key.
+// credential of the user it found keeps opening with the right key. With
+// the database in place, the same failure comes before any statement runs.
 func TestRollbackKeepsCredentialsItDidNotCreate(t *testing.T) {
 	f := newFixture(t)
 	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
@@ -106,10 +109,16 @@ func TestRollbackKeepsCredentialsItDidNotCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The app user is dropped by hand; then an apply with the wrong key
-	// creates it again but cannot open the migrator's password: it fails.
+	// The app user is dropped by hand; an apply with the wrong key cannot
+	// open the migrator's password: it fails before it runs anything.
 	f.exec("DROP USER '" + tn.Database + "_app'@'%'")
 	wrong := make([]byte, 32)
+	if tr := f.result(f.apply(Options{SecretKey: wrong}), "acme"); tr.Outcome != OutcomeFailed || !strings.Contains(tr.Error, "secret key") || len(tr.Statements) != 0 {
+		t.Fatalf("apply with a wrong key: %s %q, %d statements; want failed on the migrator's password, none run", tr.Outcome, tr.Error, len(tr.Statements))
+	}
+	// The database dropped too: the apply creates it and the app user
+	// again, fails the same way and drops both.
+	f.exec("DROP DATABASE " + ident.Quote(tn.Database))
 	if tr := f.result(f.apply(Options{SecretKey: wrong}), "acme"); tr.Outcome != OutcomeFailed || !strings.Contains(tr.Error, "secret key") {
 		t.Fatalf("apply with a wrong key: %s %q, want failed on the migrator's password", tr.Outcome, tr.Error)
 	}
@@ -184,8 +193,11 @@ func TestGrantsCheckedNotRepeated(t *testing.T) {
 
 // TestTenantUsersHoldTheirGrantsOnly: a provisioned tenant's users hold
 // exactly their privileges on its database and nothing on any other, and
-// log in with their stored passwords; a user dropped by hand is made again
-// the same way by the next apply, with a new password that works.
+// log in with their stored passwords. A user dropped by hand, a password
+// the landlord lost and a privilege revoked are in the next plan, as
+// statements with the passwords withheld, and the apply that follows runs
+// and records exactly those: the users are back, with new passwords that
+// work, and the plan after is in sync.
 func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 	f := newFixture(t)
 	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
@@ -211,17 +223,53 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 	}
 	check("provisioned")
 
-	f.exec("DROP USER " + account(userName(tn.Database, landlord.RoleApp)))
-	tr := f.result(f.apply(Options{}), "acme")
-	if tr.Outcome != OutcomeConverged {
-		t.Fatalf("apply after the app user was dropped: %s %s", tr.Outcome, tr.Error)
+	// By hand: the app user dropped, the migrator's stored password lost
+	// and one of its privileges revoked.
+	app, mig := account(userName(tn.Database, landlord.RoleApp)), account(userName(tn.Database, landlord.RoleMigrator))
+	f.exec("DROP USER " + app)
+	f.exec("REVOKE ALTER ON " + ident.GrantDB(tn.Database) + ".* FROM " + mig)
+	if err := f.store().DeleteCredential(f.ctx, "acme", landlord.RoleMigrator); err != nil {
+		t.Fatal(err)
 	}
-	// Made again inside a run on record, as every change strata makes: a
-	// pass read before it must not pass for current (freshSincePass).
-	if run, err := f.store().LastRun(f.ctx, "acme"); err != nil || tr.RunID == 0 || run.ID != tr.RunID || run.Outcome != landlord.RunConverged {
-		t.Fatalf("the apply that made the app user again: run %d, newest run %+v (%v); want it on record, converged", tr.RunID, run, err)
+	// strata plan says what apply will do, passwords withheld.
+	plan, err := f.reconciler(Options{}).Plan(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	check("made again")
+	tp := plan.Tenants[0]
+	wantSQL := []string{
+		"CREATE USER " + app + " IDENTIFIED BY '<new password>'",
+		want[landlord.RoleApp] + " TO " + app,
+		"ALTER USER " + mig + " IDENTIFIED BY '<new password>'",
+		want[landlord.RoleMigrator] + " TO " + mig,
+	}
+	var planned []string
+	for _, st := range tp.Statements {
+		planned = append(planned, st.SQL)
+	}
+	if tp.Action != planner.ActionChange || !slices.Equal(planned, wantSQL) || plan.Summary.Change != 1 {
+		t.Fatalf("plan: %s, %d to change:\n  %s\nwant change:\n  %s", tp.Action, plan.Summary.Change, strings.Join(planned, "\n  "), strings.Join(wantSQL, "\n  "))
+	}
+	tr := f.result(f.apply(Options{}), "acme") // apply runs what plan listed (samePlan)
+	if tr.Outcome != OutcomeConverged || len(tr.Statements) != len(wantSQL) {
+		t.Fatalf("apply: %s %s, %d statements; want converged, %d", tr.Outcome, tr.Error, len(tr.Statements), len(wantSQL))
+	}
+	// On record, each before it ran, as every change strata makes: a pass
+	// read before them must not pass for current (freshSincePass).
+	runs, err := f.store().History(f.ctx, "acme", 1)
+	if err != nil || len(runs) != 1 || runs[0].ID != tr.RunID || runs[0].Outcome != landlord.RunConverged ||
+		!slices.Equal(sqls(runs[0].Statements), sqls(tr.Statements)) {
+		t.Fatalf("the apply that put the users in place: run %d, newest run %+v (%v); want it on record, converged, with its statements", tr.RunID, runs, err)
+	}
+	for _, st := range runs[0].Statements {
+		if st.Outcome != landlord.StatementApplied {
+			t.Errorf("recorded %s: %s, want applied", st.SQL, st.Outcome)
+		}
+	}
+	check("put in place")
+	if again, err := f.reconciler(Options{}).Plan(f.ctx, nil); err != nil || again.Tenants[0].Action != planner.ActionNone {
+		t.Fatalf("plan after apply: %+v, %v; want in sync", again.Tenants[0], err)
+	}
 }
 
 // TestAdminWithTheDocumentedPrivileges: a tenant server's DSN user holding

@@ -86,12 +86,15 @@ func provisionStep(ctx context.Context, j *job) error {
 // planStep sets j.plan with planTenant, the function strata plan uses: the
 // pass's fingerprints (if the pass still describes the tenant under the
 // lock), the landlord's baseline, the drift strategy's marks (from a
-// fingerprint and baseline read under the lock: driftBasis).
+// fingerprint and baseline read under the lock: driftBasis). The users'
+// statements provisionStep ran stay first.
 func planStep(ctx context.Context, j *job) error {
 	v := planView{live: j.pass.live, status: j.rec.Status, fresh: j.freshSincePass, empty: j.res.Provisioned, drift: j.driftBasis}
+	users := j.plan.Statements[:j.ran]
 	j.plan = j.r.planTenant(ctx, j.srv, j.t, j.desired, v)
 	j.res.Unmanaged = j.plan.Unmanaged
 	if j.plan.Action == planner.ActionFailed {
+		prepend(&j.plan.TenantPlan, users)
 		return fmt.Errorf("plan: %w", planError(j.plan.TenantPlan))
 	}
 	// A locked app user (the tenant was suspended) is unlocked first. The
@@ -105,6 +108,8 @@ func planStep(ctx context.Context, j *job) error {
 	}
 	var err error
 	j.admin, err = withUnlock(ctx, j.srv.db, j.t, &j.plan.TenantPlan, known)
+	prepend(&j.plan.TenantPlan, users)
+	j.admin += len(users)
 	return err
 }
 
@@ -251,6 +256,9 @@ func (j *job) runStatements(ctx context.Context) error {
 	}
 	var failed error
 	for i, st := range j.plan.Statements {
+		if i < j.ran {
+			continue // the users' statements, run by provisionStep
+		}
 		rec := statementRecord(i, st)
 		switch {
 		case st.Withheld != "":
@@ -278,7 +286,7 @@ func (j *job) runStatements(ctx context.Context) error {
 			if err := j.archiveBefore(ctx, st); err != nil {
 				return err
 			}
-			err, recErr := j.execute(ctx, db, &rec, st)
+			err, recErr := j.execute(ctx, db, &rec, st, st.SQL)
 			if recErr != nil {
 				return recErr
 			}
@@ -335,10 +343,11 @@ func (j *job) recordAhead(ctx context.Context) error {
 // during it, the drift check knows the objects it may have changed are
 // strata's own), then run to its end even when ctx is cancelled (for up to
 // drainTimeout more: after that recorded interrupted, as it may yet take
-// effect), then recorded with its outcome; db is where it runs. err is the
+// effect), then recorded with its outcome; db is where it runs, run what
+// (st.SQL, or st.SQL with the password it withholds). err is the
 // statement's failure, typed by the server's error number; recErr a
 // landlord write that failed.
-func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRecord, st planner.Statement) (err, recErr error) {
+func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRecord, st planner.Statement, run string) (err, recErr error) {
 	rec.Outcome = landlord.StatementRunning
 	if rec.Seq > j.recorded {
 		running := *rec
@@ -354,7 +363,10 @@ func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRec
 	j.r.emit(StatementStarted{Tenant: j.t.Name, Seq: rec.Seq, SQL: st.SQL})
 	began := time.Now()
 	dctx, stop := draining(ctx)
-	_, execErr := db.ExecContext(dctx, st.SQL)
+	_, execErr := db.ExecContext(dctx, run)
+	if execErr != nil && run != st.SQL {
+		execErr = redact(execErr) // the server's message could quote the password
+	}
 	gaveUp := dctx.Err() != nil
 	stop()
 	rec.Duration = time.Since(began)

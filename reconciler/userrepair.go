@@ -1,0 +1,166 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/reconciler/secret"
+	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
+)
+
+// The users of a tenant whose database exists are put back in place
+// (created, given a password the landlord holds, granted their
+// privileges) by statements strata plan shows and apply records, each
+// before it runs, as the first of the tenant's plan: run as the server's
+// admin before anything needs the migrator. Neither the plan nor the
+// landlord shows a password: a new one is stored, sealed, once its
+// statement ran. A new tenant's users come with its database (action
+// create) and are not listed.
+
+// withheld stands for the new password in a statement as planned and recorded.
+const withheld = "'<new password>'"
+
+// userStatement is a statement that puts one of a tenant's users in place.
+type userStatement struct {
+	planner.Statement // as planned and recorded: a new password withheld
+	role              landlord.Role
+	sets              bool // it sets the user's password
+}
+
+// userStatements returns the statements that put database's users in place
+// as users describes them, app user first; a statement that sets a
+// password says secret(role), the password literal.
+func userStatements(database string, users map[landlord.Role]tenantUser, secret func(landlord.Role) string) []userStatement {
+	var out []userStatement
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		u, user := users[role], userName(database, role)
+		grant := userStatement{role: role, Statement: planner.Statement{SQL: grantTo(database, role), Kind: planner.Additive,
+			Comment: fmt.Sprintf("grant the %s user its privileges on the tenant database (%s)", role, grants[role])}}
+		switch {
+		case !u.exists:
+			out = append(out, userStatement{role: role, sets: true, Statement: planner.Statement{
+				SQL: "CREATE USER " + account(user) + " IDENTIFIED BY " + secret(role), Kind: planner.Additive,
+				Comment: fmt.Sprintf("the %s user is missing on the server: created with a new password, stored in the landlord (strata credentials)", role),
+			}}, grant)
+			continue
+		case !u.stored(user):
+			out = append(out, userStatement{role: role, sets: true, Statement: planner.Statement{
+				SQL: "ALTER USER " + account(user) + " IDENTIFIED BY " + secret(role), Kind: planner.Additive,
+				Comment: fmt.Sprintf("the landlord holds no password of the %s user: it gets a new one, stored in the landlord (strata credentials)", role),
+			}})
+		}
+		if !u.granted {
+			grant.Comment = fmt.Sprintf("the %s user lacks its privileges on the tenant database: granted %s again", role, grants[role])
+			out = append(out, grant)
+		}
+	}
+	return out
+}
+
+// plannedUsers returns the statements userStatements would run, as strata plan shows them.
+func plannedUsers(database string, users map[landlord.Role]tenantUser) []planner.Statement {
+	var out []planner.Statement
+	for _, st := range userStatements(database, users, func(landlord.Role) string { return withheld }) {
+		out = append(out, st.Statement)
+	}
+	return out
+}
+
+// usersOf returns what t's server and the landlord hold of its two users.
+// live's accounts stand when they show both users in place (strata plan
+// reads them at one moment; apply uses them while the pass still describes
+// the tenant, see job.accounts); otherwise the server is asked now. The
+// stored credentials are live's when it read them (nil: ask the landlord).
+func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, live *liveState) (map[landlord.Role]tenantUser, error) {
+	creds := live.credentials(t)
+	if creds == nil {
+		var err error
+		if creds, err = r.store.Credentials(ctx, t.Name); err != nil {
+			return nil, err
+		}
+	}
+	if a, read := live.hostAccounts(t); read {
+		if out := tenantUsers(t.Database, a, creds); inPlace(t.Database, out) {
+			return out, nil
+		}
+	}
+	a, err := readHostAccounts(ctx, s.db, userName(t.Database, landlord.RoleApp), userName(t.Database, landlord.RoleMigrator))
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", t.Name, err)
+	}
+	return tenantUsers(t.Database, a, creds), nil
+}
+
+// inPlace reports whether both users exist, granted, with their passwords stored.
+func inPlace(database string, users map[landlord.Role]tenantUser) bool {
+	for role, u := range users {
+		if !u.granted || !u.stored(userName(database, role)) {
+			return false
+		}
+	}
+	return len(users) == 2
+}
+
+// repairUsers puts the users of j's existing database in place
+// (userStatements), each statement recorded before it runs, and returns
+// the migrator's password: the stored one, or the new one it was given.
+// The statements are the first of j's plan (planStep keeps them there).
+func (j *job) repairUsers(ctx context.Context) (migratorPassword string, err error) {
+	have, err := j.accounts(ctx)
+	if err != nil {
+		return "", err
+	}
+	pws := map[landlord.Role]string{}
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		u := have[role]
+		switch {
+		case !u.stored(userName(j.t.Database, role)) && j.r.box == nil:
+			return "", fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
+		case !u.stored(userName(j.t.Database, role)):
+			if pws[role], err = password(); err != nil {
+				return "", err
+			}
+		case role == landlord.RoleMigrator && j.r.box == nil:
+			return "", fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
+		case role == landlord.RoleMigrator:
+			if pws[role], err = j.r.box.Open(u.cred.Sealed, sealContext(j.t.Name, role)); err != nil {
+				return "", fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
+			}
+		}
+	}
+	stmts := userStatements(j.t.Database, have, func(role landlord.Role) string { return ident.String(pws[role]) })
+	if len(stmts) == 0 {
+		return pws[landlord.RoleMigrator], nil
+	}
+	j.plan.Statements = plannedUsers(j.t.Database, have)
+	j.openRunLater() // with the first statement's record, before it runs
+	conn, put, err := j.srv.boundedConn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer put()
+	for i, st := range stmts {
+		rec := statementRecord(i, j.plan.Statements[i])
+		if err, recErr := j.execute(ctx, conn, &rec, j.plan.Statements[i], st.SQL); err != nil || recErr != nil {
+			return "", errors.Join(err, recErr)
+		}
+		if !st.sets {
+			continue
+		}
+		sealed, err := j.r.box.Seal(pws[st.role], sealContext(j.t.Name, st.role))
+		if err != nil {
+			return "", err
+		}
+		// Stored at once: the password is the user's from now on.
+		cred := landlord.Credential{Tenant: j.t.Name, Role: st.role, User: userName(j.t.Database, st.role), Sealed: sealed}
+		if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, cred) }); err != nil {
+			return "", err
+		}
+	}
+	j.ran = len(stmts)
+	return pws[landlord.RoleMigrator], nil
+}
