@@ -111,6 +111,9 @@ func (r *Reconciler) Drift(ctx context.Context, tenants []string) (*DriftResult,
 	}
 	live := r.readLive(ctx, sel)
 	live.baselines = baselines
+	if live.creds, err = store.CredentialsOf(ctx, r.names(sel)); err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
 	res := &DriftResult{Tenants: make([]TenantDrift, len(sel))}
 	err = r.forEach(ctx, sel, func(ctx context.Context, i int, t *spec.Tenant) {
 		res.Tenants[i] = r.driftTenant(ctx, t, live)
@@ -119,7 +122,8 @@ func (r *Reconciler) Drift(ctx context.Context, tenants []string) (*DriftResult,
 	return res, err
 }
 
-// driftTenant checks one tenant against its baseline.
+// driftTenant checks one tenant against its baseline, and its users
+// (userDrift).
 func (r *Reconciler) driftTenant(ctx context.Context, t *spec.Tenant, live *liveState) TenantDrift {
 	td := TenantDrift{Name: t.Name, Database: t.Database, Server: t.Server, State: DriftNone, Severity: drift.None}
 	if t.Status == spec.StatusSuspended || t.Status == spec.StatusDecommissioned {
@@ -134,22 +138,47 @@ func (r *Reconciler) driftTenant(ctx context.Context, t *spec.Tenant, live *live
 		td.State, td.Note = DriftUnknown, "no snapshot yet: run strata apply first"
 		return td
 	}
-	fp, exists := live.fingerprint(t)
-	if exists && fp == b.Fingerprint {
-		if b.Status == landlord.StatusDrifted {
-			if err := r.store.ResolveDrift(ctx, t.Name); err != nil {
-				return driftFailed(td, err)
-			}
-		}
-		return td
-	}
-	// Objects strata's own runs since the snapshot changed are not drift
-	// (drift_own.go); apply's drift strategy uses the same rule.
 	s, err := r.server(t.Server)
 	if err != nil {
 		return driftFailed(td, err)
 	}
-	if td = r.detect(ctx, td, s, t, b, fp, exists); td.State == DriftFound {
+	fp, exists := live.fingerprint(t)
+	var users []drift.Difference
+	if exists {
+		u, err := r.usersOf(ctx, s, t, live)
+		if err != nil {
+			return driftFailed(td, err)
+		}
+		users = userDrift(t.Database, u)
+		td.Repair = plannedUsers(t.Database, u)
+	}
+	if exists && fp == b.Fingerprint {
+		if len(users) == 0 {
+			if b.Status == landlord.StatusDrifted {
+				if err := r.store.ResolveDrift(ctx, t.Name); err != nil {
+					return driftFailed(td, err)
+				}
+			}
+			return td
+		}
+		td.baseline, td.fingerprint = b, fp
+	} else {
+		// Objects strata's own runs since the snapshot changed are not drift
+		// (drift_own.go); apply's drift strategy uses the same rule.
+		repair := td.Repair
+		if td = r.detect(ctx, td, s, t, b, fp, exists); td.State == DriftFailed {
+			return td
+		}
+		td.Repair = append(repair, td.Repair...)
+	}
+	if len(users) > 0 {
+		td.State, td.Differences = DriftFound, append(users, td.Differences...)
+		for _, d := range users {
+			td.Score += d.Weight
+		}
+		td.Severity = drift.SeverityOf(td.Score)
+	}
+	if td.State == DriftFound {
 		td = r.recordDetection(ctx, td, s, t)
 	}
 	return td

@@ -9,6 +9,7 @@ import (
 	"github.com/stratadb/strata/planner/drift"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // TestDriftFindsHandChanges: hand changes made after an apply are found by
@@ -284,5 +285,64 @@ func TestConservativeResolvesOnlyRepaired(t *testing.T) {
 	}
 	if rec, err := f.store().Tenant(f.ctx, "acme"); err != nil || rec.Status != landlord.StatusDrifted {
 		t.Fatalf("record %+v %v, want drifted", rec, err)
+	}
+}
+
+// TestDriftFindsUserChanges: a tenant user dropped or short of its
+// privileges by hand is drift the sweep finds (no schema inspect needed),
+// weighs and records, with the statements apply will run to repair it; the
+// apply that runs them closes the drift.
+func TestDriftFindsUserChanges(t *testing.T) {
+	f := newFixture(t)
+	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	f.tenant("u0", basic)
+	victim := f.tenant("u1", basic)
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("apply: exit %d", res.ExitCode())
+	}
+	app, mig := userName(victim.Database, landlord.RoleApp), userName(victim.Database, landlord.RoleMigrator)
+	tests := []struct {
+		name     string
+		change   string
+		severity drift.Severity
+		diff     string // the difference, as Difference.String says it
+		repair   string // the repair's first statement starts with it
+	}{
+		{"app user dropped", "DROP USER " + account(app), drift.Critical, "user " + app + " removed", "CREATE USER " + account(app)},
+		{"migrator privilege revoked", "REVOKE ALTER ON " + ident.GrantDB(victim.Database) + ".* FROM " + account(mig), drift.High,
+			"user " + mig + " modified (privileges revoked)", "GRANT ALL PRIVILEGES"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f.exec(tc.change)
+			r := f.reconciler(Options{})
+			res, err := r.Drift(f.ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			td := res.Tenants[1]
+			if res.Summary.Drifted != 1 || res.Summary.Inspected != 0 || td.State != DriftFound || td.Severity != tc.severity || !td.Recorded {
+				t.Fatalf("summary %+v; %s: %s %s recorded %v %v; want only it drifted %s, recorded, nothing inspected", res.Summary, td.Name, td.State, td.Severity, td.Recorded, td.Differences, tc.severity)
+			}
+			if len(td.Differences) != 1 || td.Differences[0].String() != tc.diff || len(td.Repair) == 0 || !strings.HasPrefix(td.Repair[0].SQL, tc.repair) {
+				t.Fatalf("differences %v, repair %+v; want %q, repaired by %s", td.Differences, td.Repair, tc.diff, tc.repair)
+			}
+			if rec, err := f.store().Tenant(f.ctx, victim.Name); err != nil || rec.Status != landlord.StatusDrifted {
+				t.Fatalf("landlord status %v %v, want drifted", rec, err)
+			}
+			if again, err := r.Drift(f.ctx, []string{victim.Name}); err != nil || again.Tenants[0].Recorded || again.Tenants[0].DetectionID != td.DetectionID {
+				t.Fatalf("second sweep: %+v %v, want the same detection %d, not recorded again", again.Tenants[0], err, td.DetectionID)
+			}
+			if tr := f.result(f.apply(Options{}), victim.Name); tr.Outcome != OutcomeConverged || len(tr.Statements) == 0 {
+				t.Fatalf("apply: %s %s, %d statements; want converged with the repair", tr.Outcome, tr.Error, len(tr.Statements))
+			}
+			res, err = r.Drift(f.ctx, nil)
+			if err != nil || res.Summary.Drifted != 0 {
+				t.Fatalf("sweep after apply: %+v %v, want no drift", res.Summary, err)
+			}
+			if rec, err := f.store().Tenant(f.ctx, victim.Name); err != nil || rec.Status != landlord.StatusActive {
+				t.Fatalf("landlord status after apply %v %v, want active", rec, err)
+			}
+		})
 	}
 }

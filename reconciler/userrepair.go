@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/stratadb/strata/planner"
+	"github.com/stratadb/strata/planner/drift"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec"
@@ -57,6 +58,41 @@ func userStatements(database string, users map[landlord.Role]tenantUser, secret 
 			grant.Comment = fmt.Sprintf("the %s user lacks its privileges on the tenant database: granted %s again", role, grants[role])
 			out = append(out, grant)
 		}
+	}
+	return out
+}
+
+// User differences weigh like a table (high): the tenant's application or
+// strata's migrations cannot work as they should. The app user missing is
+// critical, as a database dropped is: the application cannot connect.
+const (
+	userDifference = 10
+	appUserRemoved = 20
+)
+
+// userDrift names what differs in database's users from what strata made
+// (a user dropped, a privilege revoked, a password the landlord lost), as
+// differences of a drift sweep, weighted.
+func userDrift(database string, users map[landlord.Role]tenantUser) []drift.Difference {
+	var out []drift.Difference
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		u, user := users[role], userName(database, role)
+		d := drift.Difference{Object: "user", Name: user, Change: drift.Modified, Weight: userDifference}
+		switch {
+		case !u.exists && role == landlord.RoleApp:
+			d.Change, d.Weight = drift.Removed, appUserRemoved
+		case !u.exists:
+			d.Change = drift.Removed
+		case !u.stored(user) && !u.granted:
+			d.Detail = "privileges revoked; no password stored in the landlord"
+		case !u.stored(user):
+			d.Detail = "no password stored in the landlord"
+		case !u.granted:
+			d.Detail = "privileges revoked"
+		default:
+			continue
+		}
+		out = append(out, d)
 	}
 	return out
 }
