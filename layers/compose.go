@@ -174,10 +174,24 @@ func (c *Composer) Driver(ctx context.Context) (*Driver, error) {
 	return drv, nil
 }
 
+// composeAttempts bounds the compositions of one layer set redone because
+// the scratch database lost its defaults (dbdefaults.go).
+const composeAttempts = 3
+
 func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Layer) (d *Desired, err error) {
 	// Best effort: a leftover scratch database only costs space, and the
 	// next composer tries again.
 	c.swept.Do(func() { _, _ = SweepScratch(ctx, c.dev) })
+	for range composeAttempts {
+		if d, err = c.composeOnce(ctx, hash, layers); !errors.Is(err, errDefaultsLost) {
+			break
+		}
+	}
+	return d, err
+}
+
+// composeOnce composes layers in a scratch database of its own.
+func (c *Composer) composeOnce(ctx context.Context, hash string, layers []*spec.Layer) (d *Desired, err error) {
 	c.composed.Add(1)
 	drv, err := c.Driver(ctx)
 	if err != nil {
@@ -205,6 +219,11 @@ func (c *Composer) compose(ctx context.Context, hash string, layers []*spec.Laye
 	sn, err := snapshot.Take(ctx, c.dev, sc.name)
 	if err != nil {
 		return nil, fmt.Errorf("layers: snapshot composition: %w", err)
+	}
+	// Once more, after every read above: a concurrent read can still cache
+	// other defaults just after CREATE DATABASE (dbdefaults.go).
+	if err := checkDefaults(ctx, sc.lock, sc.name, c.charset, c.collation); err != nil {
+		return nil, serverError("scratch database", err)
 	}
 	s.Name = ""
 	s.Realm = nil

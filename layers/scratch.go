@@ -56,13 +56,6 @@ func newScratch(ctx context.Context, db *sql.DB, hash, charset, collation string
 	if err != nil {
 		return nil, err
 	}
-	create := "CREATE DATABASE " + quoteIdent(name)
-	if charset != "" {
-		create += " CHARACTER SET " + quoteIdent(charset)
-	}
-	if collation != "" {
-		create += " COLLATE " + quoteIdent(collation)
-	}
 	lock, err := db.Conn(ctx)
 	if err != nil {
 		return nil, serverError("connect", err)
@@ -78,9 +71,12 @@ func newScratch(ctx context.Context, db *sql.DB, hash, charset, collation string
 		discard(lock)
 		return nil, fmt.Errorf("layers: scratch database name %s is taken; compose again", name)
 	}
-	if _, err := lock.ExecContext(ctx, create); err != nil {
+	if created, err := CreateDatabase(ctx, lock, name, charset, collation); err != nil {
+		if created {
+			_, _ = lock.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name))
+		}
 		discard(lock)
-		return nil, serverError(fmt.Sprintf("create scratch database (charset %q, collation %q)", charset, collation), err)
+		return nil, serverError("scratch database", err)
 	}
 	s := &scratch{db: db, lock: lock, name: name}
 	if err := s.connect(ctx, lim); err != nil {

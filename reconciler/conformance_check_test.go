@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/planner"
@@ -132,10 +133,15 @@ var columnCheck = regexp.MustCompile("^(  `[^`]+` )(.*) CHECK (\\(.*\\))$")
 // fresh database and returns its schema: what the live one must equal.
 func (b *confBatch) reference(ctx context.Context, t *spec.Tenant) (string, error) {
 	name := dbtest.Name(b.prefix + "ref")
-	if _, err := b.f.db.ExecContext(ctx, "CREATE DATABASE "+ident.Quote(name)+" CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+	// As strata creates a tenant's: a concurrent scan cannot change its defaults.
+	created, err := layers.CreateDatabase(ctx, b.f.db, name, "utf8mb4", "utf8mb4_unicode_ci")
+	if !created {
 		return "", err
 	}
 	defer b.f.db.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+ident.Quote(name))
+	if err != nil {
+		return "", err
+	}
 	conn, err := b.conn(ctx, name)
 	if err != nil {
 		return "", err

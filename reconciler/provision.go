@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
 	"github.com/stratadb/strata/spec/ident"
@@ -60,11 +61,10 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 	if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error { return s.PutTenant(ctx, rec) }); err != nil {
 		return "", err
 	}
-	q := fmt.Sprintf("CREATE DATABASE %s CHARACTER SET %s COLLATE %s", ident.Quote(j.t.Database), j.r.charset, j.r.collation)
-	if _, err := j.srv.db.ExecContext(ctx, q); err != nil {
-		return "", fmt.Errorf("reconciler: create database %s: %w", j.t.Database, err)
+	c.database, err = layers.CreateDatabase(ctx, j.srv.db, j.t.Database, j.r.charset, j.r.collation)
+	if err != nil {
+		return "", fmt.Errorf("reconciler: %w", err)
 	}
-	c.database = true
 	j.res.Provisioned = true
 	j.log.Info("created database")
 	// Users of a database dropped by hand may still be there.

@@ -1,0 +1,85 @@
+package layers_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"ariga.io/atlas/sql/schema"
+
+	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/spec"
+)
+
+// scanSchemata runs n sessions that list databases starting with prefix,
+// as strata's bulk pass, the scratch sweep or any client may at any time,
+// until the test's work is done.
+func scanSchemata(t *testing.T, prefix string, n int) (stop func()) {
+	db := dbtest.Open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	like := strings.ReplaceAll(prefix, "_", `\_`) + "%"
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				rows, err := db.QueryContext(ctx, "SELECT schema_name, default_collation_name FROM information_schema.schemata WHERE schema_name LIKE ?", like)
+				if err != nil {
+					continue
+				}
+				for rows.Next() {
+				}
+				rows.Close()
+			}
+		})
+	}
+	return func() { cancel(); wg.Wait() }
+}
+
+// TestComposeKeepsDefaultsUnderScans: compositions made while other
+// sessions scan the scratch databases (as SweepScratch does, on every new
+// composer's first composition) all have the composer's collation, on the
+// schema and on tables declared without one.
+func TestComposeKeepsDefaultsUnderScans(t *testing.T) {
+	db := dbtest.Open(t)
+	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci")
+	stop := scanSchemata(t, layers.ScratchPrefix, 4)
+	const n = 120
+	var mu sync.Mutex
+	var bad []string
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < n; i += 4 {
+				l := basic(uniq(t) + fmt.Sprintf("-- %d\n", i) + "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, s VARCHAR(10));\n")
+				d, err := c.ComposeLayers(context.Background(), []*spec.Layer{l})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				tbl, _ := d.Schema.Table("t")
+				if s, tc := collation(d.Schema.Attrs), collation(tbl.Attrs); s != "utf8mb4_unicode_ci" || tc != "utf8mb4_unicode_ci" {
+					mu.Lock()
+					bad = append(bad, fmt.Sprintf("composition %d: schema %s, table %s", i, s, tc))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	stop()
+	if len(bad) > 0 {
+		t.Errorf("%d of %d compositions lost the composer's collation:\n%s", len(bad), n, strings.Join(bad, "\n"))
+	}
+}
+
+func collation(attrs []schema.Attr) string {
+	for _, a := range attrs {
+		if c, ok := a.(*schema.Collation); ok {
+			return c.V
+		}
+	}
+	return ""
+}
