@@ -29,17 +29,28 @@ type execQuerier interface {
 // errDefaultsLost is a database whose defaults are not those it was created with.
 var errDefaultsLost = errors.New("the server holds other defaults for the database than it was created with")
 
-// checkDefaults returns errDefaultsLost when database's default charset or
-// collation is not charset or collation (either "" is not checked).
+// checkDefaults returns errDefaultsLost when database's default charset and
+// collation are not those CREATE DATABASE gives it for charset and
+// collation, as the server names them (utf8 is utf8mb3, names in any case;
+// a charset alone has its default collation). Without a charset it checks
+// nothing: the server's defaults are what a lost database gets.
 func checkDefaults(ctx context.Context, q execQuerier, database, charset, collation string) error {
-	var cs, coll string
+	if charset == "" {
+		return nil
+	}
+	want := "CONVERT('' USING " + quoteIdent(charset) + ")"
+	if collation != "" {
+		want += " COLLATE " + quoteIdent(collation)
+	}
+	var cs, coll, wantCS, wantColl string
 	// Equality on the name: MariaDB reads this one database's defaults only.
-	err := q.QueryRowContext(ctx, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", database).Scan(&cs, &coll)
+	err := q.QueryRowContext(ctx, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME, CHARSET("+want+"), COLLATION("+want+
+		") FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", database).Scan(&cs, &coll, &wantCS, &wantColl)
 	if err != nil {
 		return fmt.Errorf("read the defaults of %s: %w", database, err)
 	}
-	if charset != "" && cs != charset || collation != "" && coll != collation {
-		return fmt.Errorf("%w: %s has %s/%s, created with %s/%s", errDefaultsLost, database, cs, coll, charset, collation)
+	if cs != wantCS || coll != wantColl {
+		return fmt.Errorf("%w: %s has %s/%s, created with %s/%s", errDefaultsLost, database, cs, coll, wantCS, wantColl)
 	}
 	return nil
 }

@@ -59,7 +59,11 @@ func TestComposeKeepsDefaultsUnderScans(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				tbl, _ := d.Schema.Table("t")
+				tbl, ok := d.Schema.Table("t")
+				if !ok {
+					t.Errorf("composition %d has no table t", i)
+					return
+				}
 				if s, tc := collation(d.Schema.Attrs), collation(tbl.Attrs); s != "utf8mb4_unicode_ci" || tc != "utf8mb4_unicode_ci" {
 					mu.Lock()
 					bad = append(bad, fmt.Sprintf("composition %d: schema %s, table %s", i, s, tc))
@@ -82,4 +86,30 @@ func collation(attrs []schema.Attr) string {
 		}
 	}
 	return ""
+}
+
+// TestCreateDatabaseNamesAsTheServerDoes: a charset or collation spelled
+// otherwise than the server names it (an alias, another case) is checked
+// as the server resolves it.
+func TestCreateDatabaseNamesAsTheServerDoes(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	prefix := dbtest.Name("strata_dn_") + "_"
+	t.Cleanup(func() { dbtest.DropDatabases(t, db, prefix) })
+	for i, c := range []struct{ charset, collation, want string }{
+		{"utf8mb4", "utf8mb4_unicode_ci", "utf8mb4_unicode_ci"},
+		{"UTF8MB4", "UTF8MB4_UNICODE_CI", "utf8mb4_unicode_ci"},
+		{"utf8", "", "utf8mb3_general_ci"},
+		{"utf8mb4", "", "utf8mb4_general_ci"},
+	} {
+		name := fmt.Sprintf("%s%d", prefix, i)
+		if created, err := layers.CreateDatabase(ctx, db, name, c.charset, c.collation); err != nil || !created {
+			t.Errorf("%s/%s: created %v, %v", c.charset, c.collation, created, err)
+			continue
+		}
+		var got string
+		if err := db.QueryRowContext(ctx, "SELECT default_collation_name FROM information_schema.schemata WHERE schema_name = ?", name).Scan(&got); err != nil || got != c.want {
+			t.Errorf("%s/%s: database collation %s (%v), want %s", c.charset, c.collation, got, err, c.want)
+		}
+	}
 }

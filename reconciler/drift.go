@@ -16,8 +16,8 @@ type DriftState string
 
 // Drift states.
 const (
-	DriftNone    DriftState = "none"    // live schema equals the last apply's snapshot
-	DriftFound   DriftState = "drifted" // changed outside strata since the last apply
+	DriftNone    DriftState = "none"    // live schema equals the last apply's snapshot, its users in place
+	DriftFound   DriftState = "drifted" // schema or users changed outside strata since the last apply
 	DriftUnknown DriftState = "unknown" // no baseline yet
 	DriftSkipped DriftState = "skipped" // suspended or decommissioned
 	DriftFailed  DriftState = "failed"  // could not be checked: see Error
@@ -31,10 +31,12 @@ type TenantDrift struct {
 	State    DriftState     `json:"state"`
 	Severity drift.Severity `json:"severity"`
 	Score    int            `json:"score"`
-	// Differences go from the snapshot to the live schema: "added" is only live.
+	// Differences go from the snapshot to the live schema ("added" is only
+	// live), the tenant's users' first (object "user").
 	Differences []drift.Difference `json:"differences,omitempty"`
-	// Repair are the statements that would restore the snapshot, classified
-	// and with the tenant's approvals applied, as strata apply would run them.
+	// Repair are the statements that would put the users in place and
+	// restore the snapshot, classified and with the tenant's approvals
+	// applied, as strata apply would run them.
 	Repair []planner.Statement `json:"repair,omitempty"`
 	// Unmanaged are live tables the snapshot does not have: never dropped
 	// without approval.
@@ -44,7 +46,7 @@ type TenantDrift struct {
 	// live fingerprint is not recorded again).
 	DetectionID int64  `json:"detection_id,omitempty"`
 	Recorded    bool   `json:"recorded,omitempty"`
-	Note        string `json:"note,omitempty"` // why the state is unknown or none despite a differing fingerprint
+	Note        string `json:"note,omitempty"` // why the state is unknown, or why a differing fingerprint is no drift of the schema
 	Error       string `json:"error,omitempty"`
 	err         error  // Error as the error it was (DriftFailed), for its kind
 

@@ -122,10 +122,11 @@ func snapshotLayer(b landlord.Baseline, ddl string) (*spec.Layer, error) {
 
 // recordDetection records td (found by detect) in the landlord, with the
 // live schema, unless the tenant's open detection already has this live
-// fingerprint.
+// fingerprint and score (the users' differences change the score, not the
+// fingerprint).
 func (r *Reconciler) recordDetection(ctx context.Context, td TenantDrift, s *server, t *spec.Tenant) TenantDrift {
 	b, fp := td.baseline, td.fingerprint
-	if open, err := r.store.OpenDetection(ctx, t.Name); err == nil && open.LiveFingerprint == fp {
+	if open, err := r.store.OpenDetection(ctx, t.Name); err == nil && open.LiveFingerprint == fp && open.Score == td.Score {
 		td.DetectionID = open.ID
 		return td
 	} else if err != nil && !landlord.IsNotFound(err) {

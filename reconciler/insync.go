@@ -28,6 +28,8 @@ type liveState struct {
 	// not read). strata writes them only inside runs it records first, so
 	// they stand for a tenant the pass still describes (freshSincePass).
 	creds map[string]map[landlord.Role]*landlord.Credential
+	// noLandlord is true when strata plan found no landlord yet.
+	noLandlord bool
 
 	// archived are the tenants with archives kept or in progress, read on
 	// first need (a plan that creates a table or adds a column) for the

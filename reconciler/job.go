@@ -24,10 +24,11 @@ type job struct {
 	log  *slog.Logger
 
 	srv      *server
-	unlock   func()  // releases the tenant's lock
-	migrator *sql.DB // the tenant's migrator user on its database
-	admin    int     // how many of the plan's first statements run as the server's admin
-	ran      int     // how many of them ran already: the users' (repairUsers)
+	unlock   func()   // releases the tenant's lock
+	migrator *sql.DB  // the tenant's migrator user on its database
+	admin    int      // how many of the plan's first statements run as the server's admin
+	ran      int      // how many of them ran already: the users' (repairUsers)
+	secret   []string // what the users' statements run: with the passwords their SQL withholds
 
 	rec     landlord.Tenant // the landlord record, updated as steps run
 	desired *layers.Desired

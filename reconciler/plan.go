@@ -44,6 +44,7 @@ func (r *Reconciler) readRecords(ctx context.Context, sel []*spec.Tenant, live *
 	live.baselines, live.creds = map[string]landlord.Baseline{}, map[string]map[landlord.Role]*landlord.Credential{}
 	ok, err := r.store.Exists(ctx)
 	if err != nil || !ok {
+		live.noLandlord = !ok
 		return err
 	}
 	if live.baselines, err = r.store.Baselines(ctx, r.names(sel)); err != nil {

@@ -231,6 +231,11 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 	if err := f.store().DeleteCredential(f.ctx, "acme", landlord.RoleMigrator); err != nil {
 		t.Fatal(err)
 	}
+	// And a column added in Git: the same apply runs the users' statements
+	// (as the server's admin), then the schema's (as the migrator).
+	tn = f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil), layer(spec.LayerCustom, "custom", map[string]string{
+		"tenants/acme/migrations/01_fax.sql": "ALTER TABLE members ADD COLUMN fax VARCHAR(20) NULL;\n",
+	}, nil))
 	// strata plan says what apply will do, passwords withheld.
 	plan, err := f.reconciler(Options{}).Plan(f.ctx, nil)
 	if err != nil {
@@ -247,6 +252,7 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 	for _, st := range tp.Statements {
 		planned = append(planned, st.SQL)
 	}
+	wantSQL = append(wantSQL, "ALTER TABLE `members` ADD COLUMN `fax` varchar(20) NULL")
 	if tp.Action != planner.ActionChange || !slices.Equal(planned, wantSQL) || plan.Summary.Change != 1 {
 		t.Fatalf("plan: %s, %d to change:\n  %s\nwant change:\n  %s", tp.Action, plan.Summary.Change, strings.Join(planned, "\n  "), strings.Join(wantSQL, "\n  "))
 	}
@@ -267,6 +273,9 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 		}
 	}
 	check("put in place")
+	if got, want := f.live(tn.Database), f.reference(tn); got != want {
+		t.Fatalf("live schema:\n%s\nwant:\n%s", got, want)
+	}
 	if again, err := f.reconciler(Options{}).Plan(f.ctx, nil); err != nil || again.Tenants[0].Action != planner.ActionNone {
 		t.Fatalf("plan after apply: %+v, %v; want in sync", again.Tenants[0], err)
 	}

@@ -14,9 +14,10 @@ import (
 
 // The steps of an active tenant's apply, in the order activeSteps (job.go)
 // runs them, with the job state each sets: lock (srv, unlock), start (rec),
-// compose (desired), provision (migrator, res.Provisioned), plan (plan,
-// admin), drift (records plan.marks), migrate (res.Statements), verify
-// (liveFP: fastpath.go), seed (seeds.go), snapshot (res.SchemaHash).
+// compose (desired), provision (migrator, res.Provisioned; the users'
+// statements it ran: plan, ran, secret), plan (plan, admin), drift
+// (records plan.marks), migrate (res.Statements), verify (liveFP:
+// fastpath.go), seed (seeds.go), snapshot (res.SchemaHash).
 // conclude decides the outcome from what they left.
 
 // lockStep takes the tenant's advisory lock and closes runs a killed strata
@@ -73,7 +74,9 @@ func composeStep(ctx context.Context, j *job) error {
 }
 
 // provisionStep creates the database and users when missing (status
-// provisioning meanwhile; res.Provisioned) and connects as the migrator (j.migrator).
+// provisioning meanwhile; res.Provisioned), or puts an existing database's
+// users in place (repairUsers: the plan's first statements), and connects
+// as the migrator (j.migrator).
 func provisionStep(ctx context.Context, j *job) error {
 	pw, err := j.provision(ctx)
 	if err != nil {
@@ -239,11 +242,12 @@ func migrateStep(ctx context.Context, j *job) error {
 }
 
 // runStatements runs the plan's statements as migrateStep describes: the
-// first j.admin as the server's admin (unlock, suspend, decommission) on a
-// session with lock_wait_timeout, the rest as the migrator.
+// first j.admin as the server's admin (the users' statements, unlock,
+// suspend, decommission) on a session with lock_wait_timeout, the rest as
+// the migrator. The users' statements provisionStep ran (j.ran) are skipped.
 func (j *job) runStatements(ctx context.Context) error {
 	var admin execer
-	if j.admin > 0 {
+	if j.admin > j.ran {
 		conn, put, err := j.srv.boundedConn(ctx)
 		if err != nil {
 			return err
@@ -286,7 +290,11 @@ func (j *job) runStatements(ctx context.Context) error {
 			if err := j.archiveBefore(ctx, st); err != nil {
 				return err
 			}
-			err, recErr := j.execute(ctx, db, &rec, st, st.SQL)
+			run := st.SQL
+			if i < len(j.secret) {
+				run = j.secret[i] // a user's statement with its new password
+			}
+			err, recErr := j.execute(ctx, db, &rec, st, run)
 			if recErr != nil {
 				return recErr
 			}

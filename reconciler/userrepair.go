@@ -27,32 +27,36 @@ const withheld = "'<new password>'"
 
 // userStatement is a statement that puts one of a tenant's users in place.
 type userStatement struct {
-	planner.Statement // as planned and recorded: a new password withheld
+	planner.Statement        // as planned and recorded: a new password withheld
+	run               string // what runs: with the new password
 	role              landlord.Role
 	sets              bool // it sets the user's password
 }
 
 // userStatements returns the statements that put database's users in place
-// as users describes them, app user first; a statement that sets a
-// password says secret(role), the password literal.
-func userStatements(database string, users map[landlord.Role]tenantUser, secret func(landlord.Role) string) []userStatement {
+// as users describes them, app user first; one that sets a password runs
+// with pws[role] (withheld when pws has none: strata plan).
+func userStatements(database string, users map[landlord.Role]tenantUser, pws map[landlord.Role]string) []userStatement {
 	var out []userStatement
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 		u, user := users[role], userName(database, role)
-		grant := userStatement{role: role, Statement: planner.Statement{SQL: grantTo(database, role), Kind: planner.Additive,
+		setPassword := func(verb, comment string) userStatement {
+			st := userStatement{role: role, sets: true, Statement: planner.Statement{
+				SQL: verb + " USER " + account(user) + " IDENTIFIED BY " + withheld, Kind: planner.Additive, Comment: comment}}
+			st.run = st.SQL
+			if pw, ok := pws[role]; ok {
+				st.run = verb + " USER " + account(user) + " IDENTIFIED BY " + ident.String(pw)
+			}
+			return st
+		}
+		grant := userStatement{role: role, run: grantTo(database, role), Statement: planner.Statement{SQL: grantTo(database, role), Kind: planner.Additive,
 			Comment: fmt.Sprintf("grant the %s user its privileges on the tenant database (%s)", role, grants[role])}}
 		switch {
 		case !u.exists:
-			out = append(out, userStatement{role: role, sets: true, Statement: planner.Statement{
-				SQL: "CREATE USER " + account(user) + " IDENTIFIED BY " + secret(role), Kind: planner.Additive,
-				Comment: fmt.Sprintf("the %s user is missing on the server: created with a new password, stored in the landlord (strata credentials)", role),
-			}}, grant)
+			out = append(out, setPassword("CREATE", fmt.Sprintf("the %s user is missing on the server: created with a new password, stored in the landlord (strata credentials)", role)), grant)
 			continue
 		case !u.stored(user):
-			out = append(out, userStatement{role: role, sets: true, Statement: planner.Statement{
-				SQL: "ALTER USER " + account(user) + " IDENTIFIED BY " + secret(role), Kind: planner.Additive,
-				Comment: fmt.Sprintf("the landlord holds no password of the %s user: it gets a new one, stored in the landlord (strata credentials)", role),
-			}})
+			out = append(out, setPassword("ALTER", fmt.Sprintf("the landlord holds no password of the %s user: it gets a new one, stored in the landlord (strata credentials)", role)))
 		}
 		if !u.granted {
 			grant.Comment = fmt.Sprintf("the %s user lacks its privileges on the tenant database: granted %s again", role, grants[role])
@@ -100,33 +104,33 @@ func userDrift(database string, users map[landlord.Role]tenantUser) []drift.Diff
 // plannedUsers returns the statements userStatements would run, as strata plan shows them.
 func plannedUsers(database string, users map[landlord.Role]tenantUser) []planner.Statement {
 	var out []planner.Statement
-	for _, st := range userStatements(database, users, func(landlord.Role) string { return withheld }) {
+	for _, st := range userStatements(database, users, nil) {
 		out = append(out, st.Statement)
 	}
 	return out
 }
 
 // usersOf returns what t's server and the landlord hold of its two users.
-// live's accounts stand when they show both users in place (strata plan
-// reads them at one moment; apply uses them while the pass still describes
-// the tenant, see job.accounts); otherwise the server is asked now. The
-// stored credentials are live's when it read them (nil: ask the landlord).
+// live's accounts and credentials stand when they show both users in place
+// (strata plan reads them at one moment; apply uses them while the pass
+// still describes the tenant, see job.accounts). Otherwise the server is
+// asked now, and then the landlord, so a password stored meanwhile with
+// its user is seen with it.
 func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, live *liveState) (map[landlord.Role]tenantUser, error) {
-	creds := live.credentials(t)
-	if creds == nil {
-		var err error
-		if creds, err = r.store.Credentials(ctx, t.Name); err != nil {
-			return nil, err
-		}
-	}
-	if a, read := live.hostAccounts(t); read {
-		if out := tenantUsers(t.Database, a, creds); inPlace(t.Database, out) {
+	if a, read := live.hostAccounts(t); read && live.credentials(t) != nil {
+		if out := tenantUsers(t.Database, a, live.credentials(t)); inPlace(t.Database, out) {
 			return out, nil
 		}
 	}
 	a, err := readHostAccounts(ctx, s.db, userName(t.Database, landlord.RoleApp), userName(t.Database, landlord.RoleMigrator))
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", t.Name, err)
+	}
+	creds := map[landlord.Role]*landlord.Credential{} // no landlord yet: nothing stored
+	if live == nil || !live.noLandlord {
+		if creds, err = r.store.Credentials(ctx, t.Name); err != nil {
+			return nil, err
+		}
 	}
 	return tenantUsers(t.Database, a, creds), nil
 }
@@ -168,34 +172,43 @@ func (j *job) repairUsers(ctx context.Context) (migratorPassword string, err err
 			}
 		}
 	}
-	stmts := userStatements(j.t.Database, have, func(role landlord.Role) string { return ident.String(pws[role]) })
+	stmts := userStatements(j.t.Database, have, pws)
 	if len(stmts) == 0 {
 		return pws[landlord.RoleMigrator], nil
 	}
-	j.plan.Statements = plannedUsers(j.t.Database, have)
-	j.openRunLater() // with the first statement's record, before it runs
-	conn, put, err := j.srv.boundedConn(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer put()
-	for i, st := range stmts {
-		rec := statementRecord(i, j.plan.Statements[i])
-		if err, recErr := j.execute(ctx, conn, &rec, j.plan.Statements[i], st.SQL); err != nil || recErr != nil {
-			return "", errors.Join(err, recErr)
-		}
-		if !st.sets {
+	// Sealed before anything runs: once a statement ran, its password is
+	// the user's and only needs storing.
+	creds := map[landlord.Role]landlord.Credential{}
+	for role, pw := range pws {
+		if have[role].stored(userName(j.t.Database, role)) {
 			continue
 		}
-		sealed, err := j.r.box.Seal(pws[st.role], sealContext(j.t.Name, st.role))
+		sealed, err := j.r.box.Seal(pw, sealContext(j.t.Name, role))
 		if err != nil {
 			return "", err
 		}
-		// Stored at once: the password is the user's from now on.
-		cred := landlord.Credential{Tenant: j.t.Name, Role: st.role, User: userName(j.t.Database, st.role), Sealed: sealed}
-		if err := j.flush(ctx, func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, cred) }); err != nil {
-			return "", err
+		creds[role] = landlord.Credential{Tenant: j.t.Name, Role: role, User: userName(j.t.Database, role), Sealed: sealed}
+	}
+	j.plan.Action, j.plan.Statements, j.secret = planner.ActionChange, nil, nil
+	for _, st := range stmts {
+		j.plan.Statements = append(j.plan.Statements, st.Statement)
+		j.secret = append(j.secret, st.run)
+	}
+	j.admin = len(stmts)
+	j.openRunLater() // with the first statement's record, before it runs
+	err = j.runStatements(ctx)
+	// The new passwords of the statements that ran, stored even when the
+	// apply was asked to stop: they are the users' now.
+	var store []record
+	for i, st := range stmts {
+		if cred := creds[st.role]; st.sets && j.res.Statements[i].Outcome == landlord.StatementApplied {
+			store = append(store, func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, cred) })
 		}
+	}
+	wctx, cancel := bounded(ctx)
+	defer cancel()
+	if err = errors.Join(err, j.flush(wctx, store...)); err != nil {
+		return "", err
 	}
 	j.ran = len(stmts)
 	return pws[landlord.RoleMigrator], nil
