@@ -201,7 +201,8 @@ func (j *job) repairUsers(ctx context.Context) (migratorPassword string, err err
 	// apply was asked to stop: they are the users' now.
 	var store []record
 	for i, st := range stmts {
-		if cred := creds[st.role]; st.sets && j.res.Statements[i].Outcome == landlord.StatementApplied {
+		// (A landlord write that failed ends runStatements early, with fewer records.)
+		if cred := creds[st.role]; st.sets && i < len(j.res.Statements) && j.res.Statements[i].Outcome == landlord.StatementApplied {
 			store = append(store, func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, cred) })
 		}
 	}
