@@ -113,3 +113,32 @@ func TestCreateDatabaseNamesAsTheServerDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeAgainWhenDefaultsLost: a scratch database whose defaults
+// change while a composition runs in it (as a concurrent read can make
+// them) is not inspected as the desired schema: the layers are composed
+// again in a new one.
+func TestComposeAgainWhenDefaultsLost(t *testing.T) {
+	db := dbtest.Open(t)
+	c := layers.New(db, "utf8mb4", "utf8mb4_unicode_ci")
+	var spoiled string
+	layers.SetBeforeStatement(t, func(_ int64, database string) {
+		if spoiled == "" {
+			spoiled = database
+			if _, err := db.Exec("ALTER DATABASE `" + database + "` COLLATE utf8mb4_general_ci"); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	d, err := c.ComposeLayers(context.Background(), []*spec.Layer{basic(uniq(t) + "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, s VARCHAR(10));\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := "(no table t)"
+	if tbl, ok := d.Schema.Table("t"); ok {
+		tc = collation(tbl.Attrs)
+	}
+	if s := collation(d.Schema.Attrs); s != "utf8mb4_unicode_ci" || tc != "utf8mb4_unicode_ci" || c.Compositions() != 2 {
+		t.Fatalf("composition after %s lost its defaults: schema %s, table t %s; %d compositions, want utf8mb4_unicode_ci and 2", spoiled, s, tc, c.Compositions())
+	}
+}

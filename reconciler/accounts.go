@@ -140,8 +140,8 @@ func tenantUsers(database string, a *hostAccounts, creds map[landlord.Role]*land
 	out := map[landlord.Role]tenantUser{}
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 		user := userName(database, role)
-		_, exists := a.locked[user]
-		out[role] = tenantUser{exists: exists, granted: a.grants[grantKey(user, pattern)].cover(role), cred: creds[role]}
+		locked, exists := a.locked[user]
+		out[role] = tenantUser{exists: exists, locked: locked, granted: a.grants[grantKey(user, pattern)].cover(role), cred: creds[role]}
 	}
 	return out
 }
@@ -158,5 +158,5 @@ func (j *job) accounts(ctx context.Context) (map[landlord.Role]tenantUser, error
 	if p := j.current(ctx); p != nil {
 		live = p.live
 	}
-	return j.r.usersOf(ctx, j.srv, j.t, live)
+	return j.r.usersOf(ctx, j.srv, j.t, live, true)
 }

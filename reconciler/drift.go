@@ -147,12 +147,13 @@ func (r *Reconciler) driftTenant(ctx context.Context, t *spec.Tenant, live *live
 	fp, exists := live.fingerprint(t)
 	var users []drift.Difference
 	if exists {
-		u, err := r.usersOf(ctx, s, t, live)
+		u, err := r.usersOf(ctx, s, t, live, true)
 		if err != nil {
 			return driftFailed(td, err)
 		}
-		users = userDrift(t.Database, u)
-		td.Repair = plannedUsers(t.Database, u)
+		if users = userDrift(t.Database, u); len(users) > 0 {
+			td.Repair = plannedUsers(t.Database, u)
+		}
 	}
 	if exists && fp == b.Fingerprint {
 		if len(users) == 0 {

@@ -39,19 +39,6 @@ type liveState struct {
 	archivedErr  error
 }
 
-// accountLocked reports whether user is locked on t's server, and whether
-// the pass knows (false: ask the server).
-func (s *liveState) accountLocked(t *spec.Tenant, user string) (locked, known bool) {
-	if s == nil {
-		return false, false
-	}
-	a, ok := s.hostAccounts(t)
-	if !ok {
-		return false, false
-	}
-	return a.locked[user], true
-}
-
 // credentials returns t's stored credentials as the pass read them; nil
 // when it did not read them.
 func (s *liveState) credentials(t *spec.Tenant) map[landlord.Role]*landlord.Credential {

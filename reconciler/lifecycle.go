@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
@@ -26,24 +25,23 @@ const approveDropDatabase = "DROP DATABASE"
 //
 // strata plan shows them and apply runs exactly them, as the server's admin.
 func lifecycleStatements(ctx context.Context, db *sql.DB, t *spec.Tenant) ([]planner.Statement, error) {
+	a, err := readHostAccounts(ctx, db, userName(t.Database, landlord.RoleApp), userName(t.Database, landlord.RoleMigrator))
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", t.Name, err)
+	}
 	var out []planner.Statement
 	switch t.Status {
 	case spec.StatusSuspended:
 		user := userName(t.Database, landlord.RoleApp)
-		locked, exists, err := accountLocked(ctx, db, user)
-		if err != nil || !exists || locked {
-			return nil, err
+		if locked, exists := a.locked[user]; !exists || locked {
+			return nil, nil
 		}
 		out = append(out, planner.Statement{SQL: "ALTER USER " + account(user) + " ACCOUNT LOCK", Kind: planner.Additive,
 			Comment: "suspend: lock the app user; the schema and data are kept"})
 	case spec.StatusDecommissioned:
 		for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 			user := userName(t.Database, role)
-			_, exists, err := accountLocked(ctx, db, user)
-			if err != nil {
-				return nil, err
-			}
-			if exists {
+			if _, exists := a.locked[user]; exists {
 				out = append(out, planner.Statement{SQL: "DROP USER IF EXISTS " + account(user), Kind: planner.Destructive,
 					Comment: "decommission: drop the " + string(role) + " user and forget its password"})
 			}
@@ -122,70 +120,6 @@ func (j *job) runLifecycle(ctx context.Context, to landlord.Status) error {
 	}
 	j.admin = len(j.plan.Statements)
 	return j.runStatements(ctx)
-}
-
-// unlockStatements returns the statement that unlocks t's app user when
-// the live account is locked (t reactivated after a suspension), whatever
-// the landlord recorded: the first statement of t's plan, run as the
-// server's admin. known is the pass's list of locked accounts (nil: ask
-// the server).
-func unlockStatements(ctx context.Context, db *sql.DB, t *spec.Tenant, known func(user string) (locked, ok bool)) ([]planner.Statement, error) {
-	user := userName(t.Database, landlord.RoleApp)
-	locked, ok := false, false
-	if known != nil {
-		locked, ok = known(user)
-	}
-	if !ok {
-		var err error
-		if locked, _, err = accountLocked(ctx, db, user); err != nil {
-			return nil, err
-		}
-	}
-	if !locked {
-		return nil, nil
-	}
-	return []planner.Statement{{SQL: "ALTER USER " + account(user) + " ACCOUNT UNLOCK", Kind: planner.Additive,
-		Comment: "reactivate: unlock the app user"}}, nil
-}
-
-// withUnlock puts t's unlock statement (unlockStatements) first in tp and
-// returns how many statements it added.
-func withUnlock(ctx context.Context, db *sql.DB, t *spec.Tenant, tp *planner.TenantPlan, known func(user string) (locked, ok bool)) (int, error) {
-	stmts, err := unlockStatements(ctx, db, t, known)
-	if err != nil {
-		return 0, err
-	}
-	prepend(tp, stmts)
-	return len(stmts), nil
-}
-
-// prepend puts stmts, run as the server's admin, first in tp: a tenant
-// otherwise in sync then changes.
-func prepend(tp *planner.TenantPlan, stmts []planner.Statement) {
-	if len(stmts) == 0 {
-		return
-	}
-	tp.Statements = append(append([]planner.Statement(nil), stmts...), tp.Statements...)
-	if tp.Action == planner.ActionNone {
-		tp.Action = planner.ActionChange
-	}
-}
-
-// accountLocked reports whether user@host exists and is locked.
-func accountLocked(ctx context.Context, db *sql.DB, user string) (locked, exists bool, err error) {
-	var n int
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM mysql.user WHERE user = ? AND host = ?", user, host).Scan(&n); err != nil {
-		return false, false, fmt.Errorf("reconciler: look up user %s: %w", user, err)
-	}
-	if n == 0 {
-		return false, false, nil
-	}
-	// SHOW CREATE USER says ACCOUNT LOCK on MariaDB and MySQL alike.
-	var ddl string
-	if err := db.QueryRowContext(ctx, "SHOW CREATE USER "+account(user)).Scan(&ddl); err != nil {
-		return false, true, fmt.Errorf("reconciler: show user %s: %w", user, err)
-	}
-	return strings.Contains(ddl, " ACCOUNT LOCK"), true, nil
 }
 
 // account is user@host, quoted, for account management statements.

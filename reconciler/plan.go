@@ -77,19 +77,16 @@ func (r *Reconciler) planOne(ctx context.Context, t *spec.Tenant, live *liveStat
 	if tp.Action == planner.ActionFailed {
 		return tp
 	}
-	known := func(user string) (bool, bool) { return live.accountLocked(t, user) }
-	if _, err := withUnlock(ctx, s.db, t, &tp, known); err != nil {
+	// The users are put in place first (userrepair.go); a new database
+	// comes with the missing ones.
+	users, err := r.usersOf(ctx, s, t, live, false)
+	if err != nil {
 		return planFailed(tp, err)
 	}
-	// A new database comes with its users; an existing one's are put in
-	// place first (userrepair.go).
-	if tp.Action != planner.ActionCreate {
-		users, err := r.usersOf(ctx, s, t, live)
-		if err != nil {
-			return planFailed(tp, err)
-		}
-		prepend(&tp, plannedUsers(t.Database, users))
+	if tp.Action == planner.ActionCreate {
+		users = withCreated(t.Database, users)
 	}
+	prepend(&tp, plannedUsers(t.Database, users))
 	return tp
 }
 

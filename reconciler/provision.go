@@ -25,9 +25,9 @@ type created struct {
 
 // provision makes sure j's database, app user and migrator user exist with
 // their grants and stored credentials, and returns the migrator's password.
-// The users of a database that exists are put in place by statements of
-// the plan (repairUsers); a new database comes with its users, and a
-// failure drops whatever it created itself.
+// A new database comes with its missing users, and a failure drops
+// whatever it created itself; the users it finds are put in place by
+// statements of the plan (repairUsers).
 func (j *job) provision(ctx context.Context) (migratorPassword string, err error) {
 	// A database the pass found stands, as its schema does, while the
 	// pass still describes the tenant.
@@ -41,7 +41,11 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 		}
 	}
 	if exists {
-		return j.repairUsers(ctx) // userrepair.go
+		have, err := j.accounts(ctx)
+		if err != nil {
+			return "", err
+		}
+		return j.repairUsers(ctx, have, map[landlord.Role]string{}) // userrepair.go
 	}
 	if j.r.box == nil {
 		return "", fmt.Errorf("reconciler: cannot provision %s: %w", j.t.Name, secret.ErrNoKey)
@@ -67,33 +71,29 @@ func (j *job) provision(ctx context.Context) (migratorPassword string, err error
 	}
 	j.res.Provisioned = true
 	j.log.Info("created database")
-	// Users of a database dropped by hand may still be there.
+	// Users of a database dropped by hand may still be there: the missing
+	// ones come with the database, the others are put in place as an
+	// existing database's are.
 	have, err := j.accounts(ctx)
 	if err != nil {
 		return "", err
 	}
+	pws := map[landlord.Role]string{}
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
-		pw, granted, err := j.ensureUser(ctx, role, have[role], &c)
-		if err != nil {
-			return "", err
-		}
-		if role == landlord.RoleMigrator {
-			migratorPassword = pw
-		}
-		if granted || have[role].granted {
+		if have[role].exists {
 			continue
 		}
-		user := userName(j.t.Database, role)
-		if _, err := j.srv.db.ExecContext(ctx, grantTo(j.t.Database, role)); err != nil {
-			return "", fmt.Errorf("reconciler: grant %s to %s: %w", grants[role], user, err)
+		if have[role], pws[role], err = j.newUser(ctx, role); err != nil {
+			return "", err
 		}
+		c.roles = append(c.roles, role)
 	}
-	// Both users' new credentials, stored in one transaction; a failure
-	// drops what this run created (the deferred rollback).
-	if err := j.flush(ctx); err != nil {
+	if migratorPassword, err = j.repairUsers(ctx, have, pws); err != nil {
 		return "", err
 	}
-	return migratorPassword, nil
+	// The new users' credentials, with any record that waited; a failure
+	// drops what this run created (the deferred rollback).
+	return migratorPassword, j.flush(ctx)
 }
 
 // grants are the privileges of each tenant user on its database only.
@@ -105,6 +105,7 @@ var grants = map[landlord.Role]string{
 // tenantUser is what the server and the landlord hold of one tenant user.
 type tenantUser struct {
 	exists  bool                 // in mysql.user
+	locked  bool                 // its account is locked (the tenant was suspended)
 	granted bool                 // holds at least its privileges on the tenant database
 	cred    *landlord.Credential // stored password; nil when none
 }
@@ -114,47 +115,34 @@ func (u tenantUser) stored(user string) bool {
 	return u.exists && u.cred != nil && u.cred.User == user
 }
 
-// ensureUser makes sure the tenant user of role exists and its password is
-// stored, and returns the password and whether it granted the user its
-// privileges too (a user it created).
-func (j *job) ensureUser(ctx context.Context, role landlord.Role, have tenantUser, c *created) (pw string, granted bool, err error) {
+// newUser creates the tenant user of role with a new password and its
+// grant, and returns it as it now is and its password. Its credential is
+// stored with the next record (by the end of provision); should strata die
+// first, the next run finds the user without a stored password and gives
+// it a new one.
+func (j *job) newUser(ctx context.Context, role landlord.Role) (tenantUser, string, error) {
 	user := userName(j.t.Database, role)
-	if have.stored(user) {
-		if j.r.box == nil {
-			return "", false, fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
-		}
-		pw, err := j.r.box.Open(have.cred.Sealed, sealContext(j.t.Name, role))
-		if err != nil {
-			return "", false, fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
-		}
-		return pw, false, nil
-	}
-	// The user or its stored password is missing: (re)create it with a new one.
-	if j.r.box == nil {
-		return "", false, fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
-	}
-	if pw, err = password(); err != nil {
-		return "", false, err
+	pw, err := password()
+	if err != nil {
+		return tenantUser{}, "", err
 	}
 	sealed, err := j.r.box.Seal(pw, sealContext(j.t.Name, role))
 	if err != nil {
-		return "", false, err
+		return tenantUser{}, "", err
 	}
-	if !have.exists {
-		if granted, err = createUser(ctx, j.srv.db, j.t.Database, role, pw); err != nil {
-			return "", false, err
+	granted, err := createUser(ctx, j.srv.db, j.t.Database, role, pw)
+	if err != nil {
+		return tenantUser{}, "", err
+	}
+	if !granted {
+		if _, err := j.srv.db.ExecContext(ctx, grantTo(j.t.Database, role)); err != nil {
+			return tenantUser{}, "", fmt.Errorf("reconciler: grant %s to %s: %w", grants[role], user, err)
 		}
-		c.roles = append(c.roles, role)
-		j.log.Info("created user", "user", user)
-	} else if _, err := j.srv.db.ExecContext(ctx, "ALTER USER "+account(user)+" IDENTIFIED BY "+ident.String(pw)); err != nil {
-		return "", false, fmt.Errorf("reconciler: reset password of %s: %w", user, redact(err))
 	}
-	// Stored with the other user's at the end of provision (records.go);
-	// should strata die first, the next run finds the user without a
-	// stored password and sets a new one.
-	stored := landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}
-	j.later(func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, stored) }, nil)
-	return pw, granted, nil
+	j.log.Info("created user", "user", user)
+	cred := landlord.Credential{Tenant: j.t.Name, Role: role, User: user, Sealed: sealed}
+	j.later(func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, cred) }, nil)
+	return tenantUser{exists: true, granted: true, cred: &cred}, pw, nil
 }
 
 // createUser creates the tenant user of role on database with password pw

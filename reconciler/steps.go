@@ -96,24 +96,12 @@ func planStep(ctx context.Context, j *job) error {
 	users := j.plan.Statements[:j.ran]
 	j.plan = j.r.planTenant(ctx, j.srv, j.t, j.desired, v)
 	j.res.Unmanaged = j.plan.Unmanaged
+	prepend(&j.plan.TenantPlan, users)
+	j.admin = len(users)
 	if j.plan.Action == planner.ActionFailed {
-		prepend(&j.plan.TenantPlan, users)
 		return fmt.Errorf("plan: %w", planError(j.plan.TenantPlan))
 	}
-	// A locked app user (the tenant was suspended) is unlocked first. The
-	// pass's list of locked accounts stands while the pass still describes
-	// the tenant: suspending is a run strata records first.
-	known := func(user string) (bool, bool) {
-		if !j.freshSincePass(ctx) {
-			return false, false
-		}
-		return j.pass.live.accountLocked(j.t, user)
-	}
-	var err error
-	j.admin, err = withUnlock(ctx, j.srv.db, j.t, &j.plan.TenantPlan, known)
-	prepend(&j.plan.TenantPlan, users)
-	j.admin += len(users)
-	return err
+	return nil
 }
 
 // driftStep records the drift planStep found (a detection in the landlord,
@@ -242,7 +230,7 @@ func migrateStep(ctx context.Context, j *job) error {
 }
 
 // runStatements runs the plan's statements as migrateStep describes: the
-// first j.admin as the server's admin (the users' statements, unlock,
+// first j.admin as the server's admin (the users' statements,
 // suspend, decommission) on a session with lock_wait_timeout, the rest as
 // the migrator. The users' statements provisionStep ran (j.ran) are skipped.
 func (j *job) runStatements(ctx context.Context) error {

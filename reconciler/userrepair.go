@@ -13,14 +13,14 @@ import (
 	"github.com/stratadb/strata/spec/ident"
 )
 
-// The users of a tenant whose database exists are put back in place
-// (created, given a password the landlord holds, granted their
-// privileges) by statements strata plan shows and apply records, each
+// A tenant's users are put in place (created, given a password the
+// landlord holds, granted their privileges, unlocked when the tenant is
+// reactivated) by statements strata plan shows and apply records, each
 // before it runs, as the first of the tenant's plan: run as the server's
 // admin before anything needs the migrator. Neither the plan nor the
 // landlord shows a password: a new one is stored, sealed, once its
-// statement ran. A new tenant's users come with its database (action
-// create) and are not listed.
+// statement ran. The users a new database lacks come with it (action
+// create, provision's newUser) and are not listed.
 
 // withheld stands for the new password in a statement as planned and recorded.
 const withheld = "'<new password>'"
@@ -61,6 +61,36 @@ func userStatements(database string, users map[landlord.Role]tenantUser, pws map
 		if !u.granted {
 			grant.Comment = fmt.Sprintf("the %s user lacks its privileges on the tenant database: granted %s again", role, grants[role])
 			out = append(out, grant)
+		}
+		if u.locked && role == landlord.RoleApp {
+			unlock := "ALTER USER " + account(user) + " ACCOUNT UNLOCK"
+			out = append(out, userStatement{role: role, run: unlock, Statement: planner.Statement{SQL: unlock, Kind: planner.Additive,
+				Comment: "reactivate: unlock the app user"}})
+		}
+	}
+	return out
+}
+
+// prepend puts stmts, run as the server's admin, first in tp: a tenant
+// otherwise in sync then changes.
+func prepend(tp *planner.TenantPlan, stmts []planner.Statement) {
+	if len(stmts) == 0 {
+		return
+	}
+	tp.Statements = append(append([]planner.Statement(nil), stmts...), tp.Statements...)
+	if tp.Action == planner.ActionNone {
+		tp.Action = planner.ActionChange
+	}
+}
+
+// withCreated is users as a new database comes with them: the missing ones
+// created, granted, their passwords stored (provision's newUser).
+func withCreated(database string, users map[landlord.Role]tenantUser) map[landlord.Role]tenantUser {
+	out := map[landlord.Role]tenantUser{}
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		out[role] = users[role]
+		if !users[role].exists {
+			out[role] = tenantUser{exists: true, granted: true, cred: &landlord.Credential{User: userName(database, role)}}
 		}
 	}
 	return out
@@ -110,15 +140,15 @@ func plannedUsers(database string, users map[landlord.Role]tenantUser) []planner
 	return out
 }
 
-// usersOf returns what t's server and the landlord hold of its two users.
-// live's accounts and credentials stand when they show both users in place
-// (strata plan reads them at one moment; apply uses them while the pass
-// still describes the tenant, see job.accounts). Otherwise the server is
-// asked now, and then the landlord, so a password stored meanwhile with
-// its user is seen with it.
-func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, live *liveState) (map[landlord.Role]tenantUser, error) {
+// usersOf returns what t's server and the landlord hold of its two users:
+// what live read of them (strata plan reads it at one moment), or with
+// confirm (what apply runs on it, what the drift sweep records) only where
+// live shows both users in place. Otherwise the server is asked now, and
+// then the landlord, so a password stored meanwhile with its user is seen
+// with it.
+func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, live *liveState, confirm bool) (map[landlord.Role]tenantUser, error) {
 	if a, read := live.hostAccounts(t); read && live.credentials(t) != nil {
-		if out := tenantUsers(t.Database, a, live.credentials(t)); inPlace(t.Database, out) {
+		if out := tenantUsers(t.Database, a, live.credentials(t)); !confirm || inPlace(t.Database, out) {
 			return out, nil
 		}
 	}
@@ -145,18 +175,17 @@ func inPlace(database string, users map[landlord.Role]tenantUser) bool {
 	return len(users) == 2
 }
 
-// repairUsers puts the users of j's existing database in place
+// repairUsers puts j's users, as have describes them, in place
 // (userStatements), each statement recorded before it runs, and returns
-// the migrator's password: the stored one, or the new one it was given.
-// The statements are the first of j's plan (planStep keeps them there).
-func (j *job) repairUsers(ctx context.Context) (migratorPassword string, err error) {
-	have, err := j.accounts(ctx)
-	if err != nil {
-		return "", err
-	}
-	pws := map[landlord.Role]string{}
+// the migrator's password: pws's (a user provision just created), the
+// stored one, or the new one it was given. The statements are the first of
+// j's plan (planStep keeps them there).
+func (j *job) repairUsers(ctx context.Context, have map[landlord.Role]tenantUser, pws map[landlord.Role]string) (migratorPassword string, err error) {
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 		u := have[role]
+		if _, known := pws[role]; known {
+			continue
+		}
 		switch {
 		case !u.stored(userName(j.t.Database, role)) && j.r.box == nil:
 			return "", fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)

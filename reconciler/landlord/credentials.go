@@ -76,23 +76,18 @@ func (s *Store) CredentialsOf(ctx context.Context, tenants []string) (map[string
 // credentials is CredentialsOf; its callers say what failed.
 func (s *Store) credentials(ctx context.Context, tenants []string) (map[string]map[Role]*Credential, error) {
 	out := map[string]map[Role]*Credential{}
-	err := byNames(tenants, func(where string, args []any) error {
-		rows, err := s.q.QueryContext(ctx, "SELECT tenant, role, user_name, sealed FROM "+s.t("credentials")+where, args...)
-		if err != nil {
+	err := s.queryByNames(ctx, tenants, func(where string) string {
+		return "SELECT tenant, role, user_name, sealed FROM " + s.t("credentials") + where
+	}, func(rows *sql.Rows) error {
+		var c Credential
+		if err := rows.Scan(&c.Tenant, &c.Role, &c.User, &c.Sealed); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c Credential
-			if err := rows.Scan(&c.Tenant, &c.Role, &c.User, &c.Sealed); err != nil {
-				return err
-			}
-			if out[c.Tenant] == nil {
-				out[c.Tenant] = map[Role]*Credential{}
-			}
-			out[c.Tenant][c.Role] = &c
+		if out[c.Tenant] == nil {
+			out[c.Tenant] = map[Role]*Credential{}
 		}
-		return rows.Err()
+		out[c.Tenant][c.Role] = &c
+		return nil
 	})
 	return out, err
 }

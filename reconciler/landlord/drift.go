@@ -25,24 +25,19 @@ type Baseline struct {
 // thousands of names (a drift sweep reads the whole fleet at once).
 func (s *Store) Baselines(ctx context.Context, tenants []string) (map[string]Baseline, error) {
 	out := map[string]Baseline{}
-	err := byNames(tenants, func(where string, args []any) error {
-		rows, err := s.q.QueryContext(ctx, "SELECT s.tenant, s.id, s.schema_hash, s.fingerprint, COALESCE(t.status, '') FROM "+s.t("snapshots")+" s"+
-			" JOIN (SELECT tenant, MAX(id) AS id FROM "+s.t("snapshots")+where+" GROUP BY tenant) m ON m.id = s.id"+
-			" LEFT JOIN "+s.t("tenants")+" t ON t.name = s.tenant", args...)
-		if err != nil {
+	err := s.queryByNames(ctx, tenants, func(where string) string {
+		return "SELECT s.tenant, s.id, s.schema_hash, s.fingerprint, COALESCE(t.status, '') FROM " + s.t("snapshots") + " s" +
+			" JOIN (SELECT tenant, MAX(id) AS id FROM " + s.t("snapshots") + where + " GROUP BY tenant) m ON m.id = s.id" +
+			" LEFT JOIN " + s.t("tenants") + " t ON t.name = s.tenant"
+	}, func(rows *sql.Rows) error {
+		var b Baseline
+		var status string
+		if err := rows.Scan(&b.Tenant, &b.SnapshotID, &b.Hash, &b.Fingerprint, &status); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var b Baseline
-			var status string
-			if err := rows.Scan(&b.Tenant, &b.SnapshotID, &b.Hash, &b.Fingerprint, &status); err != nil {
-				return err
-			}
-			b.Status = Status(status)
-			out[b.Tenant] = b
-		}
-		return rows.Err()
+		b.Status = Status(status)
+		out[b.Tenant] = b
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("landlord: read snapshot baselines: %w", err)

@@ -162,22 +162,17 @@ type RunMark struct {
 // run touched the tenant in between (every change is made inside a run).
 func (s *Store) LastRuns(ctx context.Context, tenants []string) (map[string]RunMark, error) {
 	out := map[string]RunMark{}
-	err := byNames(tenants, func(where string, args []any) error {
-		rows, err := s.q.QueryContext(ctx, "SELECT r.tenant, r.id, r.outcome FROM "+s.t("apply_runs")+" r"+
-			" JOIN (SELECT tenant, MAX(id) AS id FROM "+s.t("apply_runs")+where+" GROUP BY tenant) m ON m.id = r.id", args...)
-		if err != nil {
+	err := s.queryByNames(ctx, tenants, func(where string) string {
+		return "SELECT r.tenant, r.id, r.outcome FROM " + s.t("apply_runs") + " r" +
+			" JOIN (SELECT tenant, MAX(id) AS id FROM " + s.t("apply_runs") + where + " GROUP BY tenant) m ON m.id = r.id"
+	}, func(rows *sql.Rows) error {
+		var tenant string
+		var m RunMark
+		if err := rows.Scan(&tenant, &m.ID, &m.Outcome); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var tenant string
-			var m RunMark
-			if err := rows.Scan(&tenant, &m.ID, &m.Outcome); err != nil {
-				return err
-			}
-			out[tenant] = m
-		}
-		return rows.Err()
+		out[tenant] = m
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("landlord: read the newest runs: %w", err)
@@ -206,6 +201,24 @@ func byNames(names []string, read func(where string, args []any) error) error {
 		}
 	}
 	return nil
+}
+
+// queryByNames runs the query query(where) for each batch of names (see
+// byNames) and hands scan each row.
+func (s *Store) queryByNames(ctx context.Context, names []string, query func(where string) string, scan func(*sql.Rows) error) error {
+	return byNames(names, func(where string, args []any) error {
+		rows, err := s.q.QueryContext(ctx, query(where), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 }
 
 // RunState returns the tenant's newest run (the zero RunMark when it has

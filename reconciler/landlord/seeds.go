@@ -43,25 +43,20 @@ func (s *Store) SeedRunsOf(ctx context.Context, tenants []string) (map[string]ma
 // seedRuns is SeedRunsOf; its callers say what failed.
 func (s *Store) seedRuns(ctx context.Context, tenants []string) (map[string]map[string]SeedRun, error) {
 	out := map[string]map[string]SeedRun{}
-	err := byNames(tenants, func(where string, args []any) error {
-		rows, err := s.q.QueryContext(ctx, "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM "+s.t("seed_runs")+where, args...)
-		if err != nil {
+	err := s.queryByNames(ctx, tenants, func(where string) string {
+		return "SELECT tenant, path, layer, checksum, statements, run_id, ran_at FROM " + s.t("seed_runs") + where
+	}, func(rows *sql.Rows) error {
+		var r SeedRun
+		var run sql.NullInt64
+		if err := rows.Scan(&r.Tenant, &r.Path, &r.Layer, &r.Checksum, &r.Statements, &run, &r.RanAt); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r SeedRun
-			var run sql.NullInt64
-			if err := rows.Scan(&r.Tenant, &r.Path, &r.Layer, &r.Checksum, &r.Statements, &run, &r.RanAt); err != nil {
-				return err
-			}
-			r.RunID = run.Int64
-			if out[r.Tenant] == nil {
-				out[r.Tenant] = map[string]SeedRun{}
-			}
-			out[r.Tenant][r.Path] = r
+		r.RunID = run.Int64
+		if out[r.Tenant] == nil {
+			out[r.Tenant] = map[string]SeedRun{}
 		}
-		return rows.Err()
+		out[r.Tenant][r.Path] = r
+		return nil
 	})
 	return out, err
 }
