@@ -49,6 +49,10 @@ type Desired struct {
 	// tenant whose live fingerprint equals Fingerprint has this schema, so
 	// its snapshot is this one without reading every table again.
 	Snapshot *snapshot.Schema
+	// Definitions is the composition as the server prints it (SHOW CREATE),
+	// taken in the scratch database: a tenant whose live Definitions equal
+	// it has the desired schema, and its fingerprint is Fingerprint.
+	Definitions *snapshot.Definitions
 }
 
 // Composer composes desired schemas on a dev server and caches them by hash.
@@ -220,6 +224,10 @@ func (c *Composer) composeOnce(ctx context.Context, hash string, layers []*spec.
 	if err != nil {
 		return nil, fmt.Errorf("layers: snapshot composition: %w", err)
 	}
+	defs, err := snapshot.ReadDefinitions(ctx, c.dev, sc.name)
+	if err != nil {
+		return nil, fmt.Errorf("layers: read the composition's definitions: %w", err)
+	}
 	// Once more, after every read above: a concurrent read can still cache
 	// other defaults just after CREATE DATABASE (dbdefaults.go).
 	if err := checkDefaults(ctx, sc.lock, sc.name, c.charset, c.collation); err != nil {
@@ -227,5 +235,5 @@ func (c *Composer) composeOnce(ctx context.Context, hash string, layers []*spec.
 	}
 	s.Name = ""
 	s.Realm = nil
-	return &Desired{Hash: hash, Schema: s, Fingerprint: fp, Snapshot: sn}, nil
+	return &Desired{Hash: hash, Schema: s, Fingerprint: fp, Snapshot: sn, Definitions: defs}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratadb/strata/layers"
 	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/layers/fingerprint"
 	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
@@ -69,7 +70,9 @@ func (r *confRun) planHolds() {
 }
 
 // same compares the tenant's live schema with its layer run by plain SQL
-// in a fresh database.
+// in a fresh database. Their definitions (SHOW CREATE) must be equal
+// exactly when their DDL is, and equal definitions must mean equal
+// fingerprints: verifying an apply trusts both (verifyLive).
 func (b *confBatch) same(ctx context.Context, r *confRun, when string) {
 	t := b.f.fleet.Tenant(r.tenant)
 	live, err := snapshot.Take(ctx, b.f.db, t.Database)
@@ -81,12 +84,27 @@ func (b *confBatch) same(ctx context.Context, r *confRun, when string) {
 	switch {
 	case err != nil:
 		r.fail("%s: %w", when, err)
-	case live.DDL == want:
-	case r.printing != "" && equivalentPrint(live.DDL) == equivalentPrint(want):
+		return
+	case live.DDL == want.DDL:
+	case r.printing != "" && equivalentPrint(live.DDL) == equivalentPrint(want.DDL):
 		r.printed = true
-		r.logs = append(r.logs, fmt.Sprintf("%s: equivalent printing (%s):\n%s", when, r.printing, lineDiff(want, live.DDL)))
+		r.logs = append(r.logs, fmt.Sprintf("%s: equivalent printing (%s):\n%s", when, r.printing, lineDiff(want.DDL, live.DDL)))
 	default:
-		r.fail("%s: live schema differs from the layer created by plain SQL:\n%s", when, lineDiff(want, live.DDL))
+		r.fail("%s: live schema differs from the layer created by plain SQL:\n%s", when, lineDiff(want.DDL, live.DDL))
+	}
+	defs, err := snapshot.ReadDefinitions(ctx, b.f.db, t.Database)
+	if err != nil {
+		r.fail("%s: %w", when, err)
+		return
+	}
+	fp, err := fingerprint.Schema(ctx, b.f.db, t.Database)
+	switch {
+	case err != nil:
+		r.fail("%s: %w", when, err)
+	case defs.Equal(want.defs) != (live.DDL == want.DDL):
+		r.fail("%s: definitions equal %v, DDL equal %v", when, defs.Equal(want.defs), live.DDL == want.DDL)
+	case defs.Equal(want.defs) && fp != want.fp:
+		r.fail("%s: equal definitions, yet fingerprints differ", when)
 	}
 }
 
@@ -129,38 +147,50 @@ var indexBlockSize = regexp.MustCompile(` KEY_BLOCK_SIZE=\d+`)
 // columnCheck is a column definition ending in a CHECK.
 var columnCheck = regexp.MustCompile("^(  `[^`]+` )(.*) CHECK (\\(.*\\))$")
 
+// referenceSchema is a reference database's schema, read three ways.
+type referenceSchema struct {
+	DDL  string // layers/snapshot's
+	defs *snapshot.Definitions
+	fp   string
+}
+
 // reference runs t's layer statements directly (not through strata) in a
 // fresh database and returns its schema: what the live one must equal.
-func (b *confBatch) reference(ctx context.Context, t *spec.Tenant) (string, error) {
+func (b *confBatch) reference(ctx context.Context, t *spec.Tenant) (ref referenceSchema, err error) {
 	name := dbtest.Name(b.prefix + "ref")
 	// As strata creates a tenant's: a concurrent scan cannot change its defaults.
 	created, err := layers.CreateDatabase(ctx, b.f.db, name, "utf8mb4", "utf8mb4_unicode_ci")
 	if !created {
-		return "", err
+		return ref, err
 	}
 	defer b.f.db.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+ident.Quote(name))
 	if err != nil {
-		return "", err
+		return ref, err
 	}
 	conn, err := b.conn(ctx, name)
 	if err != nil {
-		return "", err
+		return ref, err
 	}
 	defer conn.Close()
 	for _, l := range t.Layers {
 		for _, file := range l.Files {
 			for _, st := range file.Statements {
 				if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
-					return "", fmt.Errorf("reference %s:%d: %w", file.Path, st.Line, err)
+					return ref, fmt.Errorf("reference %s:%d: %w", file.Path, st.Line, err)
 				}
 			}
 		}
 	}
 	s, err := snapshot.Take(ctx, b.f.db, name)
 	if err != nil {
-		return "", err
+		return ref, err
 	}
-	return s.DDL, nil
+	if ref.defs, err = snapshot.ReadDefinitions(ctx, b.f.db, name); err != nil {
+		return ref, err
+	}
+	ref.fp, err = fingerprint.Schema(ctx, b.f.db, name)
+	ref.DDL = s.DDL
+	return ref, err
 }
 
 // conn is an admin connection using database.

@@ -33,8 +33,9 @@ import (
 //     once per pair. Only additive plans take this path: one computed from a
 //     state that was stale after all can then only fail loudly (duplicate
 //     column), never drop or narrow anything.
-//   - Verify: one single-schema fingerprint under the tenant's lock, equal to
-//     the desired composition's; on a mismatch the full Atlas plan runs to
+//   - Verify: the schema's definitions under the tenant's lock (SHOW CREATE),
+//     equal to the desired composition's, else one single-schema fingerprint
+//     equal to its fingerprint; on a mismatch the full Atlas plan runs to
 //     name what differs.
 //   - Snapshot: the desired composition's own (layers.Desired.Snapshot) when
 //     the live fingerprint equals it.
@@ -48,7 +49,7 @@ import (
 // on the full path, and a plan made here that does not reach the desired
 // schema is checked for drift then (verifyStep, lateDrift). A wrong
 // snapshot cannot make a tenant converged: its composition must reproduce
-// its fingerprint (baseComposition), and the verifying fingerprint must
+// its fingerprint (baseComposition), and the verified live schema must
 // equal the desired composition's (TestWrongSnapshotNeverConverges,
 // TestCachedPlanFindsLateDrift).
 
@@ -165,9 +166,18 @@ func (r *Reconciler) baseComposition(ctx context.Context, b landlord.Baseline) (
 	return d, nil
 }
 
-// verifyFingerprint reads j's live fingerprint under the lock and reports
-// whether it equals the desired composition's.
-func (j *job) verifyFingerprint(ctx context.Context) bool {
+// verifyLive reports whether j's live schema, read under the lock,
+// is the desired composition, and sets j.liveFP. It compares the schema's
+// definitions first (SHOW CREATE: a quarter of the server's work of a
+// fingerprint); when they differ, or cannot be read, the fingerprint
+// decides, so a difference only costs the slower read, and j.liveFP is
+// always the live fingerprint (equal definitions mean equal fingerprints:
+// TestEqualDefinitionsEqualFingerprints).
+func (j *job) verifyLive(ctx context.Context) bool {
+	if live, err := snapshot.ReadDefinitions(ctx, j.srv.db, j.t.Database); err == nil && live.Equal(j.desired.Definitions) {
+		j.liveFP = j.desired.Fingerprint
+		return true
+	}
 	fp, err := fingerprint.Schema(ctx, j.srv.db, j.t.Database)
 	if err != nil {
 		j.log.Warn("fingerprint after apply failed; verifying with a full plan", "err", err)

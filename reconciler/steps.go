@@ -123,7 +123,7 @@ func driftStep(ctx context.Context, j *job) error {
 // did not reach the desired schema is checked for a change by hand since
 // the pass (lateDrift).
 func verifyStep(ctx context.Context, j *job) error {
-	if j.plan.fast || j.verifyFingerprint(ctx) {
+	if j.plan.fast || j.verifyLive(ctx) {
 		return nil
 	}
 	late := false

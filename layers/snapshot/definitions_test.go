@@ -1,0 +1,89 @@
+package snapshot
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stratadb/strata/layers/dbtest"
+	"github.com/stratadb/strata/layers/fingerprint"
+)
+
+// definitionsBase is a schema with what a change by hand can reach: column
+// types, defaults and comments, indexes, a foreign key, a check, table options.
+var definitionsBase = []string{
+	"CREATE TABLE members (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100) NOT NULL DEFAULT '' COMMENT 'login', " +
+		"age INT, CONSTRAINT members_age_ck CHECK (age >= 0), UNIQUE KEY members_email (email), KEY members_age (age)) ROW_FORMAT=DYNAMIC",
+	"CREATE TABLE dues (id INT PRIMARY KEY, member_id INT, KEY dues_member (member_id), " +
+		"CONSTRAINT dues_member_fk FOREIGN KEY (member_id) REFERENCES members (id) ON DELETE RESTRICT)",
+}
+
+// TestDefinitionsTellEveryChange checks that two databases of the same
+// schema have equal Definitions whatever their data, counters and strata's
+// own tables, and that every change by hand the fingerprint sees makes
+// them differ too (the check after an apply accepts on equal Definitions).
+func TestDefinitionsTellEveryChange(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	schemaOf := func(extra ...string) string {
+		name := dbtest.Database(t, db, "strata_defs_")
+		// Set again: a concurrent scan of information_schema can cache the
+		// server's defaults for a database being created (layers/dbdefaults.go).
+		dbtest.Exec(t, db, name, "ALTER DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+		dbtest.Exec(t, db, name, append(definitionsBase, extra...)...)
+		return name
+	}
+	read := func(name string) (*Definitions, string) {
+		t.Helper()
+		d, err := ReadDefinitions(ctx, db, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp, err := fingerprint.Schema(ctx, db, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d, fp
+	}
+	want, wantFP := read(schemaOf())
+	same, sameFP := read(schemaOf(
+		"INSERT INTO members (email) VALUES ('a@b'), ('c@d')",
+		"CREATE TABLE _strata_seeds (id INT PRIMARY KEY)",
+	))
+	if !same.Equal(want) || sameFP != wantFP {
+		t.Fatalf("same schema, other data and counters: definitions equal %v, fingerprints equal %v", same.Equal(want), sameFP == wantFP)
+	}
+	changes := map[string][]string{
+		"column added":          {"ALTER TABLE members ADD COLUMN fax VARCHAR(20)"},
+		"column type":           {"ALTER TABLE members MODIFY email VARCHAR(120) NOT NULL DEFAULT '' COMMENT 'login'"},
+		"column default":        {"ALTER TABLE members ALTER email SET DEFAULT 'x'"},
+		"column comment":        {"ALTER TABLE members MODIFY email VARCHAR(100) NOT NULL DEFAULT '' COMMENT 'sign-in'"},
+		"column collation":      {"ALTER TABLE members MODIFY email VARCHAR(100) COLLATE utf8mb4_bin NOT NULL DEFAULT '' COMMENT 'login'"},
+		"index dropped":         {"ALTER TABLE members DROP INDEX members_age"},
+		"index ignored":         {"ALTER TABLE members ALTER INDEX members_age IGNORED"},
+		"index renamed":         {"ALTER TABLE members RENAME INDEX members_age TO members_years"},
+		"foreign key rule":      {"ALTER TABLE dues DROP FOREIGN KEY dues_member_fk", "ALTER TABLE dues ADD CONSTRAINT dues_member_fk FOREIGN KEY (member_id) REFERENCES members (id) ON DELETE CASCADE"},
+		"check clause":          {"ALTER TABLE members DROP CONSTRAINT members_age_ck", "ALTER TABLE members ADD CONSTRAINT members_age_ck CHECK (age > 0)"},
+		"check dropped":         {"ALTER TABLE members DROP CONSTRAINT members_age_ck"},
+		"table option":          {"ALTER TABLE members ROW_FORMAT=COMPACT"},
+		"table comment":         {"ALTER TABLE dues COMMENT 'fees'"},
+		"table added":           {"CREATE TABLE notes (id INT PRIMARY KEY)"},
+		"view added":            {"CREATE VIEW adults AS SELECT id FROM members WHERE age >= 18"},
+		"database collation":    {"ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"},
+		"table collation":       {"ALTER TABLE dues DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_bin"},
+		"auto increment column": {"ALTER TABLE dues MODIFY id INT NOT NULL AUTO_INCREMENT"},
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			got, gotFP := read(schemaOf(change...))
+			if gotFP == wantFP {
+				t.Fatalf("the fingerprint does not see %q", change)
+			}
+			if got.Equal(want) {
+				t.Fatalf("definitions equal after %q", change)
+			}
+		})
+	}
+	if _, err := ReadDefinitions(ctx, db, "strata_defs_none"); err == nil {
+		t.Fatal("definitions of a database that does not exist: no error")
+	}
+}
