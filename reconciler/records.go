@@ -24,20 +24,58 @@ import (
 type record func(ctx context.Context, s *landlord.Store) error
 
 // deferred is a record that may wait, with the event that announces it
-// (listeners hear of a record once it is written).
+// (listeners hear of a record once it is written). finish, when set, is a
+// statement's outcome: consecutive ones are written in one UPDATE.
 type deferred struct {
-	write record
-	event Event
+	write  record
+	event  Event
+	finish *landlord.StatementRecord
 }
 
 // later queues a record that may wait for the next one that may not.
 func (j *job) later(w record, ev Event) {
-	j.pending = append(j.pending, deferred{w, ev})
+	j.pending = append(j.pending, deferred{write: w, event: ev})
+}
+
+// laterFinish queues the outcome of a statement recorded running.
+func (j *job) laterFinish(rec landlord.StatementRecord, ev Event) {
+	j.pending = append(j.pending, deferred{event: ev, finish: &rec})
+}
+
+// write is one landlord write of flush: of queued records pending[from:to]
+// (none for a record written now).
+type write struct {
+	do       record
+	from, to int
+}
+
+// writes returns the queued records, then now, as flush writes them: each
+// run of consecutive statement outcomes as one.
+func (j *job) writes(now []record) []write {
+	var out []write
+	for i := 0; i < len(j.pending); {
+		if j.pending[i].finish == nil {
+			out = append(out, write{j.pending[i].write, i, i + 1})
+			i++
+			continue
+		}
+		var recs []landlord.StatementRecord
+		k := i
+		for ; k < len(j.pending) && j.pending[k].finish != nil; k++ {
+			recs = append(recs, *j.pending[k].finish)
+		}
+		out = append(out, write{func(ctx context.Context, s *landlord.Store) error { return s.FinishStatements(ctx, j.res.RunID, recs) }, i, k})
+		i = k
+	}
+	for _, w := range now {
+		out = append(out, write{do: w})
+	}
+	return out
 }
 
 // flush writes the queued records and then now, in one transaction (one
-// statement alone needs none), and announces the queued records' events.
-// When the transaction fails, each record is written on its own, in order,
+// write alone needs none), and announces the queued records' events.
+// When the transaction fails, each write is made on its own, in order,
 // so one that cannot be written (a row locked too long) costs only itself,
 // as when each was written at once; the error joins those that failed.
 func (j *job) flush(ctx context.Context, now ...record) error {
@@ -45,38 +83,33 @@ func (j *job) flush(ctx context.Context, now ...record) error {
 		return nil
 	}
 	runID := j.res.RunID
-	all := make([]record, 0, len(j.pending)+len(now))
-	for _, d := range j.pending {
-		all = append(all, d.write)
-	}
-	all = append(all, now...)
-	var err error
-	if len(all) == 1 {
-		err = all[0](ctx, j.r.store)
-	} else {
-		err = j.r.store.Tx(ctx, func(s *landlord.Store) error {
-			for _, w := range all {
-				if err := w(ctx, s); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
+	all := j.writes(now)
 	done := j.pending
 	j.pending = nil
-	if err != nil && len(all) == 1 && len(done) == 1 {
-		done[0].event = nil // not written: not announced
+	unannounced := func(w write) {
+		for i := w.from; i < w.to; i++ {
+			done[i].event = nil // not written: not announced
+		}
 	}
-	if err != nil && len(all) > 1 {
+	var err error
+	if len(all) == 1 {
+		if err = all[0].do(ctx, j.r.store); err != nil {
+			unannounced(all[0])
+		}
+	} else if err = j.r.store.Tx(ctx, func(s *landlord.Store) error {
+		for _, w := range all {
+			if err := w.do(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
 		j.res.RunID = runID // a run started in the rolled-back transaction is not on record
 		var errs []error
-		for i, w := range all {
-			if werr := w(ctx, j.r.store); werr != nil {
+		for _, w := range all {
+			if werr := w.do(ctx, j.r.store); werr != nil {
 				errs = append(errs, werr)
-				if i < len(done) {
-					done[i].event = nil // not written: not announced
-				}
+				unannounced(w)
 			}
 		}
 		err = errors.Join(errs...)

@@ -87,8 +87,10 @@ func (j *job) runSeeds(ctx context.Context, todo []pendingSeed) error {
 		}
 		files[i] = seed.File{Marker: seed.Marker{Path: p.f.Path, Layer: p.l.ID(), Checksum: p.f.Hash, Statements: len(stmts)}, Rendered: stmts}
 	}
-	if err := j.openRun(ctx); err != nil {
-		return err
+	if j.res.RunID == 0 { // the run goes on record before the seeds' data; what else waits can wait on
+		if err := j.openRun(ctx); err != nil {
+			return err
+		}
 	}
 	if err := seed.Run(ctx, j.migrator, files); err != nil {
 		return err

@@ -296,7 +296,7 @@ func (j *job) runStatements(ctx context.Context) error {
 		}
 		j.res.Statements = append(j.res.Statements, rec)
 		if rec.Seq <= j.recorded { // on record running: skipped after all
-			j.later(func(ctx context.Context, s *landlord.Store) error { return s.FinishStatement(ctx, j.res.RunID, rec) }, nil)
+			j.laterFinish(rec, nil)
 			continue
 		}
 		j.later(func(ctx context.Context, s *landlord.Store) error { return s.AddStatement(ctx, j.res.RunID, rec) }, nil)
@@ -384,7 +384,7 @@ func (j *job) execute(ctx context.Context, db execer, rec *landlord.StatementRec
 	if execErr != nil {
 		ev = StatementFailed{Tenant: j.t.Name, Record: done}
 	}
-	j.later(func(ctx context.Context, s *landlord.Store) error { return s.FinishStatement(ctx, j.res.RunID, done) }, ev)
+	j.laterFinish(done, ev)
 	return err, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +262,55 @@ func TestMigrateGivesUpOnMetadataLock(t *testing.T) {
 	}
 	if err := s.Migrate(ctx, c, "utf8mb4", "utf8mb4_unicode_ci", wait); err != nil {
 		t.Fatalf("Migrate after the transaction ended: %v", err)
+	}
+}
+
+// TestFinishStatements checks that the outcomes written in one UPDATE land
+// on their own statements, of their own run, and leave the others running.
+func TestFinishStatements(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	var runs [2]int64
+	for i := range runs {
+		id, err := s.StartRun(ctx, "a", "c1", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[i] = id
+		var sts []StatementRecord
+		for seq := 1; seq <= 3; seq++ {
+			sts = append(sts, StatementRecord{Seq: seq, SQL: fmt.Sprintf("CREATE TABLE t%d (id INT)", seq), Outcome: StatementRunning})
+		}
+		if err := s.AddStatements(ctx, id, sts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.FinishStatements(ctx, runs[0], []StatementRecord{
+		{Seq: 1, Outcome: StatementApplied, Duration: 7 * time.Millisecond},
+		{Seq: 2, Outcome: StatementFailed, Error: "table exists", Duration: 3 * time.Millisecond},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range runs {
+		if err := s.FinishRun(ctx, id, RunFailed, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	history, err := s.History(ctx, "a", 5)
+	if err != nil || len(history) != 2 {
+		t.Fatalf("history = %+v, %v", history, err)
+	}
+	got := map[int64][]string{}
+	for _, r := range history {
+		for _, st := range r.Statements {
+			got[r.ID] = append(got[r.ID], fmt.Sprintf("%d %s %q %s", st.Seq, st.Outcome, st.Error, st.Duration))
+		}
+	}
+	want := map[int64][]string{
+		runs[0]: {`1 applied "" 7ms`, `2 failed "table exists" 3ms`, `3 running "" 0s`},
+		runs[1]: {`1 running "" 0s`, `2 running "" 0s`, `3 running "" 0s`},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("statements = %v, want %v", got, want)
 	}
 }

@@ -109,6 +109,37 @@ func (s *Store) FinishStatement(ctx context.Context, run int64, st StatementReco
 	return nil
 }
 
+// FinishStatements records the outcomes of statements of run, recorded
+// running by AddStatement, in one UPDATE: a provisioning's ten, written one
+// by one, were ten round trips of the landlord's transaction.
+func (s *Store) FinishStatements(ctx context.Context, run int64, sts []StatementRecord) error {
+	if len(sts) == 1 {
+		return s.FinishStatement(ctx, run, sts[0])
+	}
+	var outcome, errText, duration, in strings.Builder
+	var oArgs, eArgs, dArgs, inArgs []any
+	for i, st := range sts {
+		outcome.WriteString(" WHEN ? THEN ?")
+		errText.WriteString(" WHEN ? THEN ?")
+		duration.WriteString(" WHEN ? THEN ?")
+		if i > 0 {
+			in.WriteString(", ")
+		}
+		in.WriteString("?")
+		oArgs = append(oArgs, st.Seq, st.Outcome)
+		eArgs = append(eArgs, st.Seq, nullString(st.Error))
+		dArgs = append(dArgs, st.Seq, st.Duration.Milliseconds())
+		inArgs = append(inArgs, st.Seq)
+	}
+	args := append(append(append(append(oArgs, eArgs...), dArgs...), run), inArgs...)
+	_, err := s.q.ExecContext(ctx, "UPDATE "+s.t("apply_statements")+" SET outcome = CASE seq"+outcome.String()+" END, error = CASE seq"+errText.String()+
+		" END, duration_ms = CASE seq"+duration.String()+" END WHERE run_id = ? AND seq IN ("+in.String()+")", args...)
+	if err != nil {
+		return fmt.Errorf("landlord: record the outcomes of statements %d-%d of run %d: %w", sts[0].Seq, sts[len(sts)-1].Seq, run, err)
+	}
+	return nil
+}
+
 // FinishRun records a run's outcome.
 func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText string) error {
 	_, err := s.q.ExecContext(ctx, "UPDATE "+s.t("apply_runs")+
