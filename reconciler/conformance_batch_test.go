@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ import (
 // cases, since migrating a landlord costs more than a case's own work.
 type confBatch struct {
 	f      *fixture // its fleet is the repo as last loaded
+	multi  *sql.DB  // the test server, several statements a query (Definitions.Matches)
 	prefix string   // of every database and user the batch makes
 	dsn    string   // of the test server
 	dir    string   // the config repo

@@ -103,9 +103,17 @@ func (b *confBatch) same(ctx context.Context, r *confRun, when string) {
 		r.fail("%s: %w", when, err)
 	case defs.Equal(want.defs) != (live.DDL == want.DDL):
 		r.fail("%s: definitions equal %v, DDL equal %v", when, defs.Equal(want.defs), live.DDL == want.DDL)
+	case b.matches(ctx, want.defs, t.Database) != defs.Equal(want.defs):
+		r.fail("%s: definitions equal %v, yet Matches says otherwise", when, defs.Equal(want.defs))
 	case defs.Equal(want.defs) && fp != want.fp:
 		r.fail("%s: equal definitions, yet fingerprints differ", when)
 	}
+}
+
+// matches is want.Matches on database, false on an error.
+func (b *confBatch) matches(ctx context.Context, want *snapshot.Definitions, database string) bool {
+	ok, err := want.Matches(ctx, b.multi, database)
+	return ok && err == nil
 }
 
 // equivalentPrint rewrites, for a case listed in equivalent-printing.txt,

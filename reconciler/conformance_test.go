@@ -63,9 +63,10 @@ func TestConformance(t *testing.T) {
 	// the others run in batches.
 	var runs []*confRun
 	batches := make([]*confBatch, confBatches)
+	multi := dbtest.OpenMulti(t)
 	for i := range batches {
 		f := newFixture(t)
-		batches[i] = &confBatch{f: f, prefix: f.prefix, dsn: dbtest.DSN(t), dir: t.TempDir()}
+		batches[i] = &confBatch{f: f, multi: multi, prefix: f.prefix, dsn: dbtest.DSN(t), dir: t.TempDir()}
 	}
 	for _, c := range cases {
 		if !filter.MatchString(c.name) {

@@ -93,6 +93,7 @@ type Reconciler struct {
 type server struct {
 	name     string
 	db       *sql.DB
+	multi    *sql.DB       // the admin's too, several statements a query: reads that would cost many round trips (verifyLive)
 	cfg      *mysql.Config // as configured: a secret, never logged
 	lockWait time.Duration // the migrator sessions' lock_wait_timeout (apply.lock_wait_timeout)
 }
@@ -175,7 +176,16 @@ func openServer(name, dsn string, concurrency int) (*server, error) {
 	db.SetMaxOpenConns(3*concurrency + 2)
 	db.SetMaxIdleConns(2*concurrency + 2)
 	db.SetConnMaxIdleTime(time.Minute)
-	return &server{name: name, db: db, cfg: cfg}, nil
+	mc := cfg.Clone()
+	mc.MultiStatements = true
+	if connector, err = mysql.NewConnector(mc); err != nil {
+		return nil, fmt.Errorf("reconciler: server %s: %w", name, err)
+	}
+	multi := sql.OpenDB(connector)
+	multi.SetMaxOpenConns(concurrency + 1)
+	multi.SetMaxIdleConns(concurrency + 1)
+	multi.SetConnMaxIdleTime(time.Minute)
+	return &server{name: name, db: db, multi: multi, cfg: cfg}, nil
 }
 
 // interpolated returns a copy of cfg whose query arguments the driver
@@ -195,7 +205,7 @@ func interpolated(cfg *mysql.Config) *mysql.Config {
 func (r *Reconciler) Close() error {
 	var errs []error
 	for _, s := range r.servers {
-		errs = append(errs, s.db.Close())
+		errs = append(errs, s.db.Close(), s.multi.Close())
 	}
 	if r.store != nil {
 		errs = append(errs, r.store.Close())

@@ -65,6 +65,21 @@ func Open(t testing.TB) *sql.DB {
 	return db
 }
 
+// OpenMulti connects to the test server as Open does, on connections that
+// accept several statements in one query (go-sql-driver's multiStatements).
+func OpenMulti(t testing.TB) *sql.DB {
+	t.Helper()
+	cfg := Config(t)
+	cfg.MultiStatements = true
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	db := sql.OpenDB(connector)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // Name returns a database or user name unique to this run, starting with
 // prefix, short enough for MySQL's limits.
 func Name(prefix string) string {

@@ -3,8 +3,10 @@ package snapshot
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/stratadb/strata/spec"
@@ -87,4 +89,70 @@ func baseTables(ctx context.Context, conn *sql.Conn, q string, d *Definitions) (
 // view or a sequence are never equal: their definitions name the database.
 func (d *Definitions) Equal(o *Definitions) bool {
 	return d != nil && o != nil && !d.other && !o.other && d.options == o.options && maps.Equal(d.tables, o.tables)
+}
+
+// Matches reports whether database's definitions equal d, read in one round
+// trip through multi, whose connections must accept several statements in
+// one query (go-sql-driver's multiStatements): SHOW CREATE DATABASE, SHOW
+// FULL TABLES and SHOW CREATE TABLE of each of d's tables. A table of d
+// that database lacks fails the query (the server's error is returned).
+func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database string) (bool, error) {
+	if d == nil || d.other {
+		return false, nil
+	}
+	q := ident.Quote(database)
+	names := slices.Sorted(maps.Keys(d.tables))
+	var b strings.Builder
+	b.WriteString("SET STATEMENT sql_mode = '' FOR SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q)
+	for _, t := range names {
+		b.WriteString("; SET STATEMENT sql_mode = '' FOR SHOW CREATE TABLE " + q + "." + ident.Quote(t))
+	}
+	rows, err := multi.QueryContext(ctx, b.String())
+	if err != nil {
+		return false, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
+	}
+	defer rows.Close()
+	live := &Definitions{tables: make(map[string]string, len(names))}
+	var name, create string
+	// Each result set in turn: one row of the database, the tables, one row per table.
+	next := func(scan func() error) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return errors.New("no row")
+		}
+		return scan()
+	}
+	if err := next(func() error { return rows.Scan(&name, &create) }); err != nil {
+		return false, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
+	}
+	live.options = strings.TrimPrefix(create, "CREATE DATABASE "+q)
+	if !rows.NextResultSet() {
+		return false, fmt.Errorf("snapshot: tables of %s: %w", database, rows.Err())
+	}
+	listed := 0
+	for rows.Next() {
+		var table, kind string
+		if err := rows.Scan(&table, &kind); err != nil {
+			return false, fmt.Errorf("snapshot: tables of %s: %w", database, err)
+		}
+		switch {
+		case spec.Reserved(table):
+		case kind != "BASE TABLE":
+			return false, nil
+		default:
+			listed++
+		}
+	}
+	for _, t := range names {
+		if !rows.NextResultSet() {
+			return false, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, rows.Err())
+		}
+		if err := next(func() error { return rows.Scan(&name, &create) }); err != nil {
+			return false, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
+		}
+		live.tables[t] = autoIncrement.ReplaceAllString(create, "")
+	}
+	return listed == len(names) && live.Equal(d), nil
 }
