@@ -2,7 +2,9 @@ package reconciler
 
 import (
 	"context"
+	"crypto/sha1"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -91,7 +93,8 @@ var appPrivileges = map[string]bool{"select_priv": true, "insert_priv": true, "u
 // reads every one of the server's (readLive); an apply that cannot rely on
 // the pass reads its tenant's two.
 type hostAccounts struct {
-	locked map[string]bool // every account read: whether it is locked
+	locked map[string]bool   // every account read: whether it is locked
+	auth   map[string]string // how each authenticates (authentication): MariaDB's only
 	grants map[string]privileges
 }
 
@@ -106,20 +109,27 @@ func readHostAccounts(ctx context.Context, db *sql.DB, users ...string) (*hostAc
 		}
 	}
 	rows, err := queryUsers(ctx, db,
-		", JSON_VALUE(priv, '$.account_locked') IN ('1', 'true') FROM mysql.global_priv"+where,
-		", account_locked = 'Y' FROM mysql.user"+where, args...)
+		", JSON_VALUE(priv, '$.account_locked') IN ('1', 'true'), JSON_VALUE(priv, '$.plugin'), JSON_VALUE(priv, '$.authentication_string'), JSON_EXISTS(priv, '$.auth_or') FROM mysql.global_priv"+where,
+		", account_locked = 'Y', NULL, NULL, 0 FROM mysql.user"+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read accounts: %w", err)
 	}
-	a := &hostAccounts{locked: map[string]bool{}}
+	a := &hostAccounts{locked: map[string]bool{}, auth: map[string]string{}}
 	defer rows.Close()
 	for rows.Next() {
 		var u string
-		var locked sql.NullBool
-		if err := rows.Scan(&u, &locked); err != nil {
+		var locked, alternatives sql.NullBool
+		var plugin, authString sql.NullString
+		if err := rows.Scan(&u, &locked, &plugin, &authString, &alternatives); err != nil {
 			return nil, fmt.Errorf("read accounts: %w", err)
 		}
 		a.locked[u] = locked.Bool
+		switch {
+		case alternatives.Bool: // IDENTIFIED VIA ... OR ...: not strata's
+			a.auth[u] = "several plugins"
+		case plugin.Valid:
+			a.auth[u] = authentication(plugin.String, authString.String)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read accounts: %w", err)
@@ -134,6 +144,19 @@ func readHostAccounts(ctx context.Context, db *sql.DB, users ...string) (*hostAc
 	return a, nil
 }
 
+// authentication is how an account authenticates, as MariaDB's
+// mysql.global_priv spells it: its plugin and what the plugin checks.
+func authentication(plugin, authString string) string { return plugin + " " + authString }
+
+// nativeAuthentication is how an account whose password is pw
+// authenticates when strata sets it (IDENTIFIED BY, MariaDB's
+// mysql_native_password): SHA1(SHA1(pw)) in upper-case hex after a star.
+func nativeAuthentication(pw string) string {
+	inner := sha1.Sum([]byte(pw))
+	outer := sha1.Sum(inner[:])
+	return authentication("mysql_native_password", "*"+strings.ToUpper(hex.EncodeToString(outer[:])))
+}
+
 // tenantUsers is what a and creds hold of database's two users.
 func tenantUsers(database string, a *hostAccounts, creds map[landlord.Role]*landlord.Credential) map[landlord.Role]tenantUser {
 	pattern := ident.GrantPattern(database)
@@ -141,7 +164,7 @@ func tenantUsers(database string, a *hostAccounts, creds map[landlord.Role]*land
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 		user := userName(database, role)
 		locked, exists := a.locked[user]
-		out[role] = tenantUser{exists: exists, locked: locked, granted: a.grants[grantKey(user, pattern)].cover(role), cred: creds[role]}
+		out[role] = tenantUser{exists: exists, locked: locked, granted: a.grants[grantKey(user, pattern)].cover(role), cred: creds[role], auth: a.auth[user]}
 	}
 	return out
 }

@@ -311,6 +311,8 @@ func TestDriftFindsUserChanges(t *testing.T) {
 		{"app user dropped", "DROP USER " + account(app), drift.Critical, "user " + app + " removed", "CREATE USER " + account(app)},
 		{"migrator privilege revoked", "REVOKE ALTER ON " + ident.GrantDB(victim.Database) + ".* FROM " + account(mig), drift.High,
 			"user " + mig + " modified (privileges revoked)", "GRANT ALL PRIVILEGES"},
+		{"app password changed", "ALTER USER " + account(app) + " IDENTIFIED BY 'by-hand-1'", drift.High,
+			"user " + app + " modified (password changed on the server (not the one the landlord holds))", "ALTER USER " + account(app) + " IDENTIFIED BY '<stored password>'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,6 +337,11 @@ func TestDriftFindsUserChanges(t *testing.T) {
 			}
 			if tr := f.result(f.apply(Options{}), victim.Name); tr.Outcome != OutcomeConverged || len(tr.Statements) == 0 {
 				t.Fatalf("apply: %s %s, %d statements; want converged with the repair", tr.Outcome, tr.Error, len(tr.Statements))
+			}
+			for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+				if err := f.openTenantUser(victim.Name, victim.Database, role).PingContext(f.ctx); err != nil {
+					t.Errorf("the %s user cannot log in with its stored password after apply: %v", role, err)
+				}
 			}
 			res, err = r.Drift(f.ctx, nil)
 			if err != nil || res.Summary.Drifted != 0 {

@@ -275,6 +275,60 @@ func TestTenantUsersHoldTheirGrantsOnly(t *testing.T) {
 	}
 }
 
+// TestChangedPasswordGivenBack: a user whose password was changed by hand
+// cannot be reached with the credentials strata hands out, so the plan
+// says so and apply sets the stored password again, on record; the stored
+// credentials stay as they were.
+func TestChangedPasswordGivenBack(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("apply: %s %s", tr.Outcome, tr.Error)
+	}
+	stored := map[landlord.Role]string{}
+	var wantSQL []string
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		cred, err := f.store().Credential(f.ctx, "acme", role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored[role] = cred.Sealed
+		user := account(userName(tn.Database, role))
+		f.exec("ALTER USER " + user + " IDENTIFIED BY 'by-hand-1'")
+		if err := f.openTenantUser("acme", tn.Database, role).PingContext(f.ctx); err == nil {
+			t.Fatalf("the %s user logs in with its stored password after it was changed", role)
+		}
+		wantSQL = append(wantSQL, "ALTER USER "+user+" IDENTIFIED BY '<stored password>'")
+	}
+	plan, err := f.reconciler(Options{}).Plan(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := plan.Tenants[0]
+	var planned []string
+	for _, st := range tp.Statements {
+		planned = append(planned, st.SQL)
+	}
+	if tp.Action != planner.ActionChange || !slices.Equal(planned, wantSQL) {
+		t.Fatalf("plan: %s\n  %s\nwant change:\n  %s", tp.Action, strings.Join(planned, "\n  "), strings.Join(wantSQL, "\n  "))
+	}
+	tr := f.result(f.apply(Options{}), "acme")
+	if tr.Outcome != OutcomeConverged || !slices.Equal(sqls(tr.Statements), wantSQL) {
+		t.Fatalf("apply: %s %s, ran %q; want converged, running %q", tr.Outcome, tr.Error, sqls(tr.Statements), wantSQL)
+	}
+	for role, sealed := range stored {
+		if err := f.openTenantUser("acme", tn.Database, role).PingContext(f.ctx); err != nil {
+			t.Errorf("the %s user cannot log in with its stored password after apply: %v", role, err)
+		}
+		if cred, err := f.store().Credential(f.ctx, "acme", role); err != nil || cred.Sealed != sealed {
+			t.Errorf("the %s user's stored password changed: %v", role, err)
+		}
+	}
+	if again, err := f.reconciler(Options{}).Plan(f.ctx, nil); err != nil || again.Tenants[0].Action != planner.ActionNone {
+		t.Fatalf("plan after apply: %+v, %v; want in sync", again.Tenants[0], err)
+	}
+}
+
 // TestAdminWithTheDocumentedPrivileges: a tenant server's DSN user holding
 // only what the README asks for (CREATE USER, ALL with GRANT OPTION on the
 // tenant databases, SELECT on mysql.global_priv and mysql.db) provisions,

@@ -22,8 +22,12 @@ import (
 // statement ran. The users a new database lacks come with it (action
 // create, provision's newUser) and are not listed.
 
-// withheld stands for the new password in a statement as planned and recorded.
-const withheld = "'<new password>'"
+// withheld stands for the new password in a statement as planned and
+// recorded; restored for the stored one a user is given back.
+const (
+	withheld = "'<new password>'"
+	restored = "'<stored password>'"
+)
 
 // userStatement is a statement that puts one of a tenant's users in place.
 type userStatement struct {
@@ -41,8 +45,12 @@ func userStatements(database string, users map[landlord.Role]tenantUser, pws map
 	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
 		u, user := users[role], userName(database, role)
 		setPassword := func(verb, comment string) userStatement {
+			shown := withheld
+			if verb == "ALTER" && u.changed {
+				shown = restored
+			}
 			st := userStatement{role: role, sets: true, Statement: planner.Statement{
-				SQL: verb + " USER " + account(user) + " IDENTIFIED BY " + withheld, Kind: planner.Additive, Comment: comment}}
+				SQL: verb + " USER " + account(user) + " IDENTIFIED BY " + shown, Kind: planner.Additive, Comment: comment}}
 			st.run = st.SQL
 			if pw, ok := pws[role]; ok {
 				st.run = verb + " USER " + account(user) + " IDENTIFIED BY " + ident.String(pw)
@@ -57,6 +65,8 @@ func userStatements(database string, users map[landlord.Role]tenantUser, pws map
 			continue
 		case !u.stored(user):
 			out = append(out, setPassword("ALTER", fmt.Sprintf("the landlord holds no password of the %s user: it gets a new one, stored in the landlord (strata credentials)", role)))
+		case u.changed:
+			out = append(out, setPassword("ALTER", fmt.Sprintf("the %s user's password was changed on the server: it gets back the one the landlord holds (strata credentials)", role)))
 		}
 		if !u.granted {
 			grant.Comment = fmt.Sprintf("the %s user lacks its privileges on the tenant database: granted %s again", role, grants[role])
@@ -121,6 +131,10 @@ func userDrift(database string, users map[landlord.Role]tenantUser) []drift.Diff
 			d.Detail = "privileges revoked; no password stored in the landlord"
 		case !u.stored(user):
 			d.Detail = "no password stored in the landlord"
+		case u.changed && !u.granted:
+			d.Detail = "privileges revoked; password changed on the server"
+		case u.changed:
+			d.Detail = "password changed on the server (not the one the landlord holds)"
 		case !u.granted:
 			d.Detail = "privileges revoked"
 		default:
@@ -148,7 +162,8 @@ func plannedUsers(database string, users map[landlord.Role]tenantUser) []planner
 // with it.
 func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, live *liveState, confirm bool) (map[landlord.Role]tenantUser, error) {
 	if a, read := live.hostAccounts(t); read && live.credentials(t) != nil {
-		if out := tenantUsers(t.Database, a, live.credentials(t)); !confirm || inPlace(t.Database, out) {
+		out := tenantUsers(t.Database, a, live.credentials(t))
+		if r.changedPasswords(t, out); !confirm || inPlace(t.Database, out) {
 			return out, nil
 		}
 	}
@@ -162,13 +177,35 @@ func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, liv
 			return nil, err
 		}
 	}
-	return tenantUsers(t.Database, a, creds), nil
+	out := tenantUsers(t.Database, a, creds)
+	r.changedPasswords(t, out)
+	return out, nil
 }
 
-// inPlace reports whether both users exist, granted, with their passwords stored.
+// changedPasswords marks the users whose live password is not the one the
+// landlord holds (set by hand since). Without the key, or on a server that
+// does not say how its accounts authenticate (MySQL), it marks none; a
+// stored password the key cannot open fails the apply where it is needed.
+func (r *Reconciler) changedPasswords(t *spec.Tenant, users map[landlord.Role]tenantUser) {
+	if r.box == nil {
+		return
+	}
+	for role, u := range users {
+		if !u.stored(userName(t.Database, role)) || u.auth == "" {
+			continue
+		}
+		if pw, err := r.box.Open(u.cred.Sealed, sealContext(t.Name, role)); err == nil {
+			u.changed = u.auth != nativeAuthentication(pw)
+			users[role] = u
+		}
+	}
+}
+
+// inPlace reports whether both users exist, granted, with their passwords
+// stored and unchanged.
 func inPlace(database string, users map[landlord.Role]tenantUser) bool {
 	for role, u := range users {
-		if !u.granted || !u.stored(userName(database, role)) {
+		if !u.granted || !u.stored(userName(database, role)) || u.changed {
 			return false
 		}
 	}
@@ -192,6 +229,10 @@ func (j *job) repairUsers(ctx context.Context, have map[landlord.Role]tenantUser
 		case !u.stored(userName(j.t.Database, role)):
 			if pws[role], err = password(); err != nil {
 				return "", err
+			}
+		case u.changed: // given back its stored password (changedPasswords opened it)
+			if pws[role], err = j.r.box.Open(u.cred.Sealed, sealContext(j.t.Name, role)); err != nil {
+				return "", fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
 			}
 		case role == landlord.RoleMigrator && j.r.box == nil:
 			return "", fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
@@ -231,7 +272,7 @@ func (j *job) repairUsers(ctx context.Context, have map[landlord.Role]tenantUser
 	var store []record
 	for i, st := range stmts {
 		// (A landlord write that failed ends runStatements early, with fewer records.)
-		if cred := creds[st.role]; st.sets && i < len(j.res.Statements) && j.res.Statements[i].Outcome == landlord.StatementApplied {
+		if cred, isNew := creds[st.role]; isNew && st.sets && i < len(j.res.Statements) && j.res.Statements[i].Outcome == landlord.StatementApplied {
 			store = append(store, func(ctx context.Context, s *landlord.Store) error { return s.PutCredential(ctx, cred) })
 		}
 	}
