@@ -127,11 +127,17 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   one query for every tenant's last snapshot, then per drifted tenant an Atlas inspect, a score, a
   repair plan, a snapshot of the live schema and the landlord records.
 - Rollout: no Atlas inspect (reconciler/fastpath.go). A tenant whose live fingerprint equals its
-  last snapshot's is planned from that snapshot's composition, verified by one single-schema
-  fingerprint against the desired composition's, and snapshotted from the composition. Per tenant:
-  the lock and its release, 2 landlord reads (newest run, record), 2 write transactions, the
-  7-query verifying fingerprint, a new connection as the tenant's migrator and its ALTER: 23 round
-  trips. The database, users, grants, credentials and seed runs are the pass's bulk reads since
+  last snapshot's is planned from that snapshot's composition, verified by its definitions (SHOW
+  CREATE DATABASE, SHOW FULL TABLES and each table's SHOW CREATE TABLE, one multi-statement query)
+  against the desired composition's, and snapshotted from the composition. Per tenant: the lock and
+  its release, 2 landlord reads (newest run, record), 2 write transactions, the verifying query, a
+  new connection as the tenant's migrator and its ALTER: 17 round trips. Until ea2be84 the
+  verification was a 7-query single-schema fingerprint: each information_schema query lists the
+  database's directory and opens its tables again, where SHOW CREATE TABLE reads the cached
+  definition (server CPU for an 11-table tenant, idle server: 3.3 ms against 0.8). A/B of the two
+  on a private server, 300 tenants, a fresh fleet each round: rollout 3.25 -> 2.61 s (median of 3),
+  server CPU 3.02 -> 2.25 s; one round trip instead of 13 (ba505ac) a further 4.08/5.79/2.87 ->
+  3.12/3.23/2.68 s on a noisy machine. The database, users, grants, credentials and seed runs are the pass's bulk reads since
   114808c (2 queries per server, 2 for the landlord), which stand for a tenant no run touched since
   the pass; they were 5 queries a tenant (3 provisioning checks, credentials, seed runs), and
   provisioning checks took 2.6-2.9 ms of worker time (debug log, N = 300, concurrency 4, private
@@ -149,14 +155,14 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   fingerprint) 18%, other SELECTs 12% (landlord reads, mysql.user and mysql.db; MariaDB's mysql.user
   is a view that cost 344 us of server CPU a query against 88 for mysql.global_priv, read since
   6e47a71), parsing 6-7%,
-  commits, inserts and updates 5%, the server's background threads 16-18%. The verifying
-  fingerprint's 7 queries run one after another: all at once they cost the server 3.3-3.5 ms of CPU
-  a schema, one after another 2.3-2.5 (the rollout's server CPU per tenant was 11.7-13.4 ms before).
-  Verifying only the tables the plan touched would save about 0.7 ms more, but a change by hand to
-  another table between the bulk pass and the lock would then go unseen (TestCachedPlanFindsLateDrift);
-  verifying by SHOW CREATE TABLE made the rollout 7-17% slower in place. Reaching 1.5x means
-  verifying a wave's tenants in one bulk pass after its ALTERs, which changes when a tenant's lock
-  is released; the safety model does not allow it yet.
+  commits, inserts and updates 5%, the server's background threads 16-18% (before ea2be84). With the
+  verification by definitions (perf, N = 300): the ALTERs 40%, the bulk pass 11%, SHOW CREATE 6%,
+  parsing 5-6%, the network 5%, the kernel's task switches 16% (fsync waits and round trips).
+  Verifying only the tables the plan touched would save a little more, but a change by hand to
+  another table between the bulk pass and the lock would then go unseen (TestCachedPlanFindsLateDrift).
+  More workers do not help: --concurrency 8 took as long as 4 and cost the server more CPU. Reaching
+  1.5x would take the pass out of the rollout's path or verifying a wave's tenants at once, which
+  changes when a tenant's lock is released; the safety model does not allow it yet.
 - Daemon: its loop runs dispatch after every finished tenant. Until 4888440 dispatch sorted every
   due tenant and asked of each whether its server was held: at 10,000 tenants the loop's own work
   was 2.8-2.9 ms a tenant (BenchmarkFirstPass in reconciler/daemon, fake engine), and the daemon's
@@ -173,8 +179,12 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   transaction of its own), seeds 25-27 ms (the marker table 4, then per seed file a transaction of
   about 4 ms and its record; since 114808c an apply's seed files share one transaction and one
   marker insert: 48.0 against 45.7 ms a tenant in an old/new A/B of 200 tenants), database, users,
-  grants and sealed credentials 12-13 ms, verification 11-13 ms. Seeds, the verification and the
-  landlord records are what the floor does not pay.
+  grants and sealed credentials 12-13 ms, verification 11-13 ms (8-9 by definitions, since ea2be84).
+  Seeds, the verification and the landlord records are what the floor does not pay. perf of the
+  server while strata provisions: CREATE TABLE 51%, most of it fsync (the floor's too); the seeds'
+  marker table is one CREATE TABLE more than the floor's. The outcomes of a provisioning's
+  statements are one UPDATE since ca75e01 (ten before), and the seeds no longer flush the landlord
+  before they run when the run is on record.
 - Users: CREATE USER makes MariaDB search every grant table and list for the new name, so its cost
   grows with the users the server holds: server CPU per user 1.03 ms with 2,000 users, 4.63 ms with
   10,000 (300 statements each, private server, one run), plus 0.30 / 0.97 ms for its GRANT. That
