@@ -94,7 +94,7 @@ var appPrivileges = map[string]bool{"select_priv": true, "insert_priv": true, "u
 // the pass reads its tenant's two.
 type hostAccounts struct {
 	locked map[string]bool   // every account read: whether it is locked
-	auth   map[string]string // how each authenticates (authentication): MariaDB's only
+	auth   map[string]string // the mysql_native_password hash of those that use it: MariaDB's only
 	grants map[string]privileges
 }
 
@@ -124,11 +124,10 @@ func readHostAccounts(ctx context.Context, db *sql.DB, users ...string) (*hostAc
 			return nil, fmt.Errorf("read accounts: %w", err)
 		}
 		a.locked[u] = locked.Bool
-		switch {
-		case alternatives.Bool: // IDENTIFIED VIA ... OR ...: not strata's
-			a.auth[u] = "several plugins"
-		case plugin.Valid:
-			a.auth[u] = authentication(plugin.String, authString.String)
+		// Only what strata sets can be compared: another plugin (set by a
+		// DBA, or what IDENTIFIED BY gives on some other server) stays unknown.
+		if !alternatives.Bool && plugin.String == nativePlugin {
+			a.auth[u] = authString.String
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -144,17 +143,15 @@ func readHostAccounts(ctx context.Context, db *sql.DB, users ...string) (*hostAc
 	return a, nil
 }
 
-// authentication is how an account authenticates, as MariaDB's
-// mysql.global_priv spells it: its plugin and what the plugin checks.
-func authentication(plugin, authString string) string { return plugin + " " + authString }
+// nativePlugin is the plugin IDENTIFIED BY sets on MariaDB.
+const nativePlugin = "mysql_native_password"
 
-// nativeAuthentication is how an account whose password is pw
-// authenticates when strata sets it (IDENTIFIED BY, MariaDB's
-// mysql_native_password): SHA1(SHA1(pw)) in upper-case hex after a star.
-func nativeAuthentication(pw string) string {
+// nativeHash is the authentication string nativePlugin keeps for password
+// pw: SHA1(SHA1(pw)) in upper-case hex after a star.
+func nativeHash(pw string) string {
 	inner := sha1.Sum([]byte(pw))
 	outer := sha1.Sum(inner[:])
-	return authentication("mysql_native_password", "*"+strings.ToUpper(hex.EncodeToString(outer[:])))
+	return "*" + strings.ToUpper(hex.EncodeToString(outer[:]))
 }
 
 // tenantUsers is what a and creds hold of database's two users.

@@ -112,7 +112,11 @@ func (b *confBatch) same(ctx context.Context, r *confRun, when string) {
 
 // matches is want.Matches on database, false on an error.
 func (b *confBatch) matches(ctx context.Context, want *snapshot.Definitions, database string) bool {
-	ok, err := want.Matches(ctx, b.multi, database)
+	printing, err := snapshot.PrintingDefaults(ctx, b.multi)
+	if err != nil {
+		return false
+	}
+	ok, err := want.Matches(ctx, b.multi, database, printing)
 	return ok && err == nil
 }
 

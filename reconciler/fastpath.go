@@ -172,9 +172,9 @@ func (r *Reconciler) baseComposition(ctx context.Context, b landlord.Baseline) (
 // fingerprint); when they differ, or cannot be read, the fingerprint
 // decides, so a difference only costs the slower read, and j.liveFP is
 // always the live fingerprint (equal definitions mean equal fingerprints:
-// TestEqualDefinitionsEqualFingerprints).
+// TestConformance checks it for each of its cases).
 func (j *job) verifyLive(ctx context.Context) bool {
-	if same, err := j.desired.Definitions.Matches(ctx, j.srv.multi, j.t.Database); same {
+	if same, err := j.desired.Definitions.Matches(ctx, j.srv.multi, j.t.Database, j.srv.printingDefaults(ctx)); same {
 		j.liveFP = j.desired.Fingerprint
 		return true
 	} else if err != nil {

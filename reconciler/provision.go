@@ -108,7 +108,7 @@ type tenantUser struct {
 	locked  bool                 // its account is locked (the tenant was suspended)
 	granted bool                 // holds at least its privileges on the tenant database
 	cred    *landlord.Credential // stored password; nil when none
-	auth    string               // how it authenticates (hostAccounts.auth); "" when unknown
+	auth    string               // its mysql_native_password hash (hostAccounts.auth); "" when unknown
 	changed bool                 // its password is not the stored one (changedPasswords)
 }
 

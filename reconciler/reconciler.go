@@ -30,6 +30,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/layers"
+	"github.com/stratadb/strata/layers/snapshot"
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/reconciler/landlord"
 	"github.com/stratadb/strata/reconciler/secret"
@@ -96,6 +97,16 @@ type server struct {
 	multi    *sql.DB       // the admin's too, several statements a query: reads that would cost many round trips (verifyLive)
 	cfg      *mysql.Config // as configured: a secret, never logged
 	lockWait time.Duration // the migrator sessions' lock_wait_timeout (apply.lock_wait_timeout)
+
+	printingOnce sync.Once
+	printing     string // snapshot.PrintingDefaults, read once; "" if they could not be
+}
+
+// printingDefaults returns the server's snapshot.PrintingDefaults, read on
+// first use; "" when they cannot be read (then no definitions match).
+func (s *server) printingDefaults(ctx context.Context) string {
+	s.printingOnce.Do(func() { s.printing, _ = snapshot.PrintingDefaults(ctx, s.db) })
+	return s.printing
 }
 
 // New opens a connection pool per server of fleet (lazily: nothing is
@@ -179,6 +190,7 @@ func openServer(name, dsn string, concurrency int) (*server, error) {
 	mc := cfg.Clone()
 	mc.MultiStatements = true
 	if connector, err = mysql.NewConnector(mc); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("reconciler: server %s: %w", name, err)
 	}
 	multi := sql.OpenDB(connector)

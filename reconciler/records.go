@@ -76,8 +76,9 @@ func (j *job) writes(now []record) []write {
 // flush writes the queued records and then now, in one transaction (one
 // write alone needs none), and announces the queued records' events.
 // When the transaction fails, each write is made on its own, in order,
-// so one that cannot be written (a row locked too long) costs only itself,
-// as when each was written at once; the error joins those that failed.
+// so one that cannot be written (a row locked too long) costs only itself
+// (a run of outcomes, its run), as when each was written at once; the
+// error joins those that failed.
 func (j *job) flush(ctx context.Context, now ...record) error {
 	if len(j.pending)+len(now) == 0 {
 		return nil

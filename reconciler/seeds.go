@@ -87,7 +87,11 @@ func (j *job) runSeeds(ctx context.Context, todo []pendingSeed) error {
 		}
 		files[i] = seed.File{Marker: seed.Marker{Path: p.f.Path, Layer: p.l.ID(), Checksum: p.f.Hash, Statements: len(stmts)}, Rendered: stmts}
 	}
-	if j.res.RunID == 0 { // the run goes on record before the seeds' data; what else waits can wait on
+	// The run goes on record before the seeds' data. What else waits (the
+	// last statement's outcome among them) can wait on: should strata die
+	// during the seeds, that statement is closed as interrupted, which says
+	// no more than is true (records.go).
+	if j.res.RunID == 0 {
 		if err := j.openRun(ctx); err != nil {
 			return err
 		}

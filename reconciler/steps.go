@@ -112,7 +112,7 @@ func driftStep(ctx context.Context, j *job) error {
 }
 
 // verifyStep requires that the live schema is the desired one: its
-// fingerprint equals the composition's (j.liveFP), or a full plan finds
+// definitions or fingerprint equal the composition's (verifyLive), or a full plan finds
 // only blocked or withheld statements left; otherwise it fails the tenant
 // (stalled) naming the first other one. Differences no statement changes
 // make the tenant diverged, never converged. A plan the pass was found in

@@ -183,9 +183,11 @@ func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, liv
 }
 
 // changedPasswords marks the users whose live password is not the one the
-// landlord holds (set by hand since). Without the key, or on a server that
-// does not say how its accounts authenticate (MySQL), it marks none; a
-// stored password the key cannot open fails the apply where it is needed.
+// landlord holds (set by hand since). It knows only of users that
+// authenticate as strata made them (mysql_native_password, MariaDB's
+// mysql.global_priv): without the key, on MySQL, or for an account a DBA
+// moved to another plugin, it marks none; a stored password the key cannot
+// open fails the apply where it is needed.
 func (r *Reconciler) changedPasswords(t *spec.Tenant, users map[landlord.Role]tenantUser) {
 	if r.box == nil {
 		return
@@ -195,7 +197,7 @@ func (r *Reconciler) changedPasswords(t *spec.Tenant, users map[landlord.Role]te
 			continue
 		}
 		if pw, err := r.box.Open(u.cred.Sealed, sealContext(t.Name, role)); err == nil {
-			u.changed = u.auth != nativeAuthentication(pw)
+			u.changed = u.auth != nativeHash(pw)
 			users[role] = u
 		}
 	}

@@ -16,23 +16,53 @@ import (
 // Definitions is a database's schema as the server prints it: the options
 // of SHOW CREATE DATABASE (default charset and collation) and each table's
 // SHOW CREATE TABLE, AUTO_INCREMENT counters removed, without strata's own
-// tables. Two databases with equal Definitions on one server (or servers of
-// the same version) have the same schema attribute by attribute, so
+// tables, with the server's PrintingDefaults. Two databases with equal
+// Definitions have the same schema attribute by attribute, so
 // comparing them is the check after an apply: SHOW CREATE reads each
 // table's cached definition, where an information_schema query lists the
 // database's directory and opens every table again, and a whole database
 // costs the server a quarter of the CPU of a single-schema fingerprint
 // (measured on 2 cores, 11 tables: about 0.8 ms against 3.3).
 type Definitions struct {
-	options string
-	tables  map[string]string // name -> DDL
-	other   bool              // holds a view or a sequence, which SHOW CREATE TABLE does not describe here
+	printing string // PrintingDefaults of the server they were read on
+	options  string
+	tables   map[string]string // name -> DDL
+	other    bool              // holds a view or a sequence, which SHOW CREATE TABLE does not describe here
+}
+
+// PrintingDefaults names what decides how the server behind db prints what
+// a definition leaves to a default (a collation left to its charset's): its
+// version and, from MariaDB 11.2, character_set_collations. Definitions
+// read on servers whose PrintingDefaults differ are never equal: the
+// fingerprint, whose columns spell every value out, compares those.
+func PrintingDefaults(ctx context.Context, db *sql.DB) (string, error) {
+	rows, err := db.QueryContext(ctx, "SHOW VARIABLES WHERE Variable_name IN ('version', 'character_set_collations')")
+	if err != nil {
+		return "", fmt.Errorf("snapshot: the server's version: %w", err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return "", fmt.Errorf("snapshot: the server's version: %w", err)
+		}
+		fmt.Fprintf(&b, "%s=%s\n", name, value)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("snapshot: the server's version: %w", err)
+	}
+	return b.String(), nil
 }
 
 // ReadDefinitions reads database's Definitions through db, under an empty
 // sql_mode (a server whose sql_mode hides table, column or key options
 // would otherwise print two different tables alike).
 func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definitions, error) {
+	printing, err := PrintingDefaults(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
@@ -43,7 +73,7 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 	if err := conn.QueryRowContext(ctx, "SET STATEMENT sql_mode = '' FOR SHOW CREATE DATABASE "+q).Scan(&name, &create); err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
 	}
-	d := &Definitions{options: strings.TrimPrefix(create, "CREATE DATABASE "+q), tables: map[string]string{}}
+	d := &Definitions{printing: printing, options: strings.TrimPrefix(create, "CREATE DATABASE "+q), tables: map[string]string{}}
 	tables, err := baseTables(ctx, conn, q, d)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
@@ -55,7 +85,7 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 		if err := conn.QueryRowContext(ctx, "SET STATEMENT sql_mode = '' FOR SHOW CREATE TABLE "+q+"."+ident.Quote(t)).Scan(&name, &create); err != nil {
 			return nil, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
 		}
-		d.tables[t] = autoIncrement.ReplaceAllString(create, "")
+		d.tables[t] = withoutCounter(create)
 	}
 	return d, nil
 }
@@ -88,16 +118,17 @@ func baseTables(ctx context.Context, conn *sql.Conn, q string, d *Definitions) (
 // Equal reports whether d and o are the same schema. Databases holding a
 // view or a sequence are never equal: their definitions name the database.
 func (d *Definitions) Equal(o *Definitions) bool {
-	return d != nil && o != nil && !d.other && !o.other && d.options == o.options && maps.Equal(d.tables, o.tables)
+	return d != nil && o != nil && !d.other && !o.other && d.printing == o.printing && d.options == o.options && maps.Equal(d.tables, o.tables)
 }
 
 // Matches reports whether database's definitions equal d, read in one round
 // trip through multi, whose connections must accept several statements in
 // one query (go-sql-driver's multiStatements): SHOW CREATE DATABASE, SHOW
-// FULL TABLES and SHOW CREATE TABLE of each of d's tables. A table of d
-// that database lacks fails the query (the server's error is returned).
-func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database string) (bool, error) {
-	if d == nil || d.other {
+// FULL TABLES and SHOW CREATE TABLE of each of d's tables. printing is the
+// server's PrintingDefaults. A table of d that database lacks fails the
+// query (the server's error is returned).
+func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database, printing string) (bool, error) {
+	if d == nil || d.other || d.printing != printing {
 		return false, nil
 	}
 	q := ident.Quote(database)
@@ -112,15 +143,12 @@ func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database strin
 		return false, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
 	}
 	defer rows.Close()
-	live := &Definitions{tables: make(map[string]string, len(names))}
+	live := &Definitions{printing: printing, tables: make(map[string]string, len(names))}
 	var name, create string
 	// Each result set in turn: one row of the database, the tables, one row per table.
 	next := func(scan func() error) error {
 		if !rows.Next() {
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return errors.New("no row")
+			return resultErr(rows)
 		}
 		return scan()
 	}
@@ -129,7 +157,7 @@ func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database strin
 	}
 	live.options = strings.TrimPrefix(create, "CREATE DATABASE "+q)
 	if !rows.NextResultSet() {
-		return false, fmt.Errorf("snapshot: tables of %s: %w", database, rows.Err())
+		return false, fmt.Errorf("snapshot: tables of %s: %w", database, resultErr(rows))
 	}
 	listed := 0
 	for rows.Next() {
@@ -145,14 +173,26 @@ func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database strin
 			listed++
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("snapshot: tables of %s: %w", database, err)
+	}
 	for _, t := range names {
 		if !rows.NextResultSet() {
-			return false, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, rows.Err())
+			return false, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, resultErr(rows))
 		}
 		if err := next(func() error { return rows.Scan(&name, &create) }); err != nil {
 			return false, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
 		}
-		live.tables[t] = autoIncrement.ReplaceAllString(create, "")
+		live.tables[t] = withoutCounter(create)
 	}
 	return listed == len(names) && live.Equal(d), nil
+}
+
+// resultErr is why rows ended where a row or a result set was due: the
+// server's error, or the result missing.
+func resultErr(rows *sql.Rows) error {
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return errors.New("result missing")
 }

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stratadb/strata/layers/dbtest"
@@ -14,7 +15,7 @@ var definitionsBase = []string{
 	"CREATE TABLE members (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100) NOT NULL DEFAULT '' COMMENT 'login', " +
 		"age INT, CONSTRAINT members_age_ck CHECK (age >= 0), UNIQUE KEY members_email (email), KEY members_age (age)) ROW_FORMAT=DYNAMIC",
 	"CREATE TABLE dues (id INT PRIMARY KEY, member_id INT, KEY dues_member (member_id), " +
-		"CONSTRAINT dues_member_fk FOREIGN KEY (member_id) REFERENCES members (id) ON DELETE RESTRICT)",
+		"CONSTRAINT dues_member_fk FOREIGN KEY (member_id) REFERENCES members (id) ON DELETE RESTRICT) COMMENT 'fees, AUTO_INCREMENT=1'",
 }
 
 // TestDefinitionsTellEveryChange checks that two databases of the same
@@ -54,9 +55,13 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 	if !same.Equal(want) || sameFP != wantFP {
 		t.Fatalf("same schema, other data and counters: definitions equal %v, fingerprints equal %v", same.Equal(want), sameFP == wantFP)
 	}
+	printing, err := PrintingDefaults(ctx, db)
+	if err != nil || !strings.Contains(printing, "version=") {
+		t.Fatalf("printing defaults %q, %v", printing, err)
+	}
 	matches := func(name string) bool {
 		t.Helper()
-		ok, err := want.Matches(ctx, multi, name)
+		ok, err := want.Matches(ctx, multi, name, printing)
 		if ok && err != nil {
 			t.Fatalf("matches with an error: %v", err)
 		}
@@ -64,6 +69,10 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 	}
 	if !matches(sameDB) {
 		t.Fatal("same schema: Matches reports a difference")
+	}
+	// Read on a server that prints defaults otherwise: never the same.
+	if ok, _ := want.Matches(ctx, multi, sameDB, printing+"character_set_collations=utf8mb4=utf8mb4_uca1400_ai_ci\n"); ok {
+		t.Fatal("definitions match across servers that print defaults differently")
 	}
 	changes := map[string][]string{
 		"column added":          {"ALTER TABLE members ADD COLUMN fax VARCHAR(20)"},
@@ -79,6 +88,7 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 		"check dropped":         {"ALTER TABLE members DROP CONSTRAINT members_age_ck"},
 		"table option":          {"ALTER TABLE members ROW_FORMAT=COMPACT"},
 		"table comment":         {"ALTER TABLE dues COMMENT 'fees'"},
+		"counter-like comment":  {"ALTER TABLE dues COMMENT 'fees, AUTO_INCREMENT=2'"},
 		"table dropped":         {"DROP TABLE dues"},
 		"table added":           {"CREATE TABLE notes (id INT PRIMARY KEY)"},
 		"view added":            {"CREATE VIEW adults AS SELECT id FROM members WHERE age >= 18"},

@@ -24,8 +24,13 @@ type Schema struct {
 	DDL         string // SHOW CREATE TABLE of every base table, by name, AUTO_INCREMENT counters removed
 }
 
-// autoIncrement is the table option that changes with data, not schema.
-var autoIncrement = regexp.MustCompile(` AUTO_INCREMENT=\d+`)
+// autoIncrement is the table option that changes with data, not schema,
+// where SHOW CREATE TABLE prints it: right after the engine, on the line
+// that closes the columns (the same text in a comment is left alone).
+var autoIncrement = regexp.MustCompile(`(?m)^(\) ENGINE=\S+) AUTO_INCREMENT=\d+`)
+
+// withoutCounter is a SHOW CREATE TABLE without its AUTO_INCREMENT counter.
+func withoutCounter(ddl string) string { return autoIncrement.ReplaceAllString(ddl, "$1") }
 
 // Take reads database's schema through db (a user that can read it),
 // without strata's own tables (spec.Reserved).
@@ -47,7 +52,7 @@ func Take(ctx context.Context, db *sql.DB, database string) (*Schema, error) {
 		if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+ident.Quote(database)+"."+ident.Quote(t)).Scan(&name, &ddl); err != nil {
 			return nil, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
 		}
-		b.WriteString(autoIncrement.ReplaceAllString(ddl, ""))
+		b.WriteString(withoutCounter(ddl))
 		b.WriteString(";\n\n")
 	}
 	s.DDL = b.String()

@@ -313,4 +313,27 @@ func TestFinishStatements(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("statements = %v, want %v", got, want)
 	}
+
+	// More outcomes than one UPDATE's arguments allow (7 each, 65,535 at most).
+	big, err := s.StartRun(ctx, "b", "c1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sts []StatementRecord
+	for seq := 1; seq <= 2*finishBatch+1; seq++ {
+		sts = append(sts, StatementRecord{Seq: seq, SQL: "SELECT 1", Outcome: StatementRunning})
+	}
+	if err := s.AddStatements(ctx, big, sts); err != nil {
+		t.Fatal(err)
+	}
+	for i := range sts {
+		sts[i].Outcome = StatementApplied
+	}
+	if err := s.FinishStatements(ctx, big, sts); err != nil {
+		t.Fatal(err)
+	}
+	var applied int
+	if err := s.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.t("apply_statements")+" WHERE run_id = ? AND outcome = ?", big, StatementApplied).Scan(&applied); err != nil || applied != len(sts) {
+		t.Fatalf("%d of %d outcomes written (%v)", applied, len(sts), err)
+	}
 }

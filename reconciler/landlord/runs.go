@@ -113,6 +113,13 @@ func (s *Store) FinishStatement(ctx context.Context, run int64, st StatementReco
 // running by AddStatement, in one UPDATE: a provisioning's ten, written one
 // by one, were ten round trips of the landlord's transaction.
 func (s *Store) FinishStatements(ctx context.Context, run int64, sts []StatementRecord) error {
+	// Within the 65,535 arguments of a statement: 7 a statement.
+	for len(sts) > finishBatch {
+		if err := s.FinishStatements(ctx, run, sts[:finishBatch]); err != nil {
+			return err
+		}
+		sts = sts[finishBatch:]
+	}
 	if len(sts) == 1 {
 		return s.FinishStatement(ctx, run, sts[0])
 	}
@@ -139,6 +146,9 @@ func (s *Store) FinishStatements(ctx context.Context, run int64, sts []Statement
 	}
 	return nil
 }
+
+// finishBatch is how many outcomes one FinishStatements UPDATE writes.
+const finishBatch = 1000
 
 // FinishRun records a run's outcome.
 func (s *Store) FinishRun(ctx context.Context, run int64, outcome, errText string) error {
