@@ -97,7 +97,7 @@ func (j *job) flush(ctx context.Context, now ...record) error {
 		if err = all[0].do(ctx, j.r.store); err != nil {
 			unannounced(all[0])
 		}
-	} else if err = j.r.store.Tx(ctx, func(s *landlord.Store) error {
+	} else if err = j.r.store.Batch(ctx, func(s *landlord.Store) error {
 		for _, w := range all {
 			if err := w.do(ctx, s); err != nil {
 				return err

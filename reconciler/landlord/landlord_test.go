@@ -22,7 +22,10 @@ func newStore(t *testing.T) (*Store, *sql.DB, *layers.Composer) {
 	db := dbtest.Open(t)
 	name := dbtest.Name("strata_ll_")
 	t.Cleanup(func() { dbtest.DropDatabases(t, db, name) })
-	s, err := Open(dbtest.DSN(t), name)
+	// As the reconciler opens it: arguments interpolated (Batch needs it).
+	cfg := dbtest.Config(t)
+	cfg.InterpolateParams = true
+	s, err := Open(cfg.FormatDSN(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,5 +338,54 @@ func TestFinishStatements(t *testing.T) {
 	var applied int
 	if err := s.q.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.t("apply_statements")+" WHERE run_id = ? AND outcome = ?", big, StatementApplied).Scan(&applied); err != nil || applied != len(sts) {
 		t.Fatalf("%d of %d outcomes written (%v)", applied, len(sts), err)
+	}
+}
+
+// TestBatch checks that a Batch commits all its writes or none, and runs
+// in a transaction of its own what reads or uses a result.
+func TestBatch(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	if s.multi == nil {
+		t.Fatal("a landlord opened with interpolated arguments has no batch pool")
+	}
+	seed := SeedRun{Tenant: "a", Path: "basic/seed/1.sql", Layer: "basic", Checksum: "abc", Statements: 1}
+	if err := s.Batch(ctx, func(s *Store) error {
+		if err := s.PutTenant(ctx, Tenant{Name: "a", Status: StatusActive, Database: "t_a", Server: "main"}); err != nil {
+			return err
+		}
+		return s.RecordSeed(ctx, seed)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := s.Tenant(ctx, "a"); err != nil || rec.Status != StatusActive {
+		t.Fatalf("tenant after the batch: %+v, %v", rec, err)
+	}
+	// The seed again fails its primary key: the tenant written before it in
+	// the same batch is not committed.
+	err := s.Batch(ctx, func(s *Store) error {
+		if err := s.PutTenant(ctx, Tenant{Name: "b", Status: StatusActive, Database: "t_b", Server: "main"}); err != nil {
+			return err
+		}
+		return s.RecordSeed(ctx, seed)
+	})
+	if err == nil {
+		t.Fatal("a batch with a duplicate seed record succeeded")
+	}
+	if _, err := s.Tenant(ctx, "b"); !IsNotFound(err) {
+		t.Fatalf("tenant b of the failed batch: %v, want not found", err)
+	}
+	// A write whose id it needs and a read: run again in a transaction.
+	var id int64
+	var runs []Run
+	if err := s.Batch(ctx, func(s *Store) error {
+		var err error
+		if id, err = s.StartRun(ctx, "a", "c1", 0); err != nil {
+			return err
+		}
+		runs, err = s.History(ctx, "a", 1)
+		return err
+	}); err != nil || id == 0 || len(runs) != 1 || runs[0].ID != id {
+		t.Fatalf("batch with a result and a read: id %d, runs %+v, %v", id, runs, err)
 	}
 }
