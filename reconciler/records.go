@@ -78,7 +78,9 @@ func (j *job) writes(now []record) []write {
 // When the transaction fails, each write is made on its own, in order,
 // so one that cannot be written (a row locked too long) costs only itself
 // (a run of outcomes, its run), as when each was written at once; the
-// error joins those that failed.
+// error joins those that failed. A transaction whose outcome is unknown
+// (landlord.ErrOutcomeUnknown) is not written again: the next run finds
+// what it left.
 func (j *job) flush(ctx context.Context, now ...record) error {
 	if len(j.pending)+len(now) == 0 {
 		return nil
@@ -104,7 +106,11 @@ func (j *job) flush(ctx context.Context, now ...record) error {
 			}
 		}
 		return nil
-	}); err != nil {
+	}); errors.Is(err, landlord.ErrOutcomeUnknown) {
+		for _, w := range all { // perhaps written: neither announced nor written again
+			unannounced(w)
+		}
+	} else if err != nil {
 		j.res.RunID = runID // a run started in the rolled-back transaction is not on record
 		var errs []error
 		for _, w := range all {

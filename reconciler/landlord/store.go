@@ -66,9 +66,13 @@ func (s *Store) Tx(ctx context.Context, fn func(*Store) error) error {
 // collected and sent as one query between START TRANSACTION and COMMIT (a
 // tenant's final record was six round trips, a provisioning's ten). fn
 // must only write: a read, or a write whose result it uses (an id), makes
-// Batch run fn again in a Tx. On a failure nothing is committed: the
-// server stops at the failing statement, and the connection, its
-// transaction open, is closed.
+// Batch run fn again in a Tx, as does a batch too large for one packet.
+// A batch the server refused committed nothing: the server stops at the
+// failing statement, and the connection, its transaction open, is closed.
+// Once sent, a batch is waited for even if ctx ends (the server runs it
+// whole, COMMIT included, whether the client waits or not), for up to
+// batchTimeout; a failure other than the server's (the connection lost)
+// leaves its outcome unknown: ErrOutcomeUnknown.
 func (s *Store) Batch(ctx context.Context, fn func(*Store) error) error {
 	if s.multi == nil {
 		return s.Tx(ctx, fn)
@@ -76,7 +80,7 @@ func (s *Store) Batch(ctx context.Context, fn func(*Store) error) error {
 	c := &collector{db: s.db}
 	in := *s
 	in.q = c
-	if err := fn(&in); c.read || errors.Is(err, errNotBatched) {
+	if err := fn(&in); c.read || errors.Is(err, errNotBatched) || c.size > maxBatch {
 		return s.Tx(ctx, fn)
 	} else if err != nil {
 		return err
@@ -84,17 +88,40 @@ func (s *Store) Batch(ctx context.Context, fn func(*Store) error) error {
 	if len(c.stmts) == 0 {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("landlord: %w", err)
+	}
 	conn, err := s.multi.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("landlord: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "START TRANSACTION; "+strings.Join(c.stmts, "; ")+"; COMMIT", c.args...); err != nil {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
+	if _, err := conn.ExecContext(wctx, "START TRANSACTION; "+strings.Join(c.stmts, "; ")+"; COMMIT", c.args...); err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn }) // closed, not reused: the server rolls back
+		var me *mysql.MySQLError
+		if !errors.As(err, &me) {
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		}
 		return fmt.Errorf("landlord: %w", err)
 	}
 	return nil
 }
+
+// ErrOutcomeUnknown is a Batch that may or may not have been committed:
+// the connection failed after it was sent. Writing its records again
+// could record them twice.
+var ErrOutcomeUnknown = errors.New("landlord: the connection failed after a batch of records was sent: they may or may not be written")
+
+// maxBatch bounds the bytes of a Batch's statements and string arguments:
+// well within one packet (max_allowed_packet is 16 MiB on MariaDB, 4 MiB
+// on MySQL 5.7), else the driver falls back to a prepared statement that
+// cannot hold several statements.
+const maxBatch = 1 << 20
+
+// batchTimeout bounds how long a sent Batch is waited for.
+const batchTimeout = time.Minute
 
 // errNotBatched is what Batch's collector answers a read or a result with.
 var errNotBatched = errors.New("landlord: not a write Batch can send unread")
@@ -105,12 +132,22 @@ type collector struct {
 	db    *sql.DB
 	stmts []string
 	args  []any
+	size  int // bytes of stmts and of the string arguments
 	read  bool
 }
 
 func (c *collector) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
 	c.stmts = append(c.stmts, query)
 	c.args = append(c.args, args...)
+	c.size += len(query)
+	for _, a := range args {
+		switch v := a.(type) {
+		case string:
+			c.size += len(v)
+		case sql.NullString:
+			c.size += len(v.String)
+		}
+	}
 	return unread{}, nil
 }
 
@@ -165,13 +202,14 @@ func Open(serverDSN, database string) (*Store, error) {
 
 // SetConcurrency sizes the pools for n workers writing at once: n
 // connections stay idle between their writes (with the default of 2, four
-// workers closed and reopened one per tenant), at most n+4 open.
+// workers closed and reopened one per tenant), at most n+4 open, and n
+// for batches.
 func (s *Store) SetConcurrency(n int) {
-	for _, db := range []*sql.DB{s.db, s.multi} {
-		if db != nil {
-			db.SetMaxOpenConns(max(8, n+4))
-			db.SetMaxIdleConns(n)
-		}
+	s.db.SetMaxOpenConns(max(8, n+4))
+	s.db.SetMaxIdleConns(n)
+	if s.multi != nil { // one batch a worker at most
+		s.multi.SetMaxOpenConns(max(2, n))
+		s.multi.SetMaxIdleConns(n)
 	}
 }
 
