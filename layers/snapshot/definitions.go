@@ -98,21 +98,28 @@ func baseTables(ctx context.Context, conn *sql.Conn, q string, d *Definitions) (
 		return nil, err
 	}
 	defer rows.Close()
-	var tables []string
+	tables, other, err := scanTables(rows)
+	d.other = other
+	return tables, err
+}
+
+// scanTables reads the rows of a SHOW FULL TABLES: the base tables but
+// strata's own, and whether there is anything else (a view, a sequence).
+func scanTables(rows *sql.Rows) (tables []string, other bool, err error) {
 	for rows.Next() {
 		var table, kind string
 		if err := rows.Scan(&table, &kind); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		switch {
 		case spec.Reserved(table):
 		case kind != "BASE TABLE":
-			d.other = true
+			other = true
 		default:
 			tables = append(tables, table)
 		}
 	}
-	return tables, rows.Err()
+	return tables, other, rows.Err()
 }
 
 // Equal reports whether d and o are the same schema. Databases holding a
@@ -159,22 +166,12 @@ func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database, prin
 	if !rows.NextResultSet() {
 		return false, fmt.Errorf("snapshot: tables of %s: %w", database, resultErr(rows))
 	}
-	listed := 0
-	for rows.Next() {
-		var table, kind string
-		if err := rows.Scan(&table, &kind); err != nil {
-			return false, fmt.Errorf("snapshot: tables of %s: %w", database, err)
-		}
-		switch {
-		case spec.Reserved(table):
-		case kind != "BASE TABLE":
-			return false, nil
-		default:
-			listed++
-		}
-	}
-	if err := rows.Err(); err != nil {
+	listed, other, err := scanTables(rows)
+	switch {
+	case err != nil:
 		return false, fmt.Errorf("snapshot: tables of %s: %w", database, err)
+	case other:
+		return false, nil
 	}
 	for _, t := range names {
 		if !rows.NextResultSet() {
@@ -185,7 +182,7 @@ func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database, prin
 		}
 		live.tables[t] = withoutCounter(create)
 	}
-	return listed == len(names) && live.Equal(d), nil
+	return len(listed) == len(names) && live.Equal(d), nil
 }
 
 // resultErr is why rows ended where a row or a result set was due: the
