@@ -98,14 +98,19 @@ type server struct {
 	cfg      *mysql.Config // as configured: a secret, never logged
 	lockWait time.Duration // the migrator sessions' lock_wait_timeout (apply.lock_wait_timeout)
 
-	printingOnce sync.Once
-	printing     string // snapshot.PrintingDefaults, read once; "" if they could not be
+	printingMu sync.Mutex
+	printing   string // snapshot.PrintingDefaults, once read
 }
 
 // printingDefaults returns the server's snapshot.PrintingDefaults, read on
-// first use; "" when they cannot be read (then no definitions match).
+// first use and again until a read succeeds; "" when they cannot be read
+// (then no definitions match: the fingerprint verifies).
 func (s *server) printingDefaults(ctx context.Context) string {
-	s.printingOnce.Do(func() { s.printing, _ = snapshot.PrintingDefaults(ctx, s.db) })
+	s.printingMu.Lock()
+	defer s.printingMu.Unlock()
+	if s.printing == "" {
+		s.printing, _ = snapshot.PrintingDefaults(ctx, s.db)
+	}
 	return s.printing
 }
 

@@ -163,7 +163,7 @@ func plannedUsers(database string, users map[landlord.Role]tenantUser) []planner
 func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, live *liveState, confirm bool) (map[landlord.Role]tenantUser, error) {
 	if a, read := live.hostAccounts(t); read && live.credentials(t) != nil {
 		out := tenantUsers(t.Database, a, live.credentials(t))
-		if r.changedPasswords(t, out); !confirm || inPlace(t.Database, out) {
+		if r.changedPasswords(t, out); !confirm || len(userDrift(t.Database, out)) == 0 {
 			return out, nil
 		}
 	}
@@ -203,17 +203,6 @@ func (r *Reconciler) changedPasswords(t *spec.Tenant, users map[landlord.Role]te
 	}
 }
 
-// inPlace reports whether both users exist, granted, with their passwords
-// stored and unchanged.
-func inPlace(database string, users map[landlord.Role]tenantUser) bool {
-	for role, u := range users {
-		if !u.granted || !u.stored(userName(database, role)) || u.changed {
-			return false
-		}
-	}
-	return len(users) == 2
-}
-
 // repairUsers puts j's users, as have describes them, in place
 // (userStatements), each statement recorded before it runs, and returns
 // the migrator's password: pws's (a user provision just created), the
@@ -225,20 +214,19 @@ func (j *job) repairUsers(ctx context.Context, have map[landlord.Role]tenantUser
 		if _, known := pws[role]; known {
 			continue
 		}
+		stored := u.stored(userName(j.t.Database, role))
 		switch {
-		case !u.stored(userName(j.t.Database, role)) && j.r.box == nil:
+		case !stored && j.r.box == nil:
 			return "", fmt.Errorf("reconciler: cannot store the %s password of %s: %w", role, j.t.Name, secret.ErrNoKey)
-		case !u.stored(userName(j.t.Database, role)):
+		case !stored:
 			if pws[role], err = password(); err != nil {
 				return "", err
 			}
-		case u.changed: // given back its stored password (changedPasswords opened it)
-			if pws[role], err = j.r.box.Open(u.cred.Sealed, sealContext(j.t.Name, role)); err != nil {
-				return "", fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
-			}
-		case role == landlord.RoleMigrator && j.r.box == nil:
+		case !u.changed && role != landlord.RoleMigrator:
+			// The app's stored password is needed only to give it back.
+		case j.r.box == nil:
 			return "", fmt.Errorf("reconciler: %s: the %s password is stored encrypted: %w", j.t.Name, role, secret.ErrNoKey)
-		case role == landlord.RoleMigrator:
+		default: // the migrator's, to connect; or one changed by hand, given back
 			if pws[role], err = j.r.box.Open(u.cred.Sealed, sealContext(j.t.Name, role)); err != nil {
 				return "", fmt.Errorf("reconciler: %s: %s password: %w", j.t.Name, role, err)
 			}

@@ -74,10 +74,16 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
 	}
 	d := &Definitions{printing: printing, options: strings.TrimPrefix(create, "CREATE DATABASE "+q), tables: map[string]string{}}
-	tables, err := baseTables(ctx, conn, q, d)
+	rows, err := conn.QueryContext(ctx, "SHOW FULL TABLES FROM "+q)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
 	}
+	tables, other, err := scanTables(rows)
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
+	}
+	d.other = other
 	if d.other {
 		return d, nil
 	}
@@ -88,19 +94,6 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 		d.tables[t] = withoutCounter(create)
 	}
 	return d, nil
-}
-
-// baseTables lists the base tables of database q (quoted), without
-// strata's own; a view or a sequence sets d.other.
-func baseTables(ctx context.Context, conn *sql.Conn, q string, d *Definitions) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, "SHOW FULL TABLES FROM "+q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	tables, other, err := scanTables(rows)
-	d.other = other
-	return tables, err
 }
 
 // scanTables reads the rows of a SHOW FULL TABLES: the base tables but

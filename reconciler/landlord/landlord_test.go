@@ -375,6 +375,17 @@ func TestBatch(t *testing.T) {
 	if _, err := s.Tenant(ctx, "b"); !IsNotFound(err) {
 		t.Fatalf("tenant b of the failed batch: %v, want not found", err)
 	}
+	// A read of what the batch wrote: it runs again in a transaction, where
+	// the read sees the write.
+	if err := s.Batch(ctx, func(s *Store) error {
+		if err := s.PutTenant(ctx, Tenant{Name: "c", Status: StatusActive, Database: "t_c", Server: "main"}); err != nil {
+			return err
+		}
+		_, err := s.Tenant(ctx, "c")
+		return err
+	}); err != nil {
+		t.Fatalf("a batch that reads its own write: %v", err)
+	}
 	// A write whose id it needs and a read: run again in a transaction.
 	var id int64
 	var runs []Run
