@@ -85,7 +85,6 @@ func (j *job) flush(ctx context.Context, now ...record) error {
 	if len(j.pending)+len(now) == 0 {
 		return nil
 	}
-	runID := j.res.RunID
 	all := j.writes(now)
 	done := j.pending
 	j.pending = nil
@@ -106,12 +105,11 @@ func (j *job) flush(ctx context.Context, now ...record) error {
 			}
 		}
 		return nil
-	}); errors.Is(err, landlord.ErrOutcomeUnknown) {
+	}, &j.res.RunID); errors.Is(err, landlord.ErrOutcomeUnknown) {
 		for _, w := range all { // perhaps written: neither announced nor written again
 			unannounced(w)
 		}
 	} else if err != nil {
-		j.res.RunID = runID // a run started in the rolled-back transaction is not on record
 		var errs []error
 		for _, w := range all {
 			if werr := w.do(ctx, j.r.store); werr != nil {

@@ -11,6 +11,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,48 +67,97 @@ func (s *Store) Tx(ctx context.Context, fn func(*Store) error) error {
 // Batch runs fn as Tx does, in one round trip: fn's statements are
 // collected and sent as one query between START TRANSACTION and COMMIT (a
 // tenant's final record was six round trips, a provisioning's ten). fn
-// must only write: a read, or a write whose result it uses (an id), makes
-// Batch run fn again in a Tx, as does a batch too large for one packet.
-// A batch the server refused committed nothing: the server stops at the
-// failing statement, and the connection, its transaction open, is closed.
-// Once sent, a batch is waited for even if ctx ends (the server runs it
-// whole, COMMIT included, whether the client waits or not), for up to
-// batchTimeout; a failure other than the server's (the connection lost)
-// leaves its outcome unknown: ErrOutcomeUnknown.
-func (s *Store) Batch(ctx context.Context, fn func(*Store) error) error {
+// must only write. An insert whose id fn uses (LastInsertId: a run, then
+// its first statement) goes in the same query: until the batch is sent
+// the id is a stand-in, which the statements after it read from a session
+// variable. ids are where fn keeps such ids: once the batch is committed
+// they hold the real ones, and their old values when it is not.
+// A read makes Batch run fn again in a Tx, as does a batch too large for
+// one packet. A batch the server refused committed nothing: the server
+// stops at the failing statement, and the connection, its transaction
+// open, is closed. Once sent, a batch is waited for even if ctx ends (the
+// server runs it whole, COMMIT included, whether the client waits or
+// not), for up to batchTimeout; a failure other than the server's (the
+// connection lost) leaves its outcome unknown: ErrOutcomeUnknown.
+func (s *Store) Batch(ctx context.Context, fn func(*Store) error, ids ...*int64) error {
 	if s.multi == nil {
 		return s.Tx(ctx, fn)
+	}
+	old := make([]int64, len(ids))
+	for i, p := range ids {
+		old[i] = *p
+	}
+	restore := func() {
+		for i, p := range ids {
+			*p = old[i]
+		}
 	}
 	c := &collector{db: s.db}
 	in := *s
 	in.q = c
-	if err := fn(&in); c.read || errors.Is(err, errNotBatched) || c.size > maxBatch {
-		return s.Tx(ctx, fn)
-	} else if err != nil {
+	err := fn(&in)
+	switch {
+	case c.read || errors.Is(err, errNotBatched) || c.size > maxBatch:
+		restore()
+		if err := s.Tx(ctx, fn); err != nil {
+			restore()
+			return err
+		}
+		return nil
+	case err != nil:
+		restore()
+		return err
+	case len(c.stmts) == 0:
+		return nil
+	case ctx.Err() != nil:
+		restore()
+		return fmt.Errorf("landlord: %w", ctx.Err())
+	}
+	got, err := s.send(ctx, c)
+	if err != nil {
+		restore()
 		return err
 	}
-	if len(c.stmts) == 0 {
-		return nil
+	for _, p := range ids {
+		if k, ok := c.standIn(*p); ok {
+			*p = got[k]
+		}
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("landlord: %w", err)
-	}
+	return nil
+}
+
+// send runs a collected batch and returns the ids it stood in for.
+func (s *Store) send(ctx context.Context, c *collector) ([]int64, error) {
 	conn, err := s.multi.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("landlord: %w", err)
+		return nil, fmt.Errorf("landlord: %w", err)
 	}
 	defer conn.Close()
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 	defer cancel()
-	if _, err := conn.ExecContext(wctx, "START TRANSACTION; "+strings.Join(c.stmts, "; ")+"; COMMIT", c.args...); err != nil {
+	query := "START TRANSACTION; " + strings.Join(c.stmts, "; ") + "; COMMIT"
+	got := make([]int64, c.ids)
+	if len(got) == 0 {
+		_, err = conn.ExecContext(wctx, query, c.args...)
+	} else {
+		vars := make([]string, len(got))
+		dest := make([]any, len(got))
+		for k := range got {
+			vars[k], dest[k] = idVar(k), &got[k]
+		}
+		// The driver passes over the statements' results up to the
+		// SELECT's, or returns the first statement's failure.
+		err = conn.QueryRowContext(wctx, query+"; SELECT "+strings.Join(vars, ", "), c.args...).Scan(dest...)
+	}
+	if err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn }) // closed, not reused: the server rolls back
 		var me *mysql.MySQLError
 		if !errors.As(err, &me) {
-			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+			return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 		}
-		return fmt.Errorf("landlord: %w", err)
+		return nil, fmt.Errorf("landlord: %w", err)
 	}
-	return nil
+	return got, nil
 }
 
 // ErrOutcomeUnknown is a Batch that may or may not have been committed:
@@ -123,7 +174,8 @@ const maxBatch = 1 << 20
 // batchTimeout bounds how long a sent Batch is waited for.
 const batchTimeout = time.Minute
 
-// errNotBatched is what Batch's collector answers a read or a result with.
+// errNotBatched is what Batch's collector answers a read with, or a
+// result it cannot stand in for.
 var errNotBatched = errors.New("landlord: not a write Batch can send unread")
 
 // collector is the querier of Batch: it keeps writes, and notes a read
@@ -134,9 +186,29 @@ type collector struct {
 	args  []any
 	size  int // bytes of stmts and of the string arguments
 	read  bool
+	ids   int // ids stood in for
 }
 
+// The batch's k-th id stands in as firstStandIn-k until the batch is
+// sent: far beyond any AUTO_INCREMENT id.
+const firstStandIn = math.MaxInt64
+
+// standIn reports whether v stands in for the batch's k-th id.
+func (c *collector) standIn(v int64) (k int, ok bool) {
+	if v <= firstStandIn-int64(c.ids) {
+		return 0, false
+	}
+	return int(firstStandIn - v), true
+}
+
+// idVar is the session variable that holds a batch's k-th id.
+func idVar(k int) string { return "@strata_batch_id_" + strconv.Itoa(k) }
+
 func (c *collector) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	query, args, err := c.resolve(query, args)
+	if err != nil {
+		return nil, err
+	}
 	c.stmts = append(c.stmts, query)
 	c.args = append(c.args, args...)
 	c.size += len(query)
@@ -148,7 +220,64 @@ func (c *collector) ExecContext(_ context.Context, query string, args ...any) (s
 			c.size += len(v.String)
 		}
 	}
-	return unread{}, nil
+	return collected{c, len(c.stmts) - 1}, nil
+}
+
+// resolve writes, for each argument that stands in for an id, the session
+// variable holding the id in place of its placeholder.
+func (c *collector) resolve(query string, args []any) (string, []any, error) {
+	var marks []int // the placeholders' offsets, read once one is needed
+	var b strings.Builder
+	var kept []any
+	last := 0
+	for i, a := range args {
+		v, isInt := a.(int64)
+		if n, ok := a.(sql.NullInt64); ok {
+			v, isInt = n.Int64, n.Valid
+		}
+		k, stand := c.standIn(v)
+		if !isInt || !stand {
+			kept = append(kept, a)
+			continue
+		}
+		if marks == nil {
+			if marks = placeholders(query); len(marks) != len(args) {
+				return "", nil, errNotBatched // not a query resolve can read
+			}
+		}
+		b.WriteString(query[last:marks[i]])
+		b.WriteString(idVar(k))
+		last = marks[i] + 1
+	}
+	if marks == nil {
+		return query, args, nil
+	}
+	b.WriteString(query[last:])
+	return b.String(), kept, nil
+}
+
+// placeholders returns the offsets of query's placeholders: the question
+// marks outside quotes. A query with a comment has none it can tell.
+func placeholders(query string) []int {
+	if strings.Contains(query, "#") || strings.Contains(query, "--") || strings.Contains(query, "/*") {
+		return nil
+	}
+	var marks []int
+	var quote byte // the open quote, or 0
+	for i := 0; i < len(query); i++ {
+		switch ch := query[i]; {
+		case quote != 0 && ch == '\\' && quote != '`':
+			i++ // an escaped character
+		case quote != 0 && ch == quote:
+			quote = 0 // a doubled quote closes and reopens
+		case quote != 0:
+		case ch == '\'' || ch == '"' || ch == '`':
+			quote = ch
+		case ch == '?':
+			marks = append(marks, i)
+		}
+	}
+	return marks
 }
 
 func (c *collector) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -161,11 +290,25 @@ func (c *collector) QueryRowContext(ctx context.Context, query string, args ...a
 	return c.db.QueryRowContext(ctx, query, args...)
 }
 
-// unread is the result of a collected write: it has none yet.
-type unread struct{}
+// collected is the result of the collector's i-th statement.
+type collected struct {
+	c *collector
+	i int
+}
 
-func (unread) LastInsertId() (int64, error) { return 0, errNotBatched }
-func (unread) RowsAffected() (int64, error) { return 0, errNotBatched }
+// LastInsertId stands in for the id of an insert asked at once: the batch
+// keeps it in a session variable from the statement after the insert.
+func (r collected) LastInsertId() (int64, error) {
+	if r.i != len(r.c.stmts)-1 {
+		return 0, errNotBatched
+	}
+	k := r.c.ids
+	r.c.stmts = append(r.c.stmts, "SET "+idVar(k)+" = LAST_INSERT_ID()")
+	r.c.ids++
+	return firstStandIn - int64(k), nil
+}
+
+func (collected) RowsAffected() (int64, error) { return 0, errNotBatched }
 
 // Open returns a Store for database on the server serverDSN names (a
 // go-sql-driver/mysql DSN; a secret, never logged). It does not touch the

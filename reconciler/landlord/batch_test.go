@@ -1,0 +1,222 @@
+package landlord
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratadb/strata/layers/dbtest"
+)
+
+// TestBatchStandsInForIDs checks that a run and the records that name it
+// go in one batch: each record names its own run, the caller gets the
+// real ids, and a batch the server refuses leaves them as they were.
+func TestBatchStandsInForIDs(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	var runA, runB int64
+	if err := s.Batch(ctx, func(s *Store) error {
+		var err error
+		if runA, err = s.StartRun(ctx, "a", "c1", 0); err != nil {
+			return err
+		}
+		if runB, err = s.StartRunIn(ctx, "b", "c1", 7, 2, "wave"); err != nil {
+			return err
+		}
+		if err := s.AddStatement(ctx, runA, StatementRecord{Seq: 1, SQL: "ALTER TABLE a ADD x int -- '?'", Kind: "alter", Outcome: StatementRunning}); err != nil {
+			return err
+		}
+		if err := s.AddStatement(ctx, runB, StatementRecord{Seq: 1, SQL: "ALTER TABLE b ADD y int", Kind: "alter", Outcome: StatementRunning}); err != nil {
+			return err
+		}
+		return s.RecordSeed(ctx, SeedRun{Tenant: "b", Path: "basic/seed/1.sql", Layer: "basic", Checksum: "abc", Statements: 1, RunID: runB})
+	}, &runA, &runB); err != nil {
+		t.Fatal(err)
+	}
+	if s.multi.Stats().OpenConnections != 1 {
+		t.Fatalf("the batch ran in a transaction of its own (%d batch connections), not in one query", s.multi.Stats().OpenConnections)
+	}
+	if runA <= 0 || runB <= runA || runB > 1<<40 {
+		t.Fatalf("ids after the batch: %d and %d, want the runs' ids", runA, runB)
+	}
+	for tenant, want := range map[string]struct {
+		run int64
+		sql string
+	}{"a": {runA, "ALTER TABLE a ADD x int -- '?'"}, "b": {runB, "ALTER TABLE b ADD y int"}} {
+		runs, err := s.History(ctx, tenant, 5)
+		if err != nil || len(runs) != 1 || runs[0].ID != want.run || len(runs[0].Statements) != 1 || runs[0].Statements[0].SQL != want.sql {
+			t.Fatalf("history of %s: %+v, %v; want run %d with %q", tenant, runs, err, want.run, want.sql)
+		}
+	}
+	seeds, err := s.SeedRuns(ctx, "b")
+	if err != nil || seeds["basic/seed/1.sql"].RunID != runB {
+		t.Fatalf("seed of b: %+v, %v; want run %d", seeds, err, runB)
+	}
+
+	// Refused by the server (the seed is on record already): nothing is
+	// written, and the id is what it was.
+	runC := int64(0)
+	err = s.Batch(ctx, func(s *Store) error {
+		var err error
+		if runC, err = s.StartRun(ctx, "c", "c2", 0); err != nil {
+			return err
+		}
+		return s.RecordSeed(ctx, SeedRun{Tenant: "b", Path: "basic/seed/1.sql", Layer: "basic", Checksum: "abc", Statements: 1, RunID: runC})
+	}, &runC)
+	if err == nil || runC != 0 {
+		t.Fatalf("refused batch: id %d, %v; want 0 and an error", runC, err)
+	}
+	if runs, err := s.History(ctx, "c", 5); err != nil || len(runs) != 0 {
+		t.Fatalf("history of c after the refused batch: %+v, %v", runs, err)
+	}
+}
+
+// TestBatchTooLarge checks that a batch beyond one packet's bound is
+// written whole, in a transaction.
+func TestBatchTooLarge(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	big := "SELECT '" + strings.Repeat("x", maxBatch) + "'"
+	var run int64
+	if err := s.Batch(ctx, func(s *Store) error {
+		var err error
+		if run, err = s.StartRun(ctx, "a", "c1", 0); err != nil {
+			return err
+		}
+		return s.AddStatement(ctx, run, StatementRecord{Seq: 1, SQL: big, Kind: "seed", Outcome: StatementApplied})
+	}, &run); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.multi.Stats().OpenConnections; n != 0 {
+		t.Fatalf("a batch of %d bytes was sent as one query (%d batch connections)", len(big), n)
+	}
+	runs, err := s.History(ctx, "a", 1)
+	if err != nil || len(runs) != 1 || runs[0].ID != run || len(runs[0].Statements) != 1 || runs[0].Statements[0].SQL != big {
+		t.Fatalf("history after the large batch: %d runs, %v; want run %d with its %d-byte statement", len(runs), err, run, len(big))
+	}
+}
+
+// TestBatchConnectionLost checks that a batch whose connection is cut
+// after the server ran it is reported as ErrOutcomeUnknown: the records
+// are written, though the client cannot know it.
+func TestBatchConnectionLost(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	cfg := dbtest.Config(t)
+	cfg.Net, cfg.Addr = "tcp", cutAfter(t, cfg.Net, cfg.Addr, []byte("START TRANSACTION; "))
+	cfg.InterpolateParams = true
+	cut, err := Open(cfg.FormatDSN(), s.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cut.Close()
+	var run int64
+	err = cut.Batch(ctx, func(s *Store) error {
+		var err error
+		if run, err = s.StartRun(ctx, "a", "c1", 0); err != nil {
+			return err
+		}
+		return s.PutTenant(ctx, Tenant{Name: "a", Status: StatusActive, Database: "t_a", Server: "main"})
+	}, &run)
+	if !errors.Is(err, ErrOutcomeUnknown) || run != 0 {
+		t.Fatalf("batch cut after it ran: id %d, %v; want 0 and ErrOutcomeUnknown", run, err)
+	}
+	runs, err := s.History(ctx, "a", 5)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("history after the cut batch: %+v, %v; want its run, committed", runs, err)
+	}
+	if rec, err := s.Tenant(ctx, "a"); err != nil || rec.Status != StatusActive {
+		t.Fatalf("tenant after the cut batch: %+v, %v", rec, err)
+	}
+}
+
+// TestPlaceholders checks which question marks of a query are its
+// placeholders.
+func TestPlaceholders(t *testing.T) {
+	for query, want := range map[string][]int{
+		"UPDATE t SET a = ? WHERE b = ?":                 {17, 29},
+		"INSERT INTO `d?`.`t` VALUES (?, '?', \"?\", ?)": {29, 42},
+		`SELECT 'it''s ?', 'a\'?', ?`:                    {26},
+		"SELECT ? -- a comment?":                         nil,
+		"SELECT ? # ?":                                   nil,
+		"SELECT /* ? */ ?":                               nil,
+		"SELECT 1":                                       nil,
+	} {
+		if got := placeholders(query); !reflect.DeepEqual(got, want) {
+			t.Errorf("placeholders(%q) = %v, want %v", query, got, want)
+		}
+	}
+}
+
+// cutAfter passes connections through to the server at network/addr and
+// returns the address it listens on. Once a client sends a query holding
+// marker, the server's whole answer is read and dropped, and the client's
+// connection closed: the query ran, and the client cannot know.
+func cutAfter(t *testing.T, network, addr string, marker []byte) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial(network, addr)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			cut := make(chan struct{})
+			answered := make(chan struct{})
+			wg.Add(2)
+			go func() { // server to client
+				defer wg.Done()
+				defer close(answered)
+				defer client.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := server.Read(buf)
+					if err != nil {
+						return
+					}
+					select {
+					case <-cut: // dropped, up to the server's silence
+						server.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+					default:
+						client.Write(buf[:n])
+					}
+				}
+			}()
+			go func() { // client to server
+				defer wg.Done()
+				defer server.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := client.Read(buf)
+					if err != nil {
+						<-answered
+						return
+					}
+					if bytes.Contains(buf[:n], marker) {
+						close(cut)
+					}
+					server.Write(buf[:n])
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
