@@ -37,6 +37,7 @@ type job struct {
 
 	fresh  *bool             // the pass still describes the tenant (freshSincePass); nil: not asked yet
 	newest *landlord.RunMark // the tenant's newest run, read under the lock (closeInterrupted)
+	loaded *landlord.Tenant  // the tenant's record, read with newest; nil when it has none
 	liveFP string            // the fingerprint read under the lock after the plan ran; "" if not read
 
 	archives map[string]int64 // landlord ids of the archives this run opened, by archive table

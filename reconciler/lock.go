@@ -40,13 +40,14 @@ func lockTenant(ctx context.Context, db *sql.DB, database string) (unlock func()
 // as interrupted. Call it right after taking the tenant's lock: holding it
 // proves no live strata is running them, so a killed one left them.
 // The newest run, read here under the lock, is also what freshSincePass
-// compares with the pass.
+// compares with the pass; the tenant's record, read with it, is what
+// startStep starts from.
 func (j *job) closeInterrupted(ctx context.Context) error {
-	newest, running, err := j.r.store.RunState(ctx, j.t.Name)
+	rec, newest, running, err := j.r.store.TenantState(ctx, j.t.Name)
 	if err != nil {
 		return err
 	}
-	j.newest = &newest
+	j.newest, j.loaded = &newest, rec
 	if !running {
 		return nil
 	}

@@ -41,17 +41,13 @@ func lockStep(ctx context.Context, j *job) error {
 	return j.closeInterrupted(ctx) // lock.go
 }
 
-// startStep loads the tenant's landlord record (a new one is pending) into
-// j.rec. The apply run is opened later, by openRun, just before the first change.
+// startStep sets j.rec from the tenant's landlord record, read under the
+// lock (a new one is pending). The apply run is opened later, by openRun,
+// just before the first change.
 func startStep(ctx context.Context, j *job) error {
-	rec, err := j.r.store.Tenant(ctx, j.t.Name)
-	switch {
-	case landlord.IsNotFound(err):
-		j.rec = landlord.Tenant{Name: j.t.Name, Status: landlord.StatusPending}
-	case err != nil:
-		return err
-	default:
-		j.rec = *rec
+	j.rec = landlord.Tenant{Name: j.t.Name, Status: landlord.StatusPending}
+	if j.loaded != nil {
+		j.rec = *j.loaded
 	}
 	j.rec.Database, j.rec.Server = j.t.Database, j.t.Server
 	j.rec.Template, j.rec.Modules, j.rec.DesiredHash = j.t.Template, j.t.Modules, j.t.LayerHash()

@@ -176,8 +176,8 @@ func TestOwnSince(t *testing.T) {
 	}
 }
 
-// TestRunStateReadsNoHistory: RunState, which every apply runs under its
-// lock, reads a bounded number of rows however many runs the tenant has had
+// TestRunStateReadsNoHistory: RunState and TenantState, which every apply
+// runs under its lock, read a bounded number of rows however many runs the tenant has had
 // (counted with the session's Handler_read_* status on the Store's only
 // connection). Without apply_runs_running it read every run; with that
 // index on (tenant, outcome) instead, the newest run was found by sorting
@@ -233,5 +233,25 @@ func TestRunStateReadsNoHistory(t *testing.T) {
 		if read > 5 {
 			t.Errorf("RunState read %d rows for a tenant with %d runs; want a bounded number", read, history+1)
 		}
+		// TenantState, what an apply reads: the same, and the record.
+		rec, _, _, err := s.TenantState(ctx, tenant)
+		if err != nil || rec != nil {
+			t.Fatalf("TenantState before the tenant's record: %+v, %v; want none", rec, err)
+		}
+		if err := s.PutTenant(ctx, Tenant{Name: tenant, Status: StatusFailed, Database: "d_" + tenant, Server: "main", LastError: "boom"}); err != nil {
+			t.Fatal(err)
+		}
+		before = reads()
+		rec, newestToo, isRunningToo, err := s.TenantState(ctx, tenant)
+		read = reads() - before
+		if err != nil || rec == nil || rec.Name != tenant || rec.Status != StatusFailed || rec.LastError != "boom" || newestToo != newest || !isRunningToo {
+			t.Fatalf("TenantState = %+v, %+v, %v, %v; want the record, run %d running", rec, newestToo, isRunningToo, err, running)
+		}
+		if read > 7 {
+			t.Errorf("TenantState read %d rows for a tenant with %d runs; want a bounded number", read, history+1)
+		}
+	}
+	if rec, newest, isRunning, err := s.TenantState(ctx, "nobody"); err != nil || rec != nil || newest != (RunMark{}) || isRunning {
+		t.Fatalf("TenantState of a tenant never seen: %+v, %+v, %v, %v", rec, newest, isRunning, err)
 	}
 }

@@ -133,18 +133,9 @@ func (s *Store) queryTenants(ctx context.Context, where string, args ...any) ([]
 	defer rows.Close()
 	var out []Tenant
 	for rows.Next() {
-		var t Tenant
-		var status, modules string
-		var lastErr sql.NullString
-		var applied sql.NullTime
-		if err := rows.Scan(&t.Name, &t.Database, &t.Server, &status, &t.Template, &t.TemplateVersion, &modules,
-			&t.DesiredHash, &t.LiveHash, &t.LastAppliedCommit, &t.LastAttemptedCommit, &lastErr,
-			&t.CreatedAt, &t.UpdatedAt, &applied); err != nil {
-			return nil, fmt.Errorf("landlord: read tenants: %w", err)
-		}
-		t.Status, t.LastError, t.LastAppliedAt = Status(status), lastErr.String, applied.Time
-		if modules != "" {
-			t.Modules = strings.Split(modules, ",")
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, t)
 	}
@@ -152,6 +143,53 @@ func (s *Store) queryTenants(ctx context.Context, where string, args ...any) ([]
 		return nil, fmt.Errorf("landlord: read tenants: %w", err)
 	}
 	return out, nil
+}
+
+// scanTenant reads a row of tenantColumns, then into more what follows them.
+func scanTenant(rows *sql.Rows, more ...any) (Tenant, error) {
+	var t Tenant
+	var status, modules string
+	var lastErr sql.NullString
+	var applied sql.NullTime
+	if err := rows.Scan(append([]any{&t.Name, &t.Database, &t.Server, &status, &t.Template, &t.TemplateVersion, &modules,
+		&t.DesiredHash, &t.LiveHash, &t.LastAppliedCommit, &t.LastAttemptedCommit, &lastErr,
+		&t.CreatedAt, &t.UpdatedAt, &applied}, more...)...); err != nil {
+		return Tenant{}, fmt.Errorf("landlord: read tenants: %w", err)
+	}
+	t.Status, t.LastError, t.LastAppliedAt = Status(status), lastErr.String, applied.Time
+	if modules != "" {
+		t.Modules = strings.Split(modules, ",")
+	}
+	return t, nil
+}
+
+// TenantState returns the tenant's record (nil when it has none) with
+// RunState's answer, in one query when there is a record: an apply reads
+// both under the tenant's lock.
+func (s *Store) TenantState(ctx context.Context, name string) (rec *Tenant, newest RunMark, running bool, err error) {
+	runs := s.t("apply_runs")
+	rows, err := s.q.QueryContext(ctx, "SELECT "+tenantColumns+
+		", COALESCE((SELECT id FROM "+runs+" WHERE tenant = ? ORDER BY id DESC LIMIT 1), 0)"+
+		", COALESCE((SELECT outcome FROM "+runs+" WHERE tenant = ? ORDER BY id DESC LIMIT 1), '')"+
+		", (SELECT COUNT(*) FROM "+runs+" WHERE tenant = ? AND outcome = ?) FROM "+s.t("tenants")+" WHERE name = ?",
+		name, name, name, RunRunning, name)
+	if err != nil {
+		return nil, RunMark{}, false, fmt.Errorf("landlord: tenant %s: %w", name, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, RunMark{}, false, fmt.Errorf("landlord: tenant %s: %w", name, err)
+		}
+		newest, running, err = s.RunState(ctx, name) // no record: runs a failure left, perhaps
+		return nil, newest, running, err
+	}
+	var n int
+	t, err := scanTenant(rows, &newest.ID, &newest.Outcome, &n)
+	if err != nil {
+		return nil, RunMark{}, false, err
+	}
+	return &t, newest, n > 0, rows.Close()
 }
 
 // IsNotFound reports whether err means the landlord has no such record.
