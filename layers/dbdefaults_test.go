@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -140,5 +141,45 @@ func TestComposeAgainWhenDefaultsLost(t *testing.T) {
 	}
 	if s := collation(d.Schema.Attrs); s != "utf8mb4_unicode_ci" || tc != "utf8mb4_unicode_ci" || c.Compositions() != 2 {
 		t.Fatalf("composition after %s lost its defaults: schema %s, table t %s; %d compositions, want utf8mb4_unicode_ci and 2", spoiled, s, tc, c.Compositions())
+	}
+}
+
+// spoiler is a server connection whose CREATE DATABASE is followed at once
+// by an ALTER DATABASE to other defaults, as a concurrent read of the
+// database list can leave them; alters counts the ALTER DATABASEs it ran.
+type spoiler struct {
+	*sql.DB
+	alters int
+}
+
+func (s *spoiler) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := s.DB.ExecContext(ctx, query, args...)
+	if name, ok := strings.CutPrefix(query, "CREATE DATABASE `"); ok && err == nil {
+		name, _, _ = strings.Cut(name, "`")
+		_, err = s.DB.ExecContext(ctx, "ALTER DATABASE `"+name+"` CHARACTER SET latin1")
+	}
+	if strings.HasPrefix(query, "ALTER DATABASE") {
+		s.alters++
+	}
+	return res, err
+}
+
+// TestCreateDatabaseSetsLostDefaultsAgain: a database whose defaults the
+// server lost right after CREATE DATABASE gets them again.
+func TestCreateDatabaseSetsLostDefaultsAgain(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	name := dbtest.Name("strata_dl_")
+	t.Cleanup(func() { dbtest.DropDatabases(t, db, name) })
+	q := &spoiler{DB: db}
+	if created, err := layers.CreateDatabase(ctx, q, name, "utf8mb4", "utf8mb4_unicode_ci"); err != nil || !created {
+		t.Fatalf("created %v, %v", created, err)
+	}
+	var cs, coll string
+	if err := db.QueryRowContext(ctx, "SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = ?", name).Scan(&cs, &coll); err != nil {
+		t.Fatal(err)
+	}
+	if cs != "utf8mb4" || coll != "utf8mb4_unicode_ci" || q.alters != 1 {
+		t.Fatalf("defaults %s/%s after %d ALTER DATABASE; want utf8mb4/utf8mb4_unicode_ci set again by one", cs, coll, q.alters)
 	}
 }

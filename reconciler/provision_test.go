@@ -1,6 +1,8 @@
 package reconciler
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -368,5 +370,84 @@ func TestAdminWithTheDocumentedPrivileges(t *testing.T) {
 	}
 	if n := f.count("SELECT COUNT(*) FROM mysql.global_priv WHERE user IN (?, ?)", userName(tn.Database, landlord.RoleApp), userName(tn.Database, landlord.RoleMigrator)); n != 2 {
 		t.Fatalf("tenant users: %d, want 2", n)
+	}
+}
+
+// TestUsersRepairStoppedPartWay: an apply asked to stop while it puts a
+// tenant's dropped users back keeps the new password of the user it
+// created (the user's now: stored, so strata credentials logs in), records
+// the statements it never reached as skipped, and the next apply creates
+// the other user alone.
+func TestUsersRepairStoppedPartWay(t *testing.T) {
+	f := newFixture(t)
+	tn := f.tenant("acme", layer(spec.LayerBasic, "basic", basicSQL, nil))
+	if tr := f.result(f.apply(Options{}), "acme"); tr.Outcome != OutcomeConverged {
+		t.Fatalf("apply: %s %s", tr.Outcome, tr.Error)
+	}
+	app, mig := account(userName(tn.Database, landlord.RoleApp)), account(userName(tn.Database, landlord.RoleMigrator))
+	oldApp, err := f.store().Credential(f.ctx, "acme", landlord.RoleApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec("DROP USER " + app)
+	f.exec("DROP USER " + mig)
+
+	// Stopped (SIGTERM) as the app user's grant starts: it runs to its end,
+	// the migrator's statements do not run.
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	r := f.reconciler(Options{Listener: func(ev Event) {
+		if e, ok := ev.(StatementStarted); ok && e.Seq == 2 {
+			cancel()
+		}
+	}})
+	res, err := r.Apply(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply: %v, want cancelled", err)
+	}
+	tr := f.result(res, "acme")
+	want := []string{
+		"applied CREATE USER " + app + " IDENTIFIED BY '<new password>'",
+		"applied GRANT SELECT, INSERT, UPDATE, DELETE ON " + ident.GrantDB(tn.Database) + ".* TO " + app,
+		"skipped CREATE USER " + mig + " IDENTIFIED BY '<new password>'",
+		"skipped GRANT ALL PRIVILEGES ON " + ident.GrantDB(tn.Database) + ".* TO " + mig,
+	}
+	runs, err := f.store().History(f.ctx, "acme", 1)
+	if err != nil || len(runs) != 1 || runs[0].ID != tr.RunID || runs[0].Outcome != landlord.RunInterrupted {
+		t.Fatalf("run of the stopped apply %d: %+v, %v; want it on record, interrupted", tr.RunID, runs, err)
+	}
+	var recorded []string
+	for _, st := range runs[0].Statements {
+		recorded = append(recorded, string(st.Outcome)+" "+st.SQL)
+	}
+	if tr.Outcome != OutcomeInterrupted || !slices.Equal(recorded, want) {
+		t.Fatalf("stopped apply: %s %s, recorded\n  %s\nwant\n  %s", tr.Outcome, tr.Error, strings.Join(recorded, "\n  "), strings.Join(want, "\n  "))
+	}
+	if cred, err := f.store().Credential(f.ctx, "acme", landlord.RoleApp); err != nil || cred.Sealed == oldApp.Sealed {
+		t.Fatalf("the app user's credential after the stopped apply: %v; want its new password stored", err)
+	}
+	if err := f.openTenantUser("acme", tn.Database, landlord.RoleApp).PingContext(f.ctx); err != nil {
+		t.Fatalf("the app user cannot log in with its stored password after the stopped apply: %v", err)
+	}
+	if got := f.column("SELECT user FROM mysql.user WHERE user = ?", userName(tn.Database, landlord.RoleMigrator)); len(got) != 0 {
+		t.Fatalf("the migrator user exists after the apply stopped before creating it")
+	}
+
+	tr = f.result(f.apply(Options{}), "acme")
+	if tr.Outcome != OutcomeConverged || !slices.Equal(sqls(tr.Statements), []string{
+		"CREATE USER " + mig + " IDENTIFIED BY '<new password>'", "GRANT ALL PRIVILEGES ON " + ident.GrantDB(tn.Database) + ".* TO " + mig,
+	}) {
+		t.Fatalf("the next apply: %s %s, ran %q; want the migrator's statements alone", tr.Outcome, tr.Error, sqls(tr.Statements))
+	}
+	for _, role := range []landlord.Role{landlord.RoleApp, landlord.RoleMigrator} {
+		if err := f.openTenantUser("acme", tn.Database, role).PingContext(f.ctx); err != nil {
+			t.Errorf("the %s user cannot log in with its stored password: %v", role, err)
+		}
+	}
+	if got, want := f.live(tn.Database), f.reference(tn); got != want {
+		t.Fatalf("live schema:\n%s\nwant:\n%s", got, want)
+	}
+	if again, err := f.reconciler(Options{}).Plan(f.ctx, nil); err != nil || again.Tenants[0].Action != planner.ActionNone {
+		t.Fatalf("plan after apply: %+v, %v; want in sync", again.Tenants[0], err)
 	}
 }
