@@ -80,7 +80,10 @@ func (j *job) writes(now []record) []write {
 // (a run of outcomes, its run), as when each was written at once; the
 // error joins those that failed. A transaction whose outcome is unknown
 // (landlord.ErrOutcomeUnknown) is not written again: the next run finds
-// what it left.
+// what it left. A run it started is forgotten (its id is unknown), and the
+// tenant's failure goes on record in a run of its own: the first, if it
+// was written, stays running until the next apply closes it as
+// interrupted, as a killed strata's would.
 func (j *job) flush(ctx context.Context, now ...record) error {
 	if len(j.pending)+len(now) == 0 {
 		return nil

@@ -176,12 +176,12 @@ func TestOwnSince(t *testing.T) {
 	}
 }
 
-// TestRunStateReadsNoHistory: RunState and TenantState, which every apply
-// runs under its lock, read a bounded number of rows however many runs the tenant has had
-// (counted with the session's Handler_read_* status on the Store's only
-// connection). Without apply_runs_running it read every run; with that
-// index on (tenant, outcome) instead, the newest run was found by sorting
-// them all.
+// TestRunStateReadsNoHistory: RunState and TenantState (which every apply
+// runs under its lock) read a bounded number of rows however many runs the
+// tenant has had (counted with the session's Handler_read_* status on the
+// Store's only connection). Without apply_runs_running RunState read every
+// run; with that index on (tenant, outcome) instead, the newest run was
+// found by sorting them all.
 func TestRunStateReadsNoHistory(t *testing.T) {
 	s, _, _ := newStore(t)
 	ctx := context.Background()
@@ -249,6 +249,12 @@ func TestRunStateReadsNoHistory(t *testing.T) {
 		}
 		if read > 7 {
 			t.Errorf("TenantState read %d rows for a tenant with %d runs; want a bounded number", read, history+1)
+		}
+		if err := s.FinishRun(ctx, running, RunConverged, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, newest, isRunning, err := s.TenantState(ctx, tenant); err != nil || newest != (RunMark{ID: running, Outcome: RunConverged}) || isRunning {
+			t.Fatalf("TenantState once no run is running: %+v, %v, %v; want run %d converged, none running", newest, isRunning, err, running)
 		}
 	}
 	if rec, newest, isRunning, err := s.TenantState(ctx, "nobody"); err != nil || rec != nil || newest != (RunMark{}) || isRunning {

@@ -67,22 +67,20 @@ func (s *Store) Tx(ctx context.Context, fn func(*Store) error) error {
 // Batch runs fn as Tx does, in one round trip: fn's statements are
 // collected and sent as one query between START TRANSACTION and COMMIT (a
 // tenant's final record was six round trips, a provisioning's ten). fn
-// must only write. An insert whose id fn uses (LastInsertId: a run, then
-// its first statement) goes in the same query: until the batch is sent
-// the id is a stand-in, which the statements after it read from a session
-// variable. ids are where fn keeps such ids: once the batch is committed
-// they hold the real ones, and their old values when it is not.
+// must only write, with one exception: the id of an insert (LastInsertId:
+// a run's, which its statements name). Until the batch is sent, that id
+// is a stand-in, which the batch's later statements read from a session
+// variable; ids are where fn keeps such ids. When Batch returns nil they
+// hold the real ids, otherwise their old values, whatever was written.
 // A read makes Batch run fn again in a Tx, as does a batch too large for
-// one packet. A batch the server refused committed nothing: the server
-// stops at the failing statement, and the connection, its transaction
-// open, is closed. Once sent, a batch is waited for even if ctx ends (the
-// server runs it whole, COMMIT included, whether the client waits or
-// not), for up to batchTimeout; a failure other than the server's (the
-// connection lost) leaves its outcome unknown: ErrOutcomeUnknown.
+// one packet or a stand-in that none of ids holds. A batch the server
+// refused committed nothing: the server stops at the failing statement,
+// and the connection, its transaction open, is closed. Once sent, a batch
+// is waited for even if ctx ends (the server runs it whole, COMMIT
+// included, whether the client waits or not), for up to batchTimeout; a
+// failure other than the server's (the connection lost) leaves its
+// outcome unknown: ErrOutcomeUnknown.
 func (s *Store) Batch(ctx context.Context, fn func(*Store) error, ids ...*int64) error {
-	if s.multi == nil {
-		return s.Tx(ctx, fn)
-	}
 	old := make([]int64, len(ids))
 	for i, p := range ids {
 		old[i] = *p
@@ -92,18 +90,24 @@ func (s *Store) Batch(ctx context.Context, fn func(*Store) error, ids ...*int64)
 			*p = old[i]
 		}
 	}
+	inTx := func() error {
+		restore()
+		if err := s.Tx(ctx, fn); err != nil {
+			restore() // the ids of a transaction rolled back
+			return err
+		}
+		return nil
+	}
+	if s.multi == nil {
+		return inTx()
+	}
 	c := &collector{db: s.db}
 	in := *s
 	in.q = c
 	err := fn(&in)
 	switch {
-	case c.read || errors.Is(err, errNotBatched) || c.size > maxBatch:
-		restore()
-		if err := s.Tx(ctx, fn); err != nil {
-			restore()
-			return err
-		}
-		return nil
+	case c.read || errors.Is(err, errNotBatched) || c.size > maxBatch || !c.held(ids):
+		return inTx()
 	case err != nil:
 		restore()
 		return err
@@ -135,19 +139,21 @@ func (s *Store) send(ctx context.Context, c *collector) ([]int64, error) {
 	defer conn.Close()
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 	defer cancel()
-	query := "START TRANSACTION; " + strings.Join(c.stmts, "; ") + "; COMMIT"
+	query := "START TRANSACTION; " + strings.Join(c.stmts, "; ")
 	got := make([]int64, c.ids)
 	if len(got) == 0 {
-		_, err = conn.ExecContext(wctx, query, c.args...)
+		_, err = conn.ExecContext(wctx, query+"; COMMIT", c.args...)
 	} else {
 		vars := make([]string, len(got))
 		dest := make([]any, len(got))
 		for k := range got {
 			vars[k], dest[k] = idVar(k), &got[k]
 		}
-		// The driver passes over the statements' results up to the
-		// SELECT's, or returns the first statement's failure.
-		err = conn.QueryRowContext(wctx, query+"; SELECT "+strings.Join(vars, ", "), c.args...).Scan(dest...)
+		// The ids are read before COMMIT, so that a failure to read them
+		// committed nothing. The driver passes over the results before
+		// the SELECT's, or returns the first statement's failure; Scan
+		// reads COMMIT's result too.
+		err = conn.QueryRowContext(wctx, query+"; SELECT "+strings.Join(vars, ", ")+"; COMMIT", c.args...).Scan(dest...)
 	}
 	if err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn }) // closed, not reused: the server rolls back
@@ -193,6 +199,18 @@ type collector struct {
 // sent: far beyond any AUTO_INCREMENT id.
 const firstStandIn = math.MaxInt64
 
+// held reports whether ids hold every id the batch stood in for: one held
+// elsewhere would keep its stand-in once the batch is sent.
+func (c *collector) held(ids []*int64) bool {
+	seen := map[int]bool{}
+	for _, p := range ids {
+		if k, ok := c.standIn(*p); ok {
+			seen[k] = true
+		}
+	}
+	return len(seen) == c.ids
+}
+
 // standIn reports whether v stands in for the batch's k-th id.
 func (c *collector) standIn(v int64) (k int, ok bool) {
 	if v <= firstStandIn-int64(c.ids) {
@@ -231,14 +249,25 @@ func (c *collector) resolve(query string, args []any) (string, []any, error) {
 	var kept []any
 	last := 0
 	for i, a := range args {
-		v, isInt := a.(int64)
-		if n, ok := a.(sql.NullInt64); ok {
-			v, isInt = n.Int64, n.Valid
+		var v int64
+		rewrite := false // a form the Store passes ids in
+		switch n := a.(type) {
+		case int64:
+			v, rewrite = n, true
+		case sql.NullInt64:
+			v, rewrite = n.Int64, n.Valid
+		case int:
+			v = int64(n)
+		case uint64:
+			v = int64(min(n, math.MaxInt64))
 		}
 		k, stand := c.standIn(v)
-		if !isInt || !stand {
+		if !stand {
 			kept = append(kept, a)
 			continue
+		}
+		if !rewrite { // it would reach the server as a number
+			return "", nil, errNotBatched
 		}
 		if marks == nil {
 			if marks = placeholders(query); len(marks) != len(args) {
@@ -297,7 +326,10 @@ type collected struct {
 }
 
 // LastInsertId stands in for the id of an insert asked at once: the batch
-// keeps it in a session variable from the statement after the insert.
+// keeps it in a session variable from the statement after the insert. It
+// is the id of a plain INSERT's first row (LAST_INSERT_ID()), as the
+// Store's inserts whose ids it uses are; an INSERT IGNORE or ON DUPLICATE
+// KEY UPDATE may leave the session's previous one.
 func (r collected) LastInsertId() (int64, error) {
 	if r.i != len(r.c.stmts)-1 {
 		return 0, errNotBatched

@@ -145,7 +145,8 @@ func (s *Store) queryTenants(ctx context.Context, where string, args ...any) ([]
 	return out, nil
 }
 
-// scanTenant reads a row of tenantColumns, then into more what follows them.
+// scanTenant reads a row that starts with tenantColumns; the columns after
+// them are scanned into more.
 func scanTenant(rows *sql.Rows, more ...any) (Tenant, error) {
 	var t Tenant
 	var status, modules string
