@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/stratadb/strata/reconciler/landlord"
+	"github.com/stratadb/strata/spec"
 	"github.com/stratadb/strata/spec/ident"
 )
 
@@ -96,6 +97,15 @@ type hostAccounts struct {
 	locked map[string]bool   // every account read: whether it is locked
 	auth   map[string]string // the mysql_native_password hash of those that use it: MariaDB's only
 	grants map[string]privileges
+}
+
+// readTenantAccounts reads t's two users from db.
+func readTenantAccounts(ctx context.Context, db *sql.DB, t *spec.Tenant) (*hostAccounts, error) {
+	a, err := readHostAccounts(ctx, db, userName(t.Database, landlord.RoleApp), userName(t.Database, landlord.RoleMigrator))
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", t.Name, err)
+	}
+	return a, nil
 }
 
 // readHostAccounts reads the tenant-host accounts named users from db, or

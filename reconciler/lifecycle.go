@@ -25,9 +25,9 @@ const approveDropDatabase = "DROP DATABASE"
 //
 // strata plan shows them and apply runs exactly them, as the server's admin.
 func lifecycleStatements(ctx context.Context, db *sql.DB, t *spec.Tenant) ([]planner.Statement, error) {
-	a, err := readHostAccounts(ctx, db, userName(t.Database, landlord.RoleApp), userName(t.Database, landlord.RoleMigrator))
+	a, err := readTenantAccounts(ctx, db, t)
 	if err != nil {
-		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", t.Name, err)
+		return nil, err
 	}
 	var out []planner.Statement
 	switch t.Status {

@@ -167,9 +167,9 @@ func (r *Reconciler) usersOf(ctx context.Context, s *server, t *spec.Tenant, liv
 			return out, nil
 		}
 	}
-	a, err := readHostAccounts(ctx, s.db, userName(t.Database, landlord.RoleApp), userName(t.Database, landlord.RoleMigrator))
+	a, err := readTenantAccounts(ctx, s.db, t)
 	if err != nil {
-		return nil, fmt.Errorf("reconciler: look up the users of %s: %w", t.Name, err)
+		return nil, err
 	}
 	creds := map[landlord.Role]*landlord.Credential{} // no landlord yet: nothing stored
 	if live == nil || !live.noLandlord {

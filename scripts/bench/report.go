@@ -130,11 +130,15 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   last snapshot's is planned from that snapshot's composition, verified by its definitions (SHOW
   CREATE DATABASE, SHOW FULL TABLES and each table's SHOW CREATE TABLE, one multi-statement query)
   against the desired composition's, and snapshotted from the composition. Per tenant: the lock and
-  its release, 2 landlord reads (newest run, record), 2 write transactions (the one before the ALTER,
-  with the run's id to read, 4 round trips; the final record one, landlord.Store.Batch, since
-  1d72849), the verifying query, a new connection as the tenant's migrator and its ALTER: 13 round
-  trips (socket writes counted with strace, 300 tenants: 16.1 a tenant, 27.0 before ea2be84,
-  provisioning 53.9 against 83.6). Until ea2be84 the
+  its release, 1 landlord read (the record with its newest run, Store.TenantState, since 55ab9dc;
+  2 before), 2 write transactions of one round trip each (landlord.Store.Batch: the final record
+  since 1d72849, the one before the ALTER since 4887110, which stands in for the run's id until
+  the batch is sent; 4 round trips before), the verifying query, a new connection as the tenant's
+  migrator and its ALTER: 9 round trips, 13 before 4887110 (socket writes counted with strace,
+  100 tenants: 13.0 a tenant, 17.0 before 4887110, 27.0 before ea2be84; provisioning 50.5, 53.5
+  before 4887110, 83.6 before ea2be84). Wall-clock A/B of the last two steps, 300 tenants on a
+  private server, old and new binaries alternating: within this machine's noise (rollout medians
+  4.09 -> 3.59 s in one series of 3, 3.66 -> 3.91 s in the next). Until ea2be84 the
   verification was a 7-query single-schema fingerprint: each information_schema query lists the
   database's directory and opens its tables again, where SHOW CREATE TABLE reads the cached
   definition (server CPU for an 11-table tenant, idle server: 3.3 ms against 0.8). A/B of the two
@@ -147,8 +151,9 @@ shared 2-core machine where MariaDB, strata and the floor share the same two cor
   server; lock 0.7-0.9 ms, record 0.4-0.5, compose 0.7-1.1, plan 0.8-1.0, the ALTER with its
   records 16.8-18.3, verification 8.1-10.3, seeds check 0.6). An A/B of the old and new binaries
   (200 tenants, private server, alternating): 18.8 against 18.1 ms a tenant.
-- No-op apply: the plan's pass, then per tenant the lock and its release, the newest run, the
-  record read and written: 5 queries (TestInSyncApplyQueriesPerTenant; 9.7 before 114808c). 2,000
+- No-op apply: the plan's pass, then per tenant the lock and its release, the record with its
+  newest run (one query since 55ab9dc), the record written: 4 queries
+  (TestInSyncApplyQueriesPerTenant; 5 before 55ab9dc, 9.7 before 114808c). 2,000
   in-sync tenants on a private server, old and new binaries alternating: 8.2 and 8.8 s against 6.5
   and 7.4 s; the plan of the same fleet took about 5 s.
 - The rollout is CPU-bound on 2 cores. At N = 300 on a private server, MariaDB spent 9.6-10.9 ms of
