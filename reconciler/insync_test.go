@@ -1,8 +1,13 @@
 package reconciler
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
+	"maps"
 	"testing"
+
+	"github.com/stratadb/strata/layers/fingerprint"
 
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/spec"
@@ -79,5 +84,51 @@ func TestInSyncFleetPlansWithoutInspects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLiveFingerprintsAsTheBulkPass: the pass's fingerprints by way of the
+// databases' definitions are the bulk information_schema pass's, for
+// schemas shared by several tenants, one tenant's own, one holding a view,
+// a database that does not exist, and with schemas beyond fingerPerSchema
+// left to the bulk pass; the definitions are read, not given up on.
+func TestLiveFingerprintsAsTheBulkPass(t *testing.T) {
+	f := newFixture(t)
+	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	events := layer(spec.LayerModule, "events", eventsSQL, nil)
+	var dbs []string
+	for i := range 7 {
+		layers := []*spec.Layer{basic}
+		if i%2 == 1 {
+			layers = append(layers, events)
+		}
+		dbs = append(dbs, f.tenant(fmt.Sprintf("t%d", i), layers...).Database)
+	}
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("apply: exit %d: %+v", res.ExitCode(), res.Tenants)
+	}
+	f.exec("ALTER TABLE `" + dbs[0] + "`.members ADD COLUMN fax VARCHAR(20) NULL")
+	f.exec("CREATE VIEW `" + dbs[1] + "`.emails AS SELECT email FROM `" + dbs[1] + "`.members")
+	dbs = append(dbs, f.prefix+"missing")
+	want, err := fingerprint.Schemas(f.ctx, f.db, dbs)
+	if err != nil || len(want) != 7 {
+		t.Fatalf("bulk pass: %d fingerprints, %v", len(want), err)
+	}
+	var logged bytes.Buffer
+	r := f.reconciler(Options{Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	s, err := r.server(f.fleet.Tenants[0].Server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, per := range []int{fingerPerSchema, 1} {
+		defer func(n int) { fingerPerSchema = n }(fingerPerSchema)
+		fingerPerSchema = per
+		got, err := r.liveFingerprints(f.ctx, s, dbs)
+		if err != nil || !maps.Equal(got, want) {
+			t.Errorf("%d schemas fingerprinted one at a time: %v, %v; want the bulk pass's %v", per, got, err, want)
+		}
+	}
+	if logged.Len() > 0 {
+		t.Fatalf("warnings: %s", logged.String())
 	}
 }

@@ -96,19 +96,49 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 		"table collation":       {"ALTER TABLE dues DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_bin"},
 		"auto increment column": {"ALTER TABLE dues MODIFY id INT NOT NULL AUTO_INCREMENT"},
 	}
+	wantDB := dbtest.Database(t, db, "strata_defs_") // read again by ReadMany below
+	dbtest.Exec(t, db, wantDB, "ALTER DATABASE `"+wantDB+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+	dbtest.Exec(t, db, wantDB, definitionsBase...)
+	one := map[string]*Definitions{sameDB: same, wantDB: want}
 	for name, change := range changes {
 		t.Run(name, func(t *testing.T) {
 			name := schemaOf(change...)
 			got, gotFP := read(name)
+			one[name] = got
 			if gotFP == wantFP {
 				t.Fatalf("the fingerprint does not see %q", change)
 			}
-			if got.Equal(want) || matches(name) {
+			if got.Equal(want) || matches(name) || (got.Key() == want.Key() && got.Key() != "") {
 				t.Fatalf("definitions equal after %q", change)
 			}
 		})
 	}
 	if _, err := ReadDefinitions(ctx, db, "strata_defs_none"); err == nil {
 		t.Fatal("definitions of a database that does not exist: no error")
+	}
+
+	// ReadMany reads them all as ReadDefinitions does, and skips a database
+	// that does not exist.
+	names := []string{"strata_defs_none"}
+	for name := range one {
+		names = append(names, name)
+	}
+	defer func(n int) { manyChunk = n }(manyChunk)
+	manyChunk = 4 // several chunks, read two at a time
+	many := map[string]*Definitions{}
+	if err := ReadMany(ctx, multi, printing, names, func(name string, d *Definitions) { many[name] = d }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := many["strata_defs_none"]; ok || len(many) != len(one) {
+		t.Fatalf("ReadMany read %d databases of %d, with one that does not exist: %v", len(many), len(one), ok)
+	}
+	for name, d := range one {
+		got := many[name]
+		if got.Key() != d.Key() || got.Equal(d) != (d.Key() != "") || got.Equal(want) != d.Equal(want) {
+			t.Errorf("%s: ReadMany's definitions differ from ReadDefinitions' (key %q, want %q)", name, got.Key(), d.Key())
+		}
+	}
+	if many[sameDB].Key() != want.Key() || want.Key() == "" {
+		t.Fatal("the same schema in two databases: ReadMany's keys differ")
 	}
 }
