@@ -116,11 +116,16 @@ func (s *liveState) basis(t *spec.Tenant) func(context.Context) (driftBasis, err
 // decommissioned ones are not).
 func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *liveState {
 	dbs := map[string][]string{}
+	layerSets := map[string]map[string]bool{} // server -> the tenants' layer sets
 	for _, t := range tenants {
 		if t.Status == spec.StatusSuspended || t.Status == spec.StatusDecommissioned {
 			continue
 		}
 		dbs[t.Server] = append(dbs[t.Server], t.Database)
+		if layerSets[t.Server] == nil {
+			layerSets[t.Server] = map[string]bool{}
+		}
+		layerSets[t.Server][t.LayerHash()] = true
 	}
 	st := &liveState{live: map[string]map[string]string{}, errs: map[string]error{}, asked: map[string]bool{}, accounts: map[string]*hostAccounts{}}
 	var mu sync.Mutex
@@ -145,7 +150,7 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 		}()
 		go func() {
 			defer wg.Done()
-			fps, err := r.liveFingerprints(ctx, s, list)
+			fps, err := r.liveFingerprints(ctx, s, list, len(layerSets[name]))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -171,9 +176,15 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 // of its databases, and kept only when that database's definitions are
 // still the same after. The databases left (a view or a sequence, schemas
 // beyond the first fingerPerSchema, a fingerprint that failed) take the
-// bulk pass; so does the whole list when the definitions cannot be read.
-func (r *Reconciler) liveFingerprints(ctx context.Context, s *server, list []string) (map[string]string, error) {
-	printing := s.printingDefaults(ctx)
+// bulk pass; so does the whole list when the definitions cannot be read,
+// or when its tenants have more than half as many layer sets as databases
+// (layerSets): tenants in sync with the same layers share a schema, so
+// with fewer, most databases will share one.
+func (r *Reconciler) liveFingerprints(ctx context.Context, s *server, list []string, layerSets int) (map[string]string, error) {
+	printing := ""
+	if 2*layerSets <= len(list) {
+		printing = s.printingDefaults(ctx)
+	}
 	if printing == "" { // unread: no definitions compare equal
 		return fingerprint.Schemas(ctx, s.db, list)
 	}

@@ -123,7 +123,7 @@ func TestLiveFingerprintsAsTheBulkPass(t *testing.T) {
 	for _, per := range []int{fingerPerSchema, 1} {
 		defer func(n int) { fingerPerSchema = n }(fingerPerSchema)
 		fingerPerSchema = per
-		got, err := r.liveFingerprints(f.ctx, s, dbs)
+		got, err := r.liveFingerprints(f.ctx, s, dbs, 2)
 		if err != nil || !maps.Equal(got, want) {
 			t.Errorf("%d schemas fingerprinted one at a time: %v, %v; want the bulk pass's %v", per, got, err, want)
 		}
