@@ -43,11 +43,11 @@ const version = "strata-fingerprint-v4"
 // ErrNotFound is returned by Schema when the schema does not exist.
 var ErrNotFound = errors.New("fingerprint: schema not found")
 
-// batchSize is how many schema names go into one `IN (...)` list. Each pass
-// costs about the same whatever the list holds (MariaDB walks the database
-// directories the LIKE prefix selects and opens their tables), so batches are
-// large: the limit only keeps a statement well within max_allowed_packet and
-// the 65,535 placeholders of a prepared statement.
+// batchSize is how many schema names go into one `IN (...)` list. A pass
+// costs the server a fixed part and a part per schema (MariaDB 10.11, 2
+// cores, twelve-table schemas: 0.17 s of CPU for 10 of 1,000, 2.6 s for all
+// 1,000), so batches are large: the limit only keeps a statement well within
+// max_allowed_packet and the 65,535 placeholders of a prepared statement.
 const batchSize = 5000
 
 // allAtOnce, as a pass's parallelism, runs all of its queries at once. Each
