@@ -150,7 +150,7 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 		}()
 		go func() {
 			defer wg.Done()
-			fps, err := r.liveFingerprints(ctx, s, list, len(layerSets[name]))
+			fps, _, err := r.liveFingerprints(ctx, s, list, len(layerSets[name]))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -169,7 +169,8 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 }
 
 // liveFingerprints returns the fingerprint of each database of list that
-// exists on s, by way of their definitions (snapshot.ReadMany), which cost
+// exists on s, and how many it found by their schema, by way of their
+// definitions (snapshot.ReadMany), which cost
 // the server half the CPU of the bulk information_schema pass or less:
 // databases with equal definitions have equal fingerprints
 // (TestConformance), so each distinct schema is fingerprinted once, on one
@@ -180,26 +181,28 @@ func (r *Reconciler) readLive(ctx context.Context, tenants []*spec.Tenant) *live
 // or when its tenants have more than half as many layer sets as databases
 // (layerSets): tenants in sync with the same layers share a schema, so
 // with fewer, most databases will share one.
-func (r *Reconciler) liveFingerprints(ctx context.Context, s *server, list []string, layerSets int) (map[string]string, error) {
+func (r *Reconciler) liveFingerprints(ctx context.Context, s *server, list []string, layerSets int) (fps map[string]string, grouped int, err error) {
 	printing := ""
 	if 2*layerSets <= len(list) {
 		printing = s.printingDefaults(ctx)
 	}
 	if printing == "" { // unread: no definitions compare equal
-		return fingerprint.Schemas(ctx, s.db, list)
+		fps, err = fingerprint.Schemas(ctx, s.db, list)
+		return fps, 0, err
 	}
 	bySchema := map[string][]string{} // the databases of each distinct schema, by its definitions' Key
 	var bulk []string
-	err := snapshot.ReadMany(ctx, s.multi, printing, list, func(db string, d *snapshot.Definitions) {
+	err = snapshot.ReadMany(ctx, s.multi, printing, list, func(db string, d *snapshot.Definitions) {
 		if k := d.Key(); k != "" {
 			bySchema[k] = append(bySchema[k], db)
-		} else {
+		} else { // a view or a sequence, or not read
 			bulk = append(bulk, db)
 		}
 	})
 	if err != nil {
 		r.log.Warn("cannot read the tenant databases' definitions; fingerprinting them from information_schema", "server", s.name, "err", err)
-		return fingerprint.Schemas(ctx, s.db, list)
+		fps, err = fingerprint.Schemas(ctx, s.db, list)
+		return fps, 0, err
 	}
 	keys := slices.SortedFunc(maps.Keys(bySchema), func(a, b string) int { return len(bySchema[b]) - len(bySchema[a]) })
 	if len(keys) > fingerPerSchema { // the fewest databases each
@@ -217,31 +220,34 @@ func (r *Reconciler) liveFingerprints(ctx context.Context, s *server, list []str
 		g.Go(func() error {
 			one := dbs[0]
 			fp, err := fingerprint.Schema(ctx, s.db, one)
-			var after *snapshot.Definitions
+			after := ""
 			if err == nil {
-				after, err = snapshot.ReadDefinitions(ctx, s.db, one)
+				err = snapshot.ReadMany(ctx, s.multi, printing, []string{one}, func(_ string, d *snapshot.Definitions) { after = d.Key() })
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil || after.Key() != k { // changed meanwhile, or gone
+			if err != nil || after != k {
+				r.log.Debug("a schema changed while the pass fingerprinted it, or is gone; fingerprinting its databases in bulk", "server", s.name, "database", one, "databases", len(dbs), "err", err)
 				bulk = append(bulk, dbs...)
 				return nil
 			}
 			for _, db := range dbs {
 				out[db] = fp
 			}
+			grouped += len(dbs)
 			return nil
 		})
 	}
 	g.Wait()
+	r.log.Debug("pass", "server", s.name, "databases", len(list), "schemas", len(bySchema), "by their schema", grouped, "in bulk", len(bulk))
 	if len(bulk) > 0 {
 		fps, err := fingerprint.Schemas(ctx, s.db, bulk)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		maps.Copy(out, fps)
 	}
-	return out, nil
+	return out, grouped, nil
 }
 
 // fingerPerSchema bounds the schemas liveFingerprints fingerprints one

@@ -120,13 +120,18 @@ func TestLiveFingerprintsAsTheBulkPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, per := range []int{fingerPerSchema, 1} {
+	// Schemas: t2, t4 and t6's; t3 and t5's; t0's own; t1 holds a view.
+	for per, wantGrouped := range map[int]int{fingerPerSchema: 6, 1: 3} {
 		defer func(n int) { fingerPerSchema = n }(fingerPerSchema)
 		fingerPerSchema = per
-		got, err := r.liveFingerprints(f.ctx, s, dbs, 2)
-		if err != nil || !maps.Equal(got, want) {
-			t.Errorf("%d schemas fingerprinted one at a time: %v, %v; want the bulk pass's %v", per, got, err, want)
+		got, grouped, err := r.liveFingerprints(f.ctx, s, dbs, 2)
+		if err != nil || !maps.Equal(got, want) || grouped != wantGrouped {
+			t.Errorf("%d schemas fingerprinted one at a time: %v (%d by their schema), %v; want the bulk pass's %v, %d by their schema", per, got, grouped, err, want, wantGrouped)
 		}
+	}
+	// As many layer sets as databases: the bulk pass alone.
+	if got, grouped, err := r.liveFingerprints(f.ctx, s, dbs, len(dbs)); err != nil || !maps.Equal(got, want) || grouped != 0 {
+		t.Errorf("tenants of as many layer sets: %v (%d by their schema), %v; want the bulk pass's", got, grouped, err)
 	}
 	if logged.Len() > 0 {
 		t.Fatalf("warnings: %s", logged.String())

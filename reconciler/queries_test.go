@@ -10,17 +10,18 @@ import (
 
 // TestInSyncPlanQueriesConstant: planning an in-sync fleet costs the same
 // number of server queries at 2 tenants as at 8: one bulk pass per server
-// and nothing per tenant (privateQueries: the definitions the pass reads
-// a hundred databases a query are not counted). (The reactivation check read each tenant's app
+// and nothing per tenant but its definitions, read a hundred databases a
+// query (privateQueries, checkShows). (The reactivation check read each tenant's app
 // account twice, two queries per tenant on every plan and apply.) The
 // fleet has a private server of its own, so its counter is strata's.
 func TestInSyncPlanQueriesConstant(t *testing.T) {
 	f, p := privateFleet(t)
 	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	var shows [2]int64
 	questions := func(n int) int64 {
 		f.convergedFleet(n, basic)
 		r := f.reconciler(Options{})
-		before := privateQueries(t, p)
+		before, showsBefore := privateQueries(t, p)
 		plan, err := r.Plan(f.ctx, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -28,10 +29,13 @@ func TestInSyncPlanQueriesConstant(t *testing.T) {
 		if plan.Summary.InSync != n {
 			t.Fatalf("plan of %d applied tenants: %+v, want all in sync", n, plan.Summary)
 		}
-		return privateQueries(t, p) - before
+		after, showsAfter := privateQueries(t, p)
+		shows[min(n/8, 1)] = showsAfter - showsBefore
+		return after - before
 	}
 	small, large := questions(2), questions(8)
-	t.Logf("plan of an in-sync fleet: %d queries at 2 tenants, %d at 8", small, large)
+	t.Logf("plan of an in-sync fleet: %d queries at 2 tenants, %d at 8; SHOW statements %d and %d", small, large, shows[0], shows[1])
+	f.checkShows(p, shows, 1)
 	// A query per tenant would add 6; a stray one (a driver's retry on a
 	// bad idle connection under load) is not per tenant.
 	if large-small >= 6 {
@@ -75,17 +79,33 @@ func privateStatus(t *testing.T, p *dbtest.Private, name string) int64 {
 	return v
 }
 
-// privateQueries is the private server's Questions but for the statements
-// of the pass's definitions reads (SHOW CREATE DATABASE, SHOW FULL TABLES,
-// SHOW CREATE TABLE), which the server counts one by one though they come
-// a hundred databases a query (snapshot.ReadMany).
-func privateQueries(t *testing.T, p *dbtest.Private) int64 {
+// privateQueries reads the private server's Questions, split into the
+// statements of definitions reads (shows: SHOW CREATE DATABASE, SHOW FULL
+// TABLES, SHOW CREATE TABLE), which the pass sends a hundred databases a
+// query (snapshot.ReadMany) though the server counts them one by one, and
+// the others (queries).
+func privateQueries(t *testing.T, p *dbtest.Private) (queries, shows int64) {
 	t.Helper()
-	n := privateStatus(t, p, "Questions")
 	for _, show := range []string{"Com_show_create_db", "Com_show_tables", "Com_show_create_table"} {
-		n -= privateStatus(t, p, show)
+		shows += privateStatus(t, p, show)
 	}
-	return n
+	return privateStatus(t, p, "Questions") - shows, shows
+}
+
+// checkShows fails t unless a pass reads each tenant's definitions once at
+// most (2 statements and one a table) in the passes made meanwhile: shows
+// is the SHOW statements counted at 2 tenants and at 8, over passes.
+func (f *fixture) checkShows(p *dbtest.Private, shows [2]int64, passes int) {
+	f.t.Helper()
+	db := p.Open()
+	defer db.Close()
+	var tables int
+	if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE table_schema = ? AND table_name NOT LIKE '\\_strata\\_%'", f.fleet.Tenants[0].Database).Scan(&tables); err != nil {
+		f.t.Fatal(err)
+	}
+	if per, want := float64(shows[1]-shows[0])/6, float64(passes*(tables+2)); tables == 0 || per > want {
+		f.t.Errorf("%.1f SHOW statements a tenant in %d passes of %d-table tenants, want at most %.0f (each tenant's definitions read once a pass)", per, passes, tables, want)
+	}
 }
 
 // TestLandlordWritesPerTenant: a tenant's landlord records reach the disk in
@@ -140,20 +160,24 @@ func TestLandlordWritesPerTenant(t *testing.T) {
 func TestInSyncApplyQueriesPerTenant(t *testing.T) {
 	f, p := privateFleet(t)
 	basic := layer(spec.LayerBasic, "basic", basicSQL, map[string]string{"basic/seed/01.sql": "INSERT INTO members (email) VALUES ('admin@example.org');"})
+	var shows [2]int64
 	questions := func(n int) int64 {
 		f.convergedFleet(n, basic)
-		before := privateQueries(t, p)
+		before, showsBefore := privateQueries(t, p)
 		res := f.apply(Options{})
 		for _, tr := range res.Tenants {
 			if tr.Outcome != OutcomeConverged || len(tr.Statements)+len(tr.Seeds) != 0 {
 				t.Fatalf("apply of an in-sync tenant: %s %q statements %d seeds %v", tr.Outcome, tr.Error, len(tr.Statements), tr.Seeds)
 			}
 		}
-		return privateQueries(t, p) - before
+		after, showsAfter := privateQueries(t, p)
+		shows[min(n/8, 1)] = showsAfter - showsBefore
+		return after - before
 	}
 	small, large := questions(2), questions(8)
 	per := float64(large-small) / 6
-	t.Logf("apply of an in-sync fleet: %d queries at 2 tenants, %d at 8: %.1f a tenant", small, large, per)
+	t.Logf("apply of an in-sync fleet: %d queries at 2 tenants, %d at 8: %.1f a tenant; SHOW statements %d and %d", small, large, per, shows[0], shows[1])
+	f.checkShows(p, shows, 2) // f.apply plans, then applies
 	if per > 5 {
 		t.Errorf("apply of an in-sync fleet: %.1f queries a tenant, want at most 5 (4: lock and release, record and newest run read, record written)", per)
 	}

@@ -55,9 +55,14 @@ func PrintingDefaults(ctx context.Context, db *sql.DB) (string, error) {
 	return b.String(), nil
 }
 
-// ReadDefinitions reads database's Definitions through db, under an empty
-// sql_mode (a server whose sql_mode hides table, column or key options
-// would otherwise print two different tables alike).
+// showing prefixes each SHOW CREATE of a definitions read: the session
+// settings that change how the server prints a definition are fixed, so
+// any two sessions print alike. An sql_mode can hide table, column or key
+// options (two different tables would print alike), the time zone shifts
+// a TIMESTAMP default, and sql_quote_show_create quotes names.
+const showing = "SET STATEMENT sql_mode = '', time_zone = '+00:00', sql_quote_show_create = 1 FOR "
+
+// ReadDefinitions reads database's Definitions through db (see showing).
 func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definitions, error) {
 	printing, err := PrintingDefaults(ctx, db)
 	if err != nil {
@@ -70,7 +75,7 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 	defer conn.Close()
 	q := ident.Quote(database)
 	var name, create string
-	if err := conn.QueryRowContext(ctx, "SET STATEMENT sql_mode = '' FOR SHOW CREATE DATABASE "+q).Scan(&name, &create); err != nil {
+	if err := conn.QueryRowContext(ctx, showing+"SHOW CREATE DATABASE "+q).Scan(&name, &create); err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
 	}
 	d := &Definitions{printing: printing, options: strings.TrimPrefix(create, "CREATE DATABASE "+q), tables: map[string]string{}}
@@ -88,7 +93,7 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 		return d, nil
 	}
 	for _, t := range tables {
-		if err := conn.QueryRowContext(ctx, "SET STATEMENT sql_mode = '' FOR SHOW CREATE TABLE "+q+"."+ident.Quote(t)).Scan(&name, &create); err != nil {
+		if err := conn.QueryRowContext(ctx, showing+"SHOW CREATE TABLE "+q+"."+ident.Quote(t)).Scan(&name, &create); err != nil {
 			return nil, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
 		}
 		d.tables[t] = withoutCounter(create)
@@ -134,9 +139,9 @@ func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database, prin
 	q := ident.Quote(database)
 	names := slices.Sorted(maps.Keys(d.tables))
 	var b strings.Builder
-	b.WriteString("SET STATEMENT sql_mode = '' FOR SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q)
+	b.WriteString(showing + "SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q)
 	for _, t := range names {
-		b.WriteString("; SET STATEMENT sql_mode = '' FOR SHOW CREATE TABLE " + q + "." + ident.Quote(t))
+		b.WriteString("; " + showing + "SHOW CREATE TABLE " + q + "." + ident.Quote(t))
 	}
 	rows, err := multi.QueryContext(ctx, b.String())
 	if err != nil {

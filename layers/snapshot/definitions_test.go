@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -14,8 +15,10 @@ import (
 var definitionsBase = []string{
 	"CREATE TABLE members (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100) NOT NULL DEFAULT '' COMMENT 'login', " +
 		"age INT, CONSTRAINT members_age_ck CHECK (age >= 0), UNIQUE KEY members_email (email), KEY members_age (age)) ROW_FORMAT=DYNAMIC",
-	"CREATE TABLE dues (id INT PRIMARY KEY, member_id INT, KEY dues_member (member_id), " +
+	"CREATE TABLE dues (id INT PRIMARY KEY, member_id INT, created TIMESTAMP NOT NULL DEFAULT '2020-01-01 00:00:00', " +
+		"email_len INT AS (member_id + 1) VIRTUAL, KEY dues_member (member_id), " +
 		"CONSTRAINT dues_member_fk FOREIGN KEY (member_id) REFERENCES members (id) ON DELETE RESTRICT) COMMENT 'fees, AUTO_INCREMENT=1'",
+	"CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)",
 }
 
 // TestDefinitionsTellEveryChange checks that two databases of the same
@@ -90,7 +93,16 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 		"table comment":         {"ALTER TABLE dues COMMENT 'fees'"},
 		"counter-like comment":  {"ALTER TABLE dues COMMENT 'fees, AUTO_INCREMENT=2'"},
 		"table dropped":         {"DROP TABLE dues"},
-		"table added":           {"CREATE TABLE notes (id INT PRIMARY KEY)"},
+		"table added":           {"CREATE TABLE extra (id INT PRIMARY KEY)"},
+		"timestamp default":     {"ALTER TABLE dues ALTER created SET DEFAULT '2021-01-01 00:00:00'"},
+		"generated stored":      {"ALTER TABLE dues DROP COLUMN email_len", "ALTER TABLE dues ADD COLUMN email_len INT AS (member_id + 1) PERSISTENT"},
+		"generated expression":  {"ALTER TABLE dues DROP COLUMN email_len", "ALTER TABLE dues ADD COLUMN email_len INT AS (member_id + 2) VIRTUAL"},
+		"index descending":      {"ALTER TABLE members DROP INDEX members_age, ADD INDEX members_age (age DESC)"},
+		"column invisible":      {"ALTER TABLE members MODIFY age INT INVISIBLE"},
+		"column charset":        {"ALTER TABLE members MODIFY email VARCHAR(100) CHARACTER SET latin1 NOT NULL DEFAULT '' COMMENT 'login'"},
+		"partitioned":           {"ALTER TABLE notes PARTITION BY HASH (id) PARTITIONS 2"},
+		"system versioning":     {"ALTER TABLE notes ADD SYSTEM VERSIONING"},
+		"engine":                {"ALTER TABLE notes ENGINE=Aria"},
 		"view added":            {"CREATE VIEW adults AS SELECT id FROM members WHERE age >= 18"},
 		"database collation":    {"ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"},
 		"table collation":       {"ALTER TABLE dues DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_bin"},
@@ -100,6 +112,28 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 	dbtest.Exec(t, db, wantDB, "ALTER DATABASE `"+wantDB+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 	dbtest.Exec(t, db, wantDB, definitionsBase...)
 	one := map[string]*Definitions{sameDB: same, wantDB: want}
+	// Read in a session of another time zone: the same (a TIMESTAMP
+	// default prints in the session's time zone).
+	cfg := dbtest.Config(t)
+	cfg.Params = map[string]string{"time_zone": "'+05:00'"}
+	elsewhere, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer elsewhere.Close()
+	if d, err := ReadDefinitions(ctx, elsewhere, wantDB); err != nil || !d.Equal(want) {
+		t.Fatalf("definitions read in another time zone: equal %v, %v", d.Equal(want), err)
+	}
+	// A database with no tables, and one with strata's own alone: alike.
+	var bare []string
+	for _, extra := range [][]string{nil, {"CREATE TABLE _strata_seeds (id INT PRIMARY KEY)"}} {
+		name := dbtest.Database(t, db, "strata_defs_")
+		dbtest.Exec(t, db, name, append([]string{"ALTER DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"}, extra...)...)
+		if one[name], err = ReadDefinitions(ctx, db, name); err != nil {
+			t.Fatal(err)
+		}
+		bare = append(bare, name)
+	}
 	for name, change := range changes {
 		t.Run(name, func(t *testing.T) {
 			name := schemaOf(change...)
@@ -138,7 +172,7 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 			t.Errorf("%s: ReadMany's definitions differ from ReadDefinitions' (key %q, want %q)", name, got.Key(), d.Key())
 		}
 	}
-	if many[sameDB].Key() != want.Key() || want.Key() == "" {
+	if many[sameDB].Key() != want.Key() || want.Key() == "" || many[bare[0]].Key() != many[bare[1]].Key() {
 		t.Fatal("the same schema in two databases: ReadMany's keys differ")
 	}
 }

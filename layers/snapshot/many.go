@@ -33,46 +33,54 @@ func (d *Definitions) Key() string {
 // ReadMany reads the Definitions of those of databases that exist, as
 // ReadDefinitions does, and hands each to each (one call at a time, in no
 // order: a caller keeps what it needs of them, not every database's DDL
-// at once). It reads in few round trips through multi, whose connections
-// must accept several statements in one query: one query lists which
-// databases exist, then each chunk of them costs two, one for their
-// options and tables and one for their tables' SHOW CREATE TABLE. Where
-// the bulk information_schema pass opens every table once per query (7),
-// this opens each once: on 2 cores, 1,000 twelve-table databases cost the
-// server 1.2-1.7 s of CPU against 2.4-4.0 s. printing is the server's
-// PrintingDefaults. A database dropped while it runs fails it.
+// at once); a database it could not read (dropped meanwhile, or another of
+// its chunk) is handed over with nil. It reads in few round trips through
+// multi, whose connections must accept several statements in one query:
+// one query lists which databases exist, then each chunk of them costs
+// two or a few more, one for their options and tables and then their
+// tables' SHOW CREATE TABLE. Where the bulk information_schema pass opens
+// every table once per query (7), this opens each once: on 2 cores, 1,000
+// twelve-table databases cost the server 1.2-1.7 s of CPU against 2.4-4.0 s.
+// printing is the server's PrintingDefaults. The error is the list's, or
+// ctx's.
 func ReadMany(ctx context.Context, multi *sql.DB, printing string, databases []string, each func(database string, d *Definitions)) error {
 	exist, err := existing(ctx, multi, databases)
 	if err != nil {
 		return err
 	}
 	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
+	var g errgroup.Group
 	g.SetLimit(manyParallel)
 	for chunk := range slices.Chunk(exist, manyChunk) {
 		g.Go(func() error {
-			defs, err := readChunk(gctx, multi, printing, chunk)
-			if err != nil {
-				return err
-			}
+			defs, err := readChunk(ctx, multi, printing, chunk)
 			mu.Lock()
 			defer mu.Unlock()
-			for i, d := range defs {
-				each(chunk[i], d)
+			for i, db := range chunk {
+				if err != nil {
+					each(db, nil)
+				} else {
+					each(db, defs[i])
+				}
 			}
 			return nil
 		})
 	}
-	return g.Wait()
+	g.Wait()
+	return ctx.Err()
 }
 
-// manyChunk is how many databases one of ReadMany's queries reads: about
-// 1,200 statements of SHOW CREATE TABLE for twelve-table databases, some
-// 0.9 MB of answers. A variable for tests.
+// manyChunk is how many databases one chunk of ReadMany reads (a variable
+// for tests); manyParallel how many chunks it reads at once, leaving the
+// server's multi pool to the applies' checks; manyStatements how many
+// SHOW CREATE TABLE one query holds at most (some 0.9 MB of answers for
+// twelve-table databases).
 var manyChunk = 100
 
-// manyParallel is how many chunks ReadMany reads at once.
-const manyParallel = 4
+const (
+	manyParallel   = 2
+	manyStatements = 1200
+)
 
 // existing returns those of databases that exist.
 func existing(ctx context.Context, db *sql.DB, databases []string) ([]string, error) {
@@ -82,7 +90,9 @@ func existing(ctx context.Context, db *sql.DB, databases []string) ([]string, er
 		for i, d := range chunk {
 			quoted[i] = ident.String(d)
 		}
-		rows, err := db.QueryContext(ctx, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ("+strings.Join(quoted, ", ")+")")
+		// Under an empty sql_mode, where the backslash escapes of
+		// ident.String are escapes.
+		rows, err := db.QueryContext(ctx, "SET STATEMENT sql_mode = '' FOR SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ("+strings.Join(quoted, ", ")+")")
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: list databases: %w", err)
 		}
@@ -112,7 +122,7 @@ func readChunk(ctx context.Context, multi *sql.DB, printing string, databases []
 			b.WriteString("; ")
 		}
 		q := ident.Quote(db)
-		b.WriteString("SET STATEMENT sql_mode = '' FOR SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q)
+		b.WriteString(showing + "SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q)
 	}
 	tables := make([][]string, len(databases))
 	err := results(ctx, multi, b.String(), 2*len(databases), func(rows *sql.Rows, n int) error {
@@ -139,39 +149,39 @@ func readChunk(ctx context.Context, multi *sql.DB, printing string, databases []
 	}
 	type table struct{ db, name string }
 	var asked []table
-	b.Reset()
 	for i, db := range databases {
-		if out[i].other {
-			continue
-		}
-		for _, t := range tables[i] {
-			if len(asked) > 0 {
-				b.WriteString("; ")
+		if !out[i].other {
+			for _, t := range tables[i] {
+				asked = append(asked, table{db, t})
 			}
-			b.WriteString("SET STATEMENT sql_mode = '' FOR SHOW CREATE TABLE " + ident.Quote(db) + "." + ident.Quote(t))
-			asked = append(asked, table{db, t})
 		}
-	}
-	if len(asked) == 0 {
-		return out, nil
 	}
 	index := make(map[string]int, len(databases))
 	for i, db := range databases {
 		index[db] = i
 	}
-	err = results(ctx, multi, b.String(), len(asked), func(rows *sql.Rows, n int) error {
-		var name, create string
-		if !rows.Next() {
-			return resultErr(rows)
+	for part := range slices.Chunk(asked, manyStatements) {
+		b.Reset()
+		for j, t := range part {
+			if j > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(showing + "SHOW CREATE TABLE " + ident.Quote(t.db) + "." + ident.Quote(t.name))
 		}
-		if err := rows.Scan(&name, &create); err != nil {
-			return err
+		err = results(ctx, multi, b.String(), len(part), func(rows *sql.Rows, n int) error {
+			var name, create string
+			if !rows.Next() {
+				return resultErr(rows)
+			}
+			if err := rows.Scan(&name, &create); err != nil {
+				return err
+			}
+			out[index[part[n].db]].tables[part[n].name] = withoutCounter(create)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: show create table of %s and %d more databases: %w", databases[0], len(databases)-1, err)
 		}
-		out[index[asked[n].db]].tables[asked[n].name] = withoutCounter(create)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: show create table of %s and %d more databases: %w", databases[0], len(databases)-1, err)
 	}
 	return out, nil
 }
