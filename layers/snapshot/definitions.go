@@ -78,7 +78,7 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 	if err := conn.QueryRowContext(ctx, showing+"SHOW CREATE DATABASE "+q).Scan(&name, &create); err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
 	}
-	d := &Definitions{printing: printing, options: strings.TrimPrefix(create, "CREATE DATABASE "+q), tables: map[string]string{}}
+	d := &Definitions{printing: printing, options: databaseOptions(create, database), tables: map[string]string{}}
 	rows, err := conn.QueryContext(ctx, "SHOW FULL TABLES FROM "+q)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
@@ -93,7 +93,7 @@ func ReadDefinitions(ctx context.Context, db *sql.DB, database string) (*Definit
 		return d, nil
 	}
 	for _, t := range tables {
-		if err := conn.QueryRowContext(ctx, showing+"SHOW CREATE TABLE "+q+"."+ident.Quote(t)).Scan(&name, &create); err != nil {
+		if err := conn.QueryRowContext(ctx, showTable(database, t)).Scan(&name, &create); err != nil {
 			return nil, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
 		}
 		d.tables[t] = withoutCounter(create)
@@ -136,51 +136,60 @@ func (d *Definitions) Matches(ctx context.Context, multi *sql.DB, database, prin
 	if d == nil || d.other || d.printing != printing {
 		return false, nil
 	}
-	q := ident.Quote(database)
 	names := slices.Sorted(maps.Keys(d.tables))
 	var b strings.Builder
-	b.WriteString(showing + "SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q)
+	b.WriteString(showDatabase(database))
 	for _, t := range names {
-		b.WriteString("; " + showing + "SHOW CREATE TABLE " + q + "." + ident.Quote(t))
+		b.WriteString("; " + showTable(database, t))
 	}
-	rows, err := multi.QueryContext(ctx, b.String())
+	live := &Definitions{printing: printing, tables: make(map[string]string, len(names))}
+	var listed []string
+	// Each result set in turn: the database's, its tables, one per table.
+	err := results(ctx, multi, b.String(), 2+len(names), func(rows *sql.Rows, n int) (err error) {
+		var create string
+		switch n {
+		case 0:
+			create, err = scanCreate(rows)
+			live.options = databaseOptions(create, database)
+		case 1:
+			listed, live.other, err = scanTables(rows)
+		default:
+			create, err = scanCreate(rows)
+			live.tables[names[n-2]] = withoutCounter(create)
+		}
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
 	}
-	defer rows.Close()
-	live := &Definitions{printing: printing, tables: make(map[string]string, len(names))}
-	var name, create string
-	// Each result set in turn: one row of the database, the tables, one row per table.
-	next := func(scan func() error) error {
-		if !rows.Next() {
-			return resultErr(rows)
-		}
-		return scan()
-	}
-	if err := next(func() error { return rows.Scan(&name, &create) }); err != nil {
-		return false, fmt.Errorf("snapshot: definitions of %s: %w", database, err)
-	}
-	live.options = strings.TrimPrefix(create, "CREATE DATABASE "+q)
-	if !rows.NextResultSet() {
-		return false, fmt.Errorf("snapshot: tables of %s: %w", database, resultErr(rows))
-	}
-	listed, other, err := scanTables(rows)
-	switch {
-	case err != nil:
-		return false, fmt.Errorf("snapshot: tables of %s: %w", database, err)
-	case other:
-		return false, nil
-	}
-	for _, t := range names {
-		if !rows.NextResultSet() {
-			return false, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, resultErr(rows))
-		}
-		if err := next(func() error { return rows.Scan(&name, &create) }); err != nil {
-			return false, fmt.Errorf("snapshot: show create table %s.%s: %w", database, t, err)
-		}
-		live.tables[t] = withoutCounter(create)
-	}
 	return len(listed) == len(names) && live.Equal(d), nil
+}
+
+// showDatabase is the two statements that read database's options and
+// tables; showTable the one that reads a table's definition.
+func showDatabase(database string) string {
+	q := ident.Quote(database)
+	return showing + "SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q
+}
+
+func showTable(database, table string) string {
+	return showing + "SHOW CREATE TABLE " + ident.Quote(database) + "." + ident.Quote(table)
+}
+
+// scanCreate reads the one row of a SHOW CREATE: the statement.
+func scanCreate(rows *sql.Rows) (string, error) {
+	if !rows.Next() {
+		return "", resultErr(rows)
+	}
+	var name, create string
+	err := rows.Scan(&name, &create)
+	return create, err
+}
+
+// databaseOptions is the part of a SHOW CREATE DATABASE that is not the
+// database's name.
+func databaseOptions(create, database string) string {
+	return strings.TrimPrefix(create, "CREATE DATABASE "+ident.Quote(database))
 }
 
 // resultErr is why rows ended where a row or a result set was due: the

@@ -29,14 +29,14 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 	db := dbtest.Open(t)
 	ctx := context.Background()
 	multi := dbtest.OpenMulti(t)
-	schemaOf := func(extra ...string) string {
+	databaseOf := func(stmts ...string) string {
 		name := dbtest.Database(t, db, "strata_defs_")
 		// Set again: a concurrent scan of information_schema can cache the
 		// server's defaults for a database being created (layers/dbdefaults.go).
-		dbtest.Exec(t, db, name, "ALTER DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-		dbtest.Exec(t, db, name, append(definitionsBase, extra...)...)
+		dbtest.Exec(t, db, name, append([]string{"ALTER DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"}, stmts...)...)
 		return name
 	}
+	schemaOf := func(extra ...string) string { return databaseOf(append(definitionsBase, extra...)...) }
 	read := func(name string) (*Definitions, string) {
 		t.Helper()
 		d, err := ReadDefinitions(ctx, db, name)
@@ -49,7 +49,8 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 		}
 		return d, fp
 	}
-	want, wantFP := read(schemaOf())
+	wantDB := schemaOf()
+	want, wantFP := read(wantDB)
 	sameDB := schemaOf(
 		"INSERT INTO members (email) VALUES ('a@b'), ('c@d')",
 		"CREATE TABLE _strata_seeds (id INT PRIMARY KEY)",
@@ -108,9 +109,6 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 		"table collation":       {"ALTER TABLE dues DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_bin"},
 		"auto increment column": {"ALTER TABLE dues MODIFY id INT NOT NULL AUTO_INCREMENT"},
 	}
-	wantDB := dbtest.Database(t, db, "strata_defs_") // read again by ReadMany below
-	dbtest.Exec(t, db, wantDB, "ALTER DATABASE `"+wantDB+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-	dbtest.Exec(t, db, wantDB, definitionsBase...)
 	one := map[string]*Definitions{sameDB: same, wantDB: want}
 	// Read in a session of another time zone: the same (a TIMESTAMP
 	// default prints in the session's time zone).
@@ -127,8 +125,7 @@ func TestDefinitionsTellEveryChange(t *testing.T) {
 	// A database with no tables, and one with strata's own alone: alike.
 	var bare []string
 	for _, extra := range [][]string{nil, {"CREATE TABLE _strata_seeds (id INT PRIMARY KEY)"}} {
-		name := dbtest.Database(t, db, "strata_defs_")
-		dbtest.Exec(t, db, name, append([]string{"ALTER DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"}, extra...)...)
+		name := databaseOf(extra...)
 		if one[name], err = ReadDefinitions(ctx, db, name); err != nil {
 			t.Fatal(err)
 		}

@@ -121,8 +121,7 @@ func readChunk(ctx context.Context, multi *sql.DB, printing string, databases []
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		q := ident.Quote(db)
-		b.WriteString(showing + "SHOW CREATE DATABASE " + q + "; SHOW FULL TABLES FROM " + q)
+		b.WriteString(showDatabase(db))
 	}
 	tables := make([][]string, len(databases))
 	err := results(ctx, multi, b.String(), 2*len(databases), func(rows *sql.Rows, n int) error {
@@ -134,15 +133,9 @@ func readChunk(ctx context.Context, multi *sql.DB, printing string, databases []
 			out[i].other = other
 			return err
 		}
-		var name, create string
-		if !rows.Next() {
-			return resultErr(rows)
-		}
-		if err := rows.Scan(&name, &create); err != nil {
-			return err
-		}
-		out[i] = &Definitions{printing: printing, options: strings.TrimPrefix(create, "CREATE DATABASE "+ident.Quote(databases[i])), tables: map[string]string{}}
-		return nil
+		create, err := scanCreate(rows)
+		out[i] = &Definitions{printing: printing, options: databaseOptions(create, databases[i]), tables: map[string]string{}}
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: definitions of %s and %d more: %w", databases[0], len(databases)-1, err)
@@ -166,18 +159,12 @@ func readChunk(ctx context.Context, multi *sql.DB, printing string, databases []
 			if j > 0 {
 				b.WriteString("; ")
 			}
-			b.WriteString(showing + "SHOW CREATE TABLE " + ident.Quote(t.db) + "." + ident.Quote(t.name))
+			b.WriteString(showTable(t.db, t.name))
 		}
 		err = results(ctx, multi, b.String(), len(part), func(rows *sql.Rows, n int) error {
-			var name, create string
-			if !rows.Next() {
-				return resultErr(rows)
-			}
-			if err := rows.Scan(&name, &create); err != nil {
-				return err
-			}
+			create, err := scanCreate(rows)
 			out[index[part[n].db]].tables[part[n].name] = withoutCounter(create)
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: show create table of %s and %d more databases: %w", databases[0], len(databases)-1, err)

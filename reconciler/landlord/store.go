@@ -80,7 +80,7 @@ func (s *Store) Tx(ctx context.Context, fn func(*Store) error) error {
 // included, whether the client waits or not), for up to batchTimeout; a
 // failure other than the server's (the connection lost) leaves its
 // outcome unknown: ErrOutcomeUnknown.
-func (s *Store) Batch(ctx context.Context, fn func(*Store) error, ids ...*int64) error {
+func (s *Store) Batch(ctx context.Context, fn func(*Store) error, ids ...*int64) (err error) {
 	old := make([]int64, len(ids))
 	for i, p := range ids {
 		old[i] = *p
@@ -90,36 +90,31 @@ func (s *Store) Batch(ctx context.Context, fn func(*Store) error, ids ...*int64)
 			*p = old[i]
 		}
 	}
-	inTx := func() error {
-		restore()
-		if err := s.Tx(ctx, fn); err != nil {
-			restore() // the ids of a transaction rolled back
-			return err
+	defer func() {
+		if err != nil {
+			restore()
 		}
-		return nil
-	}
+	}()
 	if s.multi == nil {
-		return inTx()
+		return s.Tx(ctx, fn)
 	}
 	c := &collector{db: s.db}
 	in := *s
 	in.q = c
-	err := fn(&in)
+	err = fn(&in)
 	switch {
 	case c.read || errors.Is(err, errNotBatched) || c.size > maxBatch || !c.held(ids):
-		return inTx()
+		restore() // fn runs again from the ids it was given
+		return s.Tx(ctx, fn)
 	case err != nil:
-		restore()
 		return err
 	case len(c.stmts) == 0:
 		return nil
 	case ctx.Err() != nil:
-		restore()
 		return fmt.Errorf("landlord: %w", ctx.Err())
 	}
 	got, err := s.send(ctx, c)
 	if err != nil {
-		restore()
 		return err
 	}
 	for _, p := range ids {
