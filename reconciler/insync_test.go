@@ -7,8 +7,8 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/stratadb/strata/layers/dbtest"
 	"github.com/stratadb/strata/layers/fingerprint"
-
 	"github.com/stratadb/strata/planner"
 	"github.com/stratadb/strata/spec"
 )
@@ -135,5 +135,59 @@ func TestLiveFingerprintsAsTheBulkPass(t *testing.T) {
 	}
 	if logged.Len() > 0 {
 		t.Fatalf("warnings: %s", logged.String())
+	}
+}
+
+// TestLiveFingerprintsSeeAChangeMeanwhile checks that a schema changed
+// between the pass's read of the definitions and the fingerprint of its one
+// database is not taken for its group's: the group is fingerprinted in
+// bulk instead, and each database gets its own fingerprint.
+func TestLiveFingerprintsSeeAChangeMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	basic := layer(spec.LayerBasic, "basic", basicSQL, nil)
+	var dbs []string
+	for i := range 3 {
+		dbs = append(dbs, f.tenant(fmt.Sprintf("t%d", i), basic).Database)
+	}
+	if res := f.apply(Options{}); res.ExitCode() != 0 {
+		t.Fatalf("apply: exit %d: %+v", res.ExitCode(), res.Tenants)
+	}
+	r := f.reconciler(Options{})
+	direct, err := r.server(f.fleet.Tenants[0].Server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The definitions are read directly, the fingerprints through a proxy
+	// that changes the schema just before the one database's is read.
+	changed := ""
+	cfg := dbtest.Config(t)
+	cfg.Net, cfg.Addr = "tcp", dbtest.Before(t, cfg.Net, cfg.Addr, []byte("information_schema.COLUMNS"), func(query []byte) {
+		for _, db := range dbs {
+			if bytes.Contains(query, []byte("'"+db+"'")) {
+				changed = db
+				f.exec("ALTER TABLE `" + db + "`.members ADD COLUMN fax VARCHAR(20) NULL")
+			}
+		}
+	})
+	s, err := openServer("proxied", cfg.FormatDSN(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.db.Close()
+	s.multi.Close()
+	s.multi = direct.multi
+
+	got, grouped, err := r.liveFingerprints(f.ctx, s, dbs, 1)
+	want, wantErr := fingerprint.Schemas(f.ctx, f.db, dbs)
+	if err != nil || wantErr != nil || changed == "" {
+		t.Fatalf("pass: %v; bulk: %v; changed meanwhile: %q", err, wantErr, changed)
+	}
+	if !maps.Equal(got, want) || grouped != 0 || len(want) != 3 {
+		t.Errorf("fingerprints %v (%d by their schema); want the bulk pass's %v, none by their schema", got, grouped, want)
+	}
+	for _, db := range dbs {
+		if db != changed && want[db] == want[changed] {
+			t.Fatalf("%s and the changed %s have one fingerprint", db, changed)
+		}
 	}
 }

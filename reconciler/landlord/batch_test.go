@@ -1,15 +1,11 @@
 package landlord
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"net"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stratadb/strata/layers/dbtest"
 )
@@ -188,7 +184,7 @@ func TestBatchConnectionLost(t *testing.T) {
 	s, _, _ := newStore(t)
 	ctx := context.Background()
 	cfg := dbtest.Config(t)
-	cfg.Net, cfg.Addr = "tcp", cutAfter(t, cfg.Net, cfg.Addr, []byte("START TRANSACTION; "))
+	cfg.Net, cfg.Addr = "tcp", dbtest.CutAfter(t, cfg.Net, cfg.Addr, []byte("START TRANSACTION; "))
 	cfg.InterpolateParams = true
 	cut, err := Open(cfg.FormatDSN(), s.Database())
 	if err != nil {
@@ -231,72 +227,4 @@ func TestPlaceholders(t *testing.T) {
 			t.Errorf("placeholders(%q) = %v, want %v", query, got, want)
 		}
 	}
-}
-
-// cutAfter passes connections through to the server at network/addr and
-// returns the address it listens on. Once a client sends a query holding
-// marker, the server's whole answer is read and dropped, and the client's
-// connection closed: the query ran, and the client cannot know.
-func cutAfter(t *testing.T, network, addr string, marker []byte) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial(network, addr)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			cut := make(chan struct{})
-			cutOnce := sync.OnceFunc(func() { close(cut) })
-			answered := make(chan struct{})
-			wg.Add(2)
-			go func() { // server to client
-				defer wg.Done()
-				defer close(answered)
-				defer client.Close()
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := server.Read(buf)
-					if err != nil {
-						return
-					}
-					select {
-					case <-cut: // dropped, up to the server's silence
-						server.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-					default:
-						client.Write(buf[:n])
-					}
-				}
-			}()
-			go func() { // client to server
-				defer wg.Done()
-				defer server.Close()
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := client.Read(buf)
-					if err != nil {
-						<-answered
-						return
-					}
-					if bytes.Contains(buf[:n], marker) {
-						cutOnce()
-					}
-					server.Write(buf[:n])
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
