@@ -174,9 +174,9 @@ func commonPrefix(names []string) string {
 	return p
 }
 
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `_`, `\_`, `%`, `\%`).Replace(s)
-}
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `_`, `\_`, `%`, `\%`)
 
 // pass runs every query with filter f, at most parallel at a time (all when
 // parallel <= 0), and adds one fingerprint per schema

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/stratadb/strata/spec"
@@ -24,13 +23,47 @@ type Schema struct {
 	DDL         string // SHOW CREATE TABLE of every base table, by name, AUTO_INCREMENT counters removed
 }
 
-// autoIncrement is the table option that changes with data, not schema,
-// where SHOW CREATE TABLE prints it: right after the engine, on the line
-// that closes the columns (the same text in a comment is left alone).
-var autoIncrement = regexp.MustCompile(`(?m)^(\) ENGINE=\S+) AUTO_INCREMENT=\d+`)
-
-// withoutCounter is a SHOW CREATE TABLE without its AUTO_INCREMENT counter.
-func withoutCounter(ddl string) string { return autoIncrement.ReplaceAllString(ddl, "$1") }
+// withoutCounter is a SHOW CREATE TABLE without its AUTO_INCREMENT counter,
+// the table option that changes with data, not schema. SHOW CREATE TABLE
+// prints it right after the engine, on the line that closes the columns:
+// ") ENGINE=InnoDB AUTO_INCREMENT=42 ..."; the same text elsewhere (in a
+// comment) is left alone. A scan, not a regular expression: every read of
+// a tenant's definitions passes each table through it.
+func withoutCounter(ddl string) string {
+	const closing, counter = ") ENGINE=", " AUTO_INCREMENT="
+	var b strings.Builder
+	kept := 0 // ddl[:kept] is in b
+	for i := 0; ; {
+		j := strings.Index(ddl[i:], closing)
+		if j < 0 {
+			break
+		}
+		j += i
+		i = j + len(closing)
+		if j > 0 && ddl[j-1] != '\n' {
+			continue
+		}
+		engine := i
+		for engine < len(ddl) && !strings.ContainsRune(" \t\n\f\r", rune(ddl[engine])) {
+			engine++
+		}
+		digits := engine + len(counter)
+		end := digits
+		for end < len(ddl) && ddl[end] >= '0' && ddl[end] <= '9' {
+			end++
+		}
+		if engine == i || !strings.HasPrefix(ddl[engine:], counter) || end == digits {
+			continue
+		}
+		b.WriteString(ddl[kept:engine])
+		kept, i = end, end
+	}
+	if kept == 0 {
+		return ddl
+	}
+	b.WriteString(ddl[kept:])
+	return b.String()
+}
 
 // Take reads database's schema through db (a user that can read it),
 // without strata's own tables (spec.Reserved).

@@ -62,3 +62,21 @@ func TestTake(t *testing.T) {
 		})
 	}
 }
+
+// TestWithoutCounter checks that the counter goes from the line that closes
+// the columns, and nothing else that looks like it.
+func TestWithoutCounter(t *testing.T) {
+	for ddl, want := range map[string]string{
+		"CREATE TABLE `a` (\n  `id` int NOT NULL AUTO_INCREMENT\n) ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=utf8mb4":         "CREATE TABLE `a` (\n  `id` int NOT NULL AUTO_INCREMENT\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+		"CREATE TABLE `a` (\n  `id` int\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x AUTO_INCREMENT=3'":                      "CREATE TABLE `a` (\n  `id` int\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x AUTO_INCREMENT=3'",
+		"CREATE TABLE `a` (\n  `b` int COMMENT ') ENGINE=InnoDB AUTO_INCREMENT=7'\n) ENGINE=Aria AUTO_INCREMENT=8":                  "CREATE TABLE `a` (\n  `b` int COMMENT ') ENGINE=InnoDB AUTO_INCREMENT=7'\n) ENGINE=Aria",
+		"CREATE TABLE `a` (\n  `b` int\n) ENGINE=InnoDB AUTO_INCREMENT=":                                                            "CREATE TABLE `a` (\n  `b` int\n) ENGINE=InnoDB AUTO_INCREMENT=",
+		") ENGINE=InnoDB AUTO_INCREMENT=1\n) ENGINE=InnoDB AUTO_INCREMENT=22 ROW_FORMAT=DYNAMIC\nx) ENGINE=InnoDB AUTO_INCREMENT=3": ") ENGINE=InnoDB\n) ENGINE=InnoDB ROW_FORMAT=DYNAMIC\nx) ENGINE=InnoDB AUTO_INCREMENT=3",
+		") ENGINE= AUTO_INCREMENT=5": ") ENGINE= AUTO_INCREMENT=5",
+		"":                           "",
+	} {
+		if got := withoutCounter(ddl); got != want {
+			t.Errorf("withoutCounter(%q) = %q, want %q", ddl, got, want)
+		}
+	}
+}
