@@ -17,9 +17,9 @@ func CutAfter(t testing.TB, network, addr string, marker []byte) string {
 }
 
 // Before passes connections through to the server at network/addr and
-// returns the address it listens on. The first query a client sends
-// holding marker waits for before(query) to return, then goes on to the
-// server: a change made at an exact point between a client's queries.
+// returns the address it listens on. The first query holding marker, on
+// any of its connections, waits for before(query) to return, then goes on
+// to the server: a change made at an exact point between a client's queries.
 func Before(t testing.TB, network, addr string, marker []byte, before func(query []byte)) string {
 	var once sync.Once
 	return proxy(t, network, addr, marker, func(q []byte) { once.Do(func() { before(q) }) })

@@ -43,19 +43,19 @@ func withoutCounter(ddl string) string {
 		if j > 0 && ddl[j-1] != '\n' {
 			continue
 		}
-		engine := i
-		for engine < len(ddl) && !strings.ContainsRune(" \t\n\f\r", rune(ddl[engine])) {
-			engine++
+		nameEnd := i // of the engine's name
+		for nameEnd < len(ddl) && !strings.ContainsRune(" \t\n\f\r", rune(ddl[nameEnd])) {
+			nameEnd++
 		}
-		digits := engine + len(counter)
+		digits := nameEnd + len(counter)
 		end := digits
 		for end < len(ddl) && ddl[end] >= '0' && ddl[end] <= '9' {
 			end++
 		}
-		if engine == i || !strings.HasPrefix(ddl[engine:], counter) || end == digits {
+		if nameEnd == i || !strings.HasPrefix(ddl[nameEnd:], counter) || end == digits {
 			continue
 		}
-		b.WriteString(ddl[kept:engine])
+		b.WriteString(ddl[kept:nameEnd])
 		kept, i = end, end
 	}
 	if kept == 0 {

@@ -20,14 +20,15 @@ func GrantDB(database string) string {
 // as the server stores it in mysql.db: tenant_ab_c is tenant\_ab\_c.
 func GrantPattern(database string) string { return likeEscaper.Replace(database) }
 
-// The escapers are made once: a Replacer builds its tables on first use.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, "_", `\_`, "%", `\%`)
-
 // String returns s as a single-quoted string literal, for account names in
 // statements that take no placeholders (CREATE USER, GRANT).
 func String(s string) string { return "'" + stringEscaper.Replace(s) + "'" }
 
-var stringEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`, "\n", `\n`, "\r", `\r`, "\x1a", `\Z`)
+// The escapers, made once: a Replacer builds its tables on first use.
+var (
+	likeEscaper   = strings.NewReplacer(`\`, `\\`, "_", `\_`, "%", `\%`)
+	stringEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\x00", `\0`, "\n", `\n`, "\r", `\r`, "\x1a", `\Z`)
+)
 
 // Unquote reads the backquoted identifier s starts with, as the server
 // prints it (a ` inside doubled), and returns it unquoted with the rest of
