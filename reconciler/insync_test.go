@@ -159,13 +159,17 @@ func TestLiveFingerprintsSeeAChangeMeanwhile(t *testing.T) {
 	}
 	// The definitions are read directly, the fingerprints through a proxy
 	// that changes the schema just before the one database's is read.
-	changed := ""
+	type change struct {
+		db  string
+		err error
+	}
+	changes := make(chan change, len(dbs)) // from the proxy's goroutine
 	cfg := dbtest.Config(t)
 	cfg.Net, cfg.Addr = "tcp", dbtest.Before(t, cfg.Net, cfg.Addr, []byte("information_schema.COLUMNS"), func(query []byte) {
 		for _, db := range dbs {
 			if bytes.Contains(query, []byte("'"+db+"'")) {
-				changed = db
-				f.exec("ALTER TABLE `" + db + "`.members ADD COLUMN fax VARCHAR(20) NULL")
+				_, err := f.db.ExecContext(f.ctx, "ALTER TABLE `"+db+"`.members ADD COLUMN fax VARCHAR(20) NULL")
+				changes <- change{db, err}
 			}
 		}
 	})
@@ -178,9 +182,16 @@ func TestLiveFingerprintsSeeAChangeMeanwhile(t *testing.T) {
 	s.multi = direct.multi
 
 	got, grouped, err := r.liveFingerprints(f.ctx, s, dbs, 1)
+	var c change
+	select {
+	case c = <-changes:
+	default:
+		t.Fatal("the pass fingerprinted no database through the proxy")
+	}
+	changed := c.db
 	want, wantErr := fingerprint.Schemas(f.ctx, f.db, dbs)
-	if err != nil || wantErr != nil || changed == "" {
-		t.Fatalf("pass: %v; bulk: %v; changed meanwhile: %q", err, wantErr, changed)
+	if err != nil || wantErr != nil || c.err != nil {
+		t.Fatalf("pass: %v; bulk: %v; the change meanwhile to %s: %v", err, wantErr, changed, c.err)
 	}
 	if !maps.Equal(got, want) || grouped != 0 || len(want) != 3 {
 		t.Errorf("fingerprints %v (%d by their schema); want the bulk pass's %v, none by their schema", got, grouped, want)

@@ -20,6 +20,9 @@ func CutAfter(t testing.TB, network, addr string, marker []byte) string {
 // returns the address it listens on. The first query holding marker, on
 // any of its connections, waits for before(query) to return, then goes on
 // to the server: a change made at an exact point between a client's queries.
+// before runs on the proxy's goroutine: it must not send marker through
+// this proxy (it would wait for itself), nor keep query, whose bytes are
+// reused.
 func Before(t testing.TB, network, addr string, marker []byte, before func(query []byte)) string {
 	var once sync.Once
 	return proxy(t, network, addr, marker, func(q []byte) { once.Do(func() { before(q) }) })

@@ -72,8 +72,11 @@ func TestWithoutCounter(t *testing.T) {
 		"CREATE TABLE `a` (\n  `b` int COMMENT ') ENGINE=InnoDB AUTO_INCREMENT=7'\n) ENGINE=Aria AUTO_INCREMENT=8":                  "CREATE TABLE `a` (\n  `b` int COMMENT ') ENGINE=InnoDB AUTO_INCREMENT=7'\n) ENGINE=Aria",
 		"CREATE TABLE `a` (\n  `b` int\n) ENGINE=InnoDB AUTO_INCREMENT=":                                                            "CREATE TABLE `a` (\n  `b` int\n) ENGINE=InnoDB AUTO_INCREMENT=",
 		") ENGINE=InnoDB AUTO_INCREMENT=1\n) ENGINE=InnoDB AUTO_INCREMENT=22 ROW_FORMAT=DYNAMIC\nx) ENGINE=InnoDB AUTO_INCREMENT=3": ") ENGINE=InnoDB\n) ENGINE=InnoDB ROW_FORMAT=DYNAMIC\nx) ENGINE=InnoDB AUTO_INCREMENT=3",
-		") ENGINE= AUTO_INCREMENT=5": ") ENGINE= AUTO_INCREMENT=5",
-		"":                           "",
+		") ENGINE= AUTO_INCREMENT=5":           ") ENGINE= AUTO_INCREMENT=5",
+		") ENGINE=InnoDB\tAUTO_INCREMENT=5":    ") ENGINE=InnoDB\tAUTO_INCREMENT=5",
+		") ENGINE=InnoDB\n AUTO_INCREMENT=5":   ") ENGINE=InnoDB\n AUTO_INCREMENT=5",
+		") ENGINE=InnoDB AUTO_INCREMENT=5\r\n": ") ENGINE=InnoDB\r\n",
+		"":                                     "",
 	} {
 		if got := withoutCounter(ddl); got != want {
 			t.Errorf("withoutCounter(%q) = %q, want %q", ddl, got, want)
