@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // DefaultDSN is the server tests use when STRATA_TEST_DSN is unset.
@@ -109,7 +111,7 @@ func Database(t testing.TB, db *sql.DB, prefix string) string {
 func DropDatabases(t testing.TB, db *sql.DB, prefix string) {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := db.QueryContext(ctx, "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ?", escapeLike(prefix)+"%")
+	rows, err := db.QueryContext(ctx, "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ?", ident.Like(prefix)+"%")
 	if err != nil {
 		t.Errorf("dbtest: list databases: %v", err)
 		return
@@ -133,7 +135,7 @@ func DropDatabases(t testing.TB, db *sql.DB, prefix string) {
 func DropUsers(t testing.TB, db *sql.DB, prefix string) {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := db.QueryContext(ctx, "SELECT user, host FROM mysql.user WHERE user LIKE ?", escapeLike(prefix)+"%")
+	rows, err := db.QueryContext(ctx, "SELECT user, host FROM mysql.user WHERE user LIKE ?", ident.Like(prefix)+"%")
 	if err != nil {
 		t.Errorf("dbtest: list users: %v", err)
 		return
@@ -154,10 +156,6 @@ func DropUsers(t testing.TB, db *sql.DB, prefix string) {
 			t.Errorf("dbtest: drop user %s: %v", a.user, err)
 		}
 	}
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `_`, `\_`, `%`, `\%`).Replace(s)
 }
 
 func quoteString(s string) string {

@@ -34,6 +34,7 @@ import (
 	"sync"
 
 	"github.com/stratadb/strata/spec"
+	"github.com/stratadb/strata/spec/ident"
 )
 
 // version enters every hash, so fingerprints recorded by an older algorithm
@@ -127,13 +128,13 @@ type filter struct {
 func inFilter(names []string) filter {
 	f := filter{in: names}
 	if p := commonPrefix(names); p != "" {
-		f.like = escapeLike(p) + "%"
+		f.like = ident.Like(p) + "%"
 	}
 	return f
 }
 
 func likeFilter(prefix string) filter {
-	return filter{like: escapeLike(prefix) + "%"}
+	return filter{like: ident.Like(prefix) + "%"}
 }
 
 // cond returns the WHERE condition on col and its arguments.
@@ -173,10 +174,6 @@ func commonPrefix(names []string) string {
 	}
 	return p
 }
-
-func escapeLike(s string) string { return likeEscaper.Replace(s) }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `_`, `\_`, `%`, `\%`)
 
 // pass runs every query with filter f, at most parallel at a time (all when
 // parallel <= 0), and adds one fingerprint per schema

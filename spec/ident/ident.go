@@ -18,7 +18,11 @@ func GrantDB(database string) string {
 
 // GrantPattern is database as a GRANT pattern with its wildcards escaped,
 // as the server stores it in mysql.db: tenant_ab_c is tenant\_ab\_c.
-func GrantPattern(database string) string { return likeEscaper.Replace(database) }
+func GrantPattern(database string) string { return Like(database) }
+
+// Like returns s as a LIKE pattern that matches s alone: its wildcards and
+// the escape character escaped.
+func Like(s string) string { return likeEscaper.Replace(s) }
 
 // String returns s as a single-quoted string literal, for account names in
 // statements that take no placeholders (CREATE USER, GRANT).

@@ -14,6 +14,7 @@ func TestQuoting(t *testing.T) {
 		{"grant escapes wildcards", GrantDB, "tenant_ab_c", "`tenant\\_ab\\_c`"},
 		{"grant escapes percent", GrantDB, "t%x", "`t\\%x`"},
 		{"string", String, "o'k\\", `'o\'k\\'`},
+		{"like", Like, `a_b%c\`, `a\_b\%c\\`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
